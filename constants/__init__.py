@@ -1,0 +1,34 @@
+"""Every user-visible text (per language) and the other constants of the shop.
+
+Texts live in ``constants/texts/<lang>.yaml`` as flat ``key: text`` maps so that
+translators edit data, not code; :func:`text` looks one up.
+"""
+
+from __future__ import annotations
+
+from constants.limits import (
+    CALLBACK_DATA_BYTES,
+    CAPTION_LIMIT,
+    MESSAGE_LIMIT,
+)
+from constants.shop import (
+    CURRENCY,
+    DEFAULT_LANGUAGE,
+    EMOJI,
+    LANGUAGES,
+    ORDER_STATUSES,
+)
+from constants.texts import TEXTS, text
+
+__all__ = [
+    "CALLBACK_DATA_BYTES",
+    "CAPTION_LIMIT",
+    "CURRENCY",
+    "DEFAULT_LANGUAGE",
+    "EMOJI",
+    "LANGUAGES",
+    "MESSAGE_LIMIT",
+    "ORDER_STATUSES",
+    "TEXTS",
+    "text",
+]

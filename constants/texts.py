@@ -1,0 +1,33 @@
+"""The texts catalog: ``TEXTS[lang][key]``, loaded once from ``texts/<lang>.yaml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from constants.shop import DEFAULT_LANGUAGE, LANGUAGES
+
+TEXTS_DIR = Path(__file__).with_name("texts")
+
+
+def _load() -> dict[str, dict[str, str]]:
+    catalog = {}
+    for lang in LANGUAGES:
+        with open(TEXTS_DIR / f"{lang}.yaml", encoding="utf-8") as fh:
+            catalog[lang] = {str(k): str(v) for k, v in (yaml.safe_load(fh) or {}).items()}
+    return catalog
+
+
+TEXTS: dict[str, dict[str, str]] = _load()
+
+
+def text(key: str, lang: str | None = None, /, **values: object) -> str:
+    """Return the text ``key`` in ``lang`` (falling back to Russian), formatted with ``values``.
+
+    An unknown key raises ``KeyError``: a missing text is a bug that the flow checker
+    reports before anything runs, never something to paper over at run time.
+    """
+    table = TEXTS.get(lang or DEFAULT_LANGUAGE) or TEXTS[DEFAULT_LANGUAGE]
+    template = table[key] if key in table else TEXTS[DEFAULT_LANGUAGE][key]
+    return template.format(**values) if values else template

@@ -1,0 +1,61 @@
+"""The shop's data: mongoengine documents on an abstract timestamped base.
+
+``from models import Category, Product, User, Cart, Order, News``; open the database
+with :func:`connect` (the only place that does).
+"""
+
+from models.base import TimestampedDocument, TimestampedQuerySet, utcnow
+from models.cart import Cart, CartItem, CartLine
+from models.category import Category
+from models.counter import Counter
+from models.db import connect, disconnect, is_embedded, serialised
+from models.errors import (
+    CategoryNotEmpty,
+    EmptyCart,
+    ModelError,
+    OutOfStock,
+    QuantityAtMinimum,
+    ValidationError,
+)
+from models.i18n import Characteristic, Translation
+from models.money import format_money
+from models.news import News
+from models.order import Order, OrderItem
+from models.product import Product
+from models.user import User
+from models.validation import InvalidValue, normalise_email, normalise_phone
+
+DOCUMENTS = (Category, Product, User, Cart, Order, News, Counter)
+
+__all__ = [
+    "DOCUMENTS",
+    "Cart",
+    "CartItem",
+    "CartLine",
+    "Category",
+    "CategoryNotEmpty",
+    "Characteristic",
+    "Counter",
+    "EmptyCart",
+    "InvalidValue",
+    "ModelError",
+    "News",
+    "Order",
+    "OrderItem",
+    "OutOfStock",
+    "Product",
+    "QuantityAtMinimum",
+    "TimestampedDocument",
+    "TimestampedQuerySet",
+    "Translation",
+    "User",
+    "ValidationError",
+    "connect",
+    "disconnect",
+    "format_money",
+    "is_embedded",
+    "normalise_email",
+    "normalise_phone",
+    "serialised",
+    "utcnow",
+]

@@ -1,0 +1,94 @@
+"""Catalog categories: a tree of any depth, kept consistent through ``parent`` only."""
+
+from __future__ import annotations
+
+from mongoengine import (
+    EmbeddedDocumentField,
+    IntField,
+    MapField,
+    ReferenceField,
+    StringField,
+    ValidationError,
+)
+
+from models.base import TimestampedDocument
+from models.errors import CategoryNotEmpty
+from models.i18n import Translation, localized
+
+MAX_DEPTH = 32
+
+
+class Category(TimestampedDocument):
+    """A catalog category; ``subcategories`` are derived from the children's ``parent``.
+
+    Storing only the parent link means the tree can never disagree with itself: there is
+    no second list to keep in step.
+    """
+
+    slug = StringField(max_length=64, unique=True, sparse=True)
+    name = StringField(required=True, max_length=128)
+    description = StringField(max_length=2000, default="")
+    parent = ReferenceField("self", null=True)
+    position = IntField(default=0)
+    translations = MapField(EmbeddedDocumentField(Translation))
+
+    meta = {"collection": "categories", "indexes": [("parent", "position", "name")],
+            "ordering": ["position", "name"]}
+
+    def __str__(self) -> str:
+        return self.name
+
+    def title(self, lang: str | None = None) -> str:
+        return localized(self, "name", lang)
+
+    @property
+    def subcategories(self):
+        """The direct children, in display order."""
+        return Category.objects(parent=self).order_by("position", "name")
+
+    @classmethod
+    def roots(cls):
+        return cls.objects(parent=None).order_by("position", "name")
+
+    def ancestors(self) -> list[Category]:
+        """From the root down to the parent (for breadcrumbs)."""
+        chain, node = [], self.parent
+        while node is not None and len(chain) < MAX_DEPTH:
+            chain.append(node)
+            node = node.parent
+        return chain[::-1]
+
+    def subtree_ids(self) -> list:
+        """Ids of this category and all its descendants: one query per level."""
+        ids, level = [self.pk], [self.pk]
+        for _ in range(MAX_DEPTH):
+            level = list(Category.objects(parent__in=level).scalar("id"))
+            if not level:
+                break
+            ids.extend(level)
+        return ids
+
+    def validate(self, clean: bool = True) -> None:
+        super().validate(clean=clean)
+        self._check_ancestry()
+
+    def _check_ancestry(self) -> None:
+        node, seen = self.parent, 0
+        while node is not None:
+            if self.pk is not None and node.pk == self.pk:
+                raise ValidationError(
+                    f"category {self.name!r} cannot be its own ancestor",
+                    errors={"parent": ValidationError("would create a cycle", field_name="parent")})
+            seen += 1
+            if seen > MAX_DEPTH:
+                raise ValidationError("the category tree is too deep", errors={
+                    "parent": ValidationError(f"deeper than {MAX_DEPTH} levels", field_name="parent")})
+            node = node.parent
+
+    def delete(self, *args, **kwargs):
+        from models.product import Product
+
+        if Category.objects(parent=self).first() or Product.objects(category=self).first():
+            raise CategoryNotEmpty(
+                f"category {self.name!r} still holds products or subcategories", name=self.name)
+        return super().delete(*args, **kwargs)

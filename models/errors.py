@@ -1,0 +1,56 @@
+"""The one exception hierarchy of the data layer.
+
+Each error carries a text key and values so that the bot can explain it to the shopper
+in their language and the API can turn it into a 4xx with a field message.
+"""
+
+from __future__ import annotations
+
+from mongoengine.errors import ValidationError
+
+__all__ = [
+    "CategoryNotEmpty",
+    "EmptyCart",
+    "ModelError",
+    "OutOfStock",
+    "QuantityAtMinimum",
+    "ValidationError",
+]
+
+
+class ModelError(Exception):
+    """A business rule refused the operation; ``text_key``/``values`` explain it."""
+
+    text_key = "error.generic"
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.values = values
+
+
+class CategoryNotEmpty(ModelError):
+    """A category that still holds products or subcategories cannot be deleted."""
+
+    text_key = "error.category_not_empty"
+
+
+class OutOfStock(ModelError):
+    """A product does not have the quantity asked for (``name``, ``stock`` say what is left)."""
+
+    text_key = "error.out_of_stock"
+
+    def __init__(self, message: str, *, items: list[dict] | None = None, **values: object) -> None:
+        super().__init__(message, **values)
+        self.items = items or [values]
+
+
+class EmptyCart(ModelError):
+    """An order cannot be made from an empty cart."""
+
+    text_key = "error.cart_empty"
+
+
+class QuantityAtMinimum(ModelError):
+    """A cart line is at quantity 1: decrementing it further means removing it."""
+
+    text_key = "error.quantity_minimum"

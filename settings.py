@@ -1,0 +1,64 @@
+"""Settings read from the environment (and an optional ``.env`` file).
+
+Every setting of design.md §5 lives here, with its default; nothing else in the
+project reads ``os.environ`` for these names.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from dotenv import load_dotenv
+
+DEFAULT_MONGO_URI = "mongomock://localhost/shop"
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _ids(value: str | None) -> frozenset[int]:
+    ids = set()
+    for part in _split(value):
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise ValueError(f"ADMIN_IDS: {part!r} is not a Telegram id (expected integers)") from None
+    return frozenset(ids)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The process's configuration; build it with :func:`load`."""
+
+    bot_token: str | None = None
+    mongo_uri: str = DEFAULT_MONGO_URI
+    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
+    webhook_secret: str | None = None
+    api_tokens: frozenset[str] = field(default_factory=frozenset)
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    broadcast_rate: float = 25.0
+
+    @property
+    def embedded_store(self) -> bool:
+        """True when ``MONGO_URI`` names the in-process mongomock store."""
+        return self.mongo_uri.startswith("mongomock://")
+
+
+def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
+    """Read settings from ``env`` (default: the process environment, after ``.env``)."""
+    if env is None:
+        if dotenv:
+            load_dotenv(override=False)
+        env = dict(os.environ)
+    return Settings(
+        bot_token=env.get("BOT_TOKEN") or None,
+        mongo_uri=env.get("MONGO_URI") or DEFAULT_MONGO_URI,
+        telegram_api_url=(env.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API_URL).rstrip("/"),
+        webhook_secret=env.get("WEBHOOK_SECRET") or None,
+        api_tokens=frozenset(_split(env.get("API_TOKENS"))),
+        admin_ids=_ids(env.get("ADMIN_IDS")),
+        broadcast_rate=float(env.get("BROADCAST_RATE") or 25.0),
+    )

@@ -1,0 +1,39 @@
+from models import Category, News, Product, demo
+
+
+def snapshot():
+    return (
+        sorted((c.slug, c.name, c.parent.slug if c.parent else None) for c in Category.objects),
+        sorted((p.sku, p.name, p.price, p.stock, p.discount, p.image) for p in Product.objects),
+        sorted((n.title, n.published) for n in News.objects),
+    )
+
+
+def test_demo_loader_is_idempotent(db):
+    first = demo.load()
+    data = snapshot()
+    assert demo.load() == first
+    assert snapshot() == data
+
+
+def test_demo_catalog_has_what_the_issue_asks(demo):
+    roots = list(Category.roots())
+    assert len(roots) >= 3
+    depth = max(len(c.ancestors()) for c in Category.objects) + 1
+    assert depth >= 3
+    assert Product.objects.count() >= 40
+    assert Product.objects(discount__gt=0).count() > 0
+    assert Product.objects(stock=0).count() > 0
+    assert News.objects.count() == 8
+    from pathlib import Path
+
+    for product in Product.objects:
+        assert (Path(__file__).parents[2] / product.image).is_file(), product.image
+        assert product.title("en") != product.name
+        assert len(product.caption("ru")) <= 1024 and len(product.caption("en")) <= 1024
+
+
+def test_latest_news_newest_first(demo):
+    latest = list(News.latest(5))
+    assert len(latest) == 5
+    assert [n.published for n in latest] == sorted((n.published for n in latest), reverse=True)

@@ -1,0 +1,23 @@
+import pytest
+
+import settings
+
+
+def test_defaults():
+    s = settings.load({})
+    assert s.mongo_uri == "mongomock://localhost/shop" and s.embedded_store
+    assert s.telegram_api_url == "https://api.telegram.org"
+    assert s.bot_token is None and s.api_tokens == frozenset() and s.admin_ids == frozenset()
+
+
+def test_values_are_parsed():
+    s = settings.load({"BOT_TOKEN": "1:x", "MONGO_URI": "mongodb://h/db", "API_TOKENS": "a, b,,",
+                       "ADMIN_IDS": "1,2", "TELEGRAM_API_URL": "http://127.0.0.1:9/",
+                       "WEBHOOK_SECRET": "s"})
+    assert s.api_tokens == {"a", "b"} and s.admin_ids == {1, 2} and not s.embedded_store
+    assert s.telegram_api_url == "http://127.0.0.1:9"
+
+
+def test_bad_admin_id_is_named():
+    with pytest.raises(ValueError, match="'x'"):
+        settings.load({"ADMIN_IDS": "1,x"})
