@@ -1,0 +1,38 @@
+"""Marshmallow schemas: every input of the API is loaded through one of these."""
+
+from api.schemas.base import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    BaseSchema,
+    ErrorSchema,
+    PageQuery,
+    page_schema,
+)
+from api.schemas.categories import CategoryQuery, CategorySchema, CategoryTreeSchema, ChildrenQuery
+from api.schemas.news import NewsQuery, NewsSchema
+from api.schemas.orders import OrderQuery, OrderSchema, UserOrderQuery
+from api.schemas.products import ProductQuery, ProductSchema
+from api.schemas.users import CartSchema, UserQuery, UserSchema
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "BaseSchema",
+    "CartSchema",
+    "CategoryQuery",
+    "CategorySchema",
+    "CategoryTreeSchema",
+    "ChildrenQuery",
+    "ErrorSchema",
+    "NewsQuery",
+    "NewsSchema",
+    "OrderQuery",
+    "OrderSchema",
+    "PageQuery",
+    "ProductQuery",
+    "ProductSchema",
+    "UserOrderQuery",
+    "UserQuery",
+    "UserSchema",
+    "page_schema",
+]

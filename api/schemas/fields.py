@@ -1,0 +1,134 @@
+"""Field types shared by the schemas: text, ids, UTC datetimes, references, booleans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bson import ObjectId
+from marshmallow import ValidationError, fields
+from marshmallow.utils import missing
+
+OBJECT_ID_PATTERN = "^[0-9a-fA-F]{24}$"
+INT64_MAX = 2**63 - 1
+
+__all__ = [
+    "INT64_MAX",
+    "OBJECT_ID_PATTERN",
+    "DateBound",
+    "JsonBoolean",
+    "ObjectIdField",
+    "Reference",
+    "Text",
+    "UtcDateTime",
+]
+
+
+class Text(fields.String):
+    """A string that can be stored: valid Unicode (no lone surrogates from ``\\ud800``)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("Not valid Unicode text.") from None
+        return text
+
+
+class ObjectIdField(fields.String):
+    """A document id: 24 hexadecimal characters in, :class:`bson.ObjectId` out."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": OBJECT_ID_PATTERN, "example": "6650c0ffee0000000000cafe",
+                    **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not ObjectId.is_valid(text):
+            raise ValidationError("Not a valid id (24 hexadecimal characters).")
+        return ObjectId(text)
+
+
+class Reference(ObjectIdField):
+    """The id of a referenced document, read without loading (dereferencing) it."""
+
+    def get_value(self, obj, attr, accessor=None, default=missing):
+        to_mongo = getattr(obj, "to_mongo", None)
+        if to_mongo is None:
+            return super().get_value(obj, attr, accessor=accessor, default=default)
+        return to_mongo(fields=[attr]).get(attr)
+
+
+def _to_utc_naive(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        try:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        except OverflowError:
+            raise ValidationError("Date out of range.") from None
+    # MongoDB keeps milliseconds: store what will be read back
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+class UtcDateTime(fields.DateTime):
+    """An ISO 8601 date-time; stored as naive UTC, shown as ``...Z`` with milliseconds.
+
+    A value without an offset is read as UTC.
+    """
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.isoformat(timespec="milliseconds") + "Z"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return _to_utc_naive(super()._deserialize(value, attr, data, **kwargs))
+
+
+class DateBound(fields.Field):
+    """A query bound: a date (``2026-11-01``) or a date-time, as naive UTC.
+
+    With ``end=True`` a bare date means the end of that day, so ``..._to=2026-11-01``
+    includes the whole day.
+    """
+
+    def __init__(self, *, end: bool = False, **kwargs: Any) -> None:
+        metadata = {"type": "string",
+                    "description": "A date (YYYY-MM-DD) or an ISO 8601 date-time (UTC when "
+                                   "no offset is given).",
+                    **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+        self.end = end
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or len(value) > 64:
+            raise ValidationError("Not a valid date or date-time.")
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                day = dt.date.fromisoformat(text)
+                start = dt.datetime(day.year, day.month, day.day)
+                if not self.end:
+                    return start
+                if day == dt.date.max:
+                    return dt.datetime.max.replace(microsecond=999000)
+                return start + dt.timedelta(days=1) - dt.timedelta(milliseconds=1)
+            return _to_utc_naive(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
+        except ValueError:
+            raise ValidationError("Not a valid date or date-time.") from None
+
+
+class JsonBoolean(fields.Boolean):
+    """A boolean in a JSON body: only ``true`` and ``false``, not ``"yes"`` or ``1``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        # identity, not equality: 1 == True, and 1 is not a JSON boolean
+        if value is True or value is False:
+            return value
+        raise self.make_error("invalid", input=value)

@@ -1,0 +1,255 @@
+"""Cross-reference checks of loaded flows: names, texts, reachability, Telegram's limits."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+
+from engine import callback, spec
+from engine.errors import Problem
+
+MESSAGE_LIMIT, CAPTION_LIMIT = 4096, 1024
+ENGINE_TEXTS = ("engine.error", "engine.outdated", "engine.next", "engine.previous", "engine.more",
+                "engine.invalid", "engine.reset", "engine.keyboard")
+BASE_SCOPE = {"user", "data", "params", "args", "lang", "state", "page"}
+
+
+def _at(where: spec.Where | None, message: str, path: str | None = None) -> Problem:
+    w = where or spec.Where("<flows>", 1, 1, "")
+    return Problem(w.file, w.line, w.column, w.path if path is None else path, message)
+
+
+def _suggest(name: str, options) -> str:
+    hint = difflib.get_close_matches(name, list(options), n=1)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""
+
+
+class _Checker:
+    def __init__(self, flows) -> None:
+        self.flows = flows
+        self.problems: list[Problem] = []
+        self.states = flows.states
+        self.langs = flows.bot.languages
+
+    def add(self, where, message, path=None) -> None:
+        self.problems.append(_at(where, message, path))
+
+    # -- names -------------------------------------------------------------------------
+    def name(self, kind: str, name: str | None, where, what: str) -> None:
+        if name and self.flows.registry.get(kind, name) is None:
+            known = self.flows.registry.names(kind)
+            self.add(where, f"unknown {what} {name!r}{_suggest(name, known)}; registered "
+                            f"{what}s: {', '.join(known) or 'none'}")
+
+    def state_ref(self, name: str, where, what: str) -> None:
+        if name not in self.states:
+            self.add(where, f"unknown {what} state {name!r}{_suggest(name, self.states)}")
+
+    # -- texts -------------------------------------------------------------------------
+    def text(self, text: spec.Text | None, where, scope: set[str] | None, limit: int | None,
+             what: str) -> None:
+        if text is None:
+            return
+        catalog = self.flows.catalog
+        if text.is_key:
+            missing = [lang for lang in self.langs if not catalog.has(text.raw, lang)]
+            if missing:
+                self.add(where, f"{what} {text.raw!r} has no text for language "
+                                f"{', '.join(missing)}{_suggest(text.raw, catalog.texts.get(missing[0], {}))}")
+                return
+            templates = [(lang, catalog.raw(text.raw, lang)) for lang in self.langs]
+        elif "{" in text.raw:
+            templates = [(None, text.raw)]
+        else:
+            self.add(where, f"{what} {text.raw!r} is neither a key of the texts catalog nor a "
+                            "template of data fields: put words in the texts catalog "
+                            "(constants), and use a key like 'menu.title' here")
+            return
+        for lang, template in templates:
+            self.template(template, where, scope, f"{what} {text.raw!r}"
+                          + (f" ({lang})" if lang else ""))
+            if limit and len(template) > limit:
+                self.add(where, f"{what} {text.raw!r}" + (f" ({lang})" if lang else "")
+                         + f" is {len(template)} characters; Telegram allows {limit}")
+
+    def template(self, template: str, where, scope: set[str] | None, what: str) -> None:
+        from engine.templates import placeholders
+
+        try:
+            names = placeholders(template)
+        except ValueError as err:
+            self.add(where, f"{what}: bad template {template!r}: {err}")
+            return
+        for name in names:
+            root = name.split(".")[0].split("[")[0]
+            if scope is not None and root not in scope:
+                self.add(where, f"{what}: unknown field {{{name}}}; available: "
+                                f"{', '.join(sorted(scope))}")
+
+    # -- buttons -----------------------------------------------------------------------
+    def buttons(self, state: spec.State, entries, scope: set[str]) -> None:
+        for entry in entries:
+            if isinstance(entry, spec.Each):
+                self.name("data_source", entry.source, entry.where, "data source")
+                self.button(state, entry.button, scope | {"item"}, entry.source)
+            else:
+                for button in entry.buttons:
+                    self.button(state, button, scope, None)
+
+    def button(self, state, button: spec.Button, scope, source: str | None) -> None:
+        self.text(button.label, button.where, scope, None, "label")
+        for path in (button.when, button.unless):
+            if path and path.split(".")[0] not in scope:
+                self.add(button.where, f"'when'/'unless' {path!r}: unknown field; available: "
+                                       f"{', '.join(sorted(scope))}")
+        self.trigger_from(state, button.trigger, button.where, "button")
+        registered = self.flows.registry.get("data_source", source) if source else None
+        lengths = {}
+        for name, value in button.args.items():
+            self.template(value, button.where, scope, f"argument {name!r}")
+            lengths[name] = (registered.key_length if registered else 24) if "{" in value \
+                else len(value.encode())
+        size = callback.size(button.trigger, lengths)
+        if size > callback.LIMIT:
+            self.add(button.where, f"callback data of this button can be {size} bytes "
+                                   f"(trigger {button.trigger!r}, args {sorted(lengths)}); "
+                                   f"Telegram allows {callback.LIMIT}: shorten the trigger or "
+                                   "argument names")
+
+    def trigger_from(self, state: spec.State, trigger: str, where, what: str) -> None:
+        if trigger == spec.PAGE_TRIGGER:
+            return
+        if trigger not in self.leaving[state.name]:
+            self.add(where, f"{what} fires {trigger!r}, but no transition leaves state "
+                            f"{state.name!r} on {trigger!r}"
+                            f"{_suggest(trigger, self.leaving[state.name])}")
+
+    # -- the whole -----------------------------------------------------------------------
+    def run(self) -> list[Problem]:
+        flows, bot = self.flows, self.flows.bot
+        for key in ENGINE_TEXTS:
+            self.text(spec.Text(key), bot.where, None, None, "engine text")
+        self.text(bot.fallback, bot.where, None, MESSAGE_LIMIT, "fallback text")
+        if not bot.start:
+            self.add(bot.where, "missing 'start': the state a new conversation begins in")
+        else:
+            self.state_ref(bot.start, bot.where, "start")
+        self.leaving: dict[str, set[str]] = defaultdict(set)
+        plain: dict[tuple[str, str], list[spec.Transition]] = defaultdict(list)
+        for t in flows.transitions:
+            sources = list(self.states) if t.is_global else t.source
+            for source in t.source:
+                if source != spec.ANY:
+                    self.state_ref(source, t.where, "source")
+                elif len(t.source) > 1:
+                    self.add(t.where, "'*' (every state) cannot be combined with other sources")
+            if t.dest not in (spec.STAY, spec.BACK):
+                self.state_ref(t.dest, t.where, "destination")
+            for name in t.conditions + t.unless:
+                self.name("condition", name, t.where, "condition")
+            for name in t.before + t.after:
+                self.name("action", name, t.where, "action")
+            self.text(t.toast, t.where, None, 200, "toast")
+            for source in sources:
+                self.leaving[source].add(t.trigger)
+                plain[(source, t.trigger, t.is_global)].append(t)
+        for (source, trigger, _), group in plain.items():
+            unguarded = [t for t in group if not t.conditions and not t.unless]
+            if len(unguarded) > 1 or (unguarded and unguarded[0] is not group[-1]):
+                later = group[group.index(unguarded[0]) + 1]
+                self.add(later.where, f"ambiguous trigger {trigger!r} from state {source!r}: "
+                                      f"the transition at line {unguarded[0].where.line} has no "
+                                      "conditions, so this one can never fire")
+        for command in bot.commands:
+            self.text(command.description, bot.where, None, 256, "command description")
+            if not any(command.trigger in triggers for triggers in self.leaving.values()):
+                self.add(bot.where, f"command /{command.command} fires {command.trigger!r}, "
+                                    "which no transition handles")
+        self.keyboard(bot.keyboard, None, bot.where)
+        for state in self.states.values():
+            self.state(state)
+        self.reachability()
+        return self.problems
+
+    def keyboard(self, keyboard: spec.Keyboard | None, state: spec.State | None, where) -> None:
+        if keyboard is None:
+            return
+        labels: dict[str, str | None] = {}
+        for button in keyboard.buttons:
+            self.text(button.label, where, BASE_SCOPE, None, "keyboard label")
+            if button.trigger is None and not button.request_contact:
+                self.add(where, f"keyboard button {button.label.raw!r} needs a 'trigger' or "
+                                "'request_contact: true'")
+            if button.trigger and state is not None:
+                self.trigger_from(state, button.trigger, where, "keyboard button")
+            elif button.trigger and not any(button.trigger in t for t in self.leaving.values()):
+                self.add(where, f"keyboard button fires {button.trigger!r}, which no transition "
+                                "handles")
+            if button.label.raw in labels and labels[button.label.raw] != button.trigger:
+                self.add(where, f"keyboard label {button.label.raw!r} is used for two triggers")
+            labels[button.label.raw] = button.trigger
+
+    def state(self, state: spec.State) -> None:
+        screen, where = state.screen, state.where
+        scope = BASE_SCOPE | set(screen.data)
+        for name in state.on_enter:
+            self.name("action", name, where, "action")
+        for source in screen.data.values():
+            self.name("data_source", source, where, "data source")
+        limit = CAPTION_LIMIT if screen.photo else MESSAGE_LIMIT
+        if screen.text is None and screen.each_message is None:
+            self.add(where, "the screen has no 'text' (every state shows something)")
+        self.text(screen.text, where, scope, limit, "caption" if screen.photo else "text")
+        if screen.photo:
+            self.template(screen.photo, where, scope, "photo")
+        self.buttons(state, screen.buttons, scope)
+        if screen.keyboard and screen.buttons:
+            self.add(where, "a screen has inline 'buttons' or a reply 'keyboard', not both (a "
+                            "Telegram message carries one kind of markup)")
+        self.keyboard(screen.keyboard, state, where)
+        each = screen.each_message
+        if each:
+            self.name("data_source", each.source, each.where, "data source")
+            item_scope = scope | {"item"}
+            self.text(each.text, each.where, item_scope,
+                      CAPTION_LIMIT if each.photo else MESSAGE_LIMIT, "item text")
+            self.text(each.empty, each.where, scope, MESSAGE_LIMIT, "empty text")
+            if each.photo:
+                self.template(each.photo, each.where, item_scope, "photo")
+            self.buttons(state, each.buttons, item_scope)
+        if state.input:
+            inp = state.input
+            self.name("validator", inp.validator, inp.where, "validator")
+            self.text(inp.error, inp.where, None, MESSAGE_LIMIT, "error text")
+            self.trigger_from(state, inp.trigger, inp.where, "input")
+        if not self.leaving[state.name]:
+            self.add(where, f"state {state.name!r} has no way out: no transition leaves it")
+
+    def reachability(self) -> None:
+        start = self.flows.bot.start
+        if start not in self.states:
+            return
+        edges: dict[str, set[str]] = defaultdict(set)
+        global_dests = set()
+        for t in self.flows.transitions:
+            if t.dest in (spec.STAY, spec.BACK):
+                continue
+            if t.is_global:
+                global_dests.add(t.dest)
+            for source in t.source:
+                edges[source].add(t.dest)
+        seen, todo = {start, *global_dests}, [start, *global_dests]
+        while todo:
+            for dest in edges[todo.pop()]:
+                if dest not in seen:
+                    seen.add(dest)
+                    todo.append(dest)
+        for name, state in self.states.items():
+            if name not in seen:
+                self.add(state.where, f"state {name!r} is unreachable from the start state "
+                                      f"{start!r}: no transition leads to it")
+
+
+def check(flows) -> list[Problem]:
+    """Every cross-reference problem of ``flows`` (structure is checked by the schema)."""
+    return _Checker(flows).run()

@@ -1,0 +1,333 @@
+"""The engine: one update in, at most one read and one write, the screen out."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from engine import callback, events, spec
+from engine.context import Context
+from engine.errors import Invalid, StaleConversation, UserError
+from engine.machine import CompiledFlows
+from engine.render import Message, Plan, Renderer, ReplyKeyboard
+from engine.sender import Blocked, Sender, SendError
+from engine.store import Conversation, ConversationStore
+
+logger = logging.getLogger(__name__)
+
+
+class _Outcome:
+    """What processing decided to show: notices, whether to render, and how."""
+
+    def __init__(self) -> None:
+        self.notices: list[tuple[str, dict]] = []
+        self.render = True
+        self.edit = True
+        self.toast: str | None = None
+        self.alert = False
+
+
+class Engine:
+    """Runs a bot's compiled flows for every user.
+
+    ``store`` keeps conversations, ``sender`` talks to Telegram; ``unit_of_work`` wraps
+    each update (the embedded store passes a lock: mongomock is not thread-safe);
+    ``services`` is handed to actions as ``ctx.services``; ``on_blocked(user_id)`` is
+    called when Telegram says the user blocked the bot.
+    """
+
+    def __init__(self, flows, store: ConversationStore, sender: Sender, *,
+                 unit_of_work: Callable[[], Any] | None = None, services: Any = None,
+                 on_blocked: Callable[[int], None] | None = None) -> None:
+        self.flows = flows
+        self.compiled = CompiledFlows(flows)
+        self.renderer = Renderer(flows)
+        self.store = store
+        self.sender = sender
+        self.unit_of_work = unit_of_work or contextlib.nullcontext
+        self.services = services
+        self.on_blocked = on_blocked
+        self.bot = flows.bot
+        self.commands = {c.command: c.trigger for c in flows.bot.commands}
+
+    # -- entry point ---------------------------------------------------------------------
+    def handle(self, event: events.Event) -> None:
+        """Process one event; never raises for the user's mistakes or an action's bug."""
+        started = time.perf_counter()
+        answered = event.kind != events.CALLBACK
+        before = after = trigger = None
+        try:
+            for attempt in range(3):
+                try:
+                    with self.unit_of_work():
+                        conv = self.store.acquire(event.user_id)
+                        try:
+                            before = conv.state
+                            if event.update_id is not None and event.update_id in conv.seen:
+                                logger.info("user=%s update=%s already processed: skipped",
+                                            event.user_id, event.update_id)
+                                self.store.release(conv)
+                                return
+                            outcome, trigger = self._process(conv, event)
+                            if event.update_id is not None:
+                                conv.seen = [*conv.seen, event.update_id][-32:]
+                            self.store.save(conv)
+                            after = conv.state
+                        except BaseException:
+                            if conv.lease is not None:
+                                self.store.release(conv)
+                            raise
+                    if not answered:
+                        answered = True
+                        self._answer(event, outcome.toast, outcome.alert)
+                    break
+                except StaleConversation:
+                    logger.warning("user=%s: conversation changed under the update; retry %d",
+                                   event.user_id, attempt + 1)
+        except Blocked:
+            logger.info("user=%s blocked the bot", event.user_id)
+            if self.on_blocked:
+                self.on_blocked(event.user_id)
+        except Exception:
+            logger.exception("user=%s state=%s trigger=%s: update failed", event.user_id,
+                             before, trigger)
+            if not answered:
+                answered = True
+                self._answer(event, self._system_text("engine.error", event), True)
+            else:
+                self._apologise(event)
+        finally:
+            if not answered:
+                self._answer(event, None, False)
+            logger.info("user=%s state=%s->%s trigger=%s %.1fms", event.user_id, before, after,
+                        trigger, (time.perf_counter() - started) * 1000)
+
+    def _answer(self, event: events.Event, text: str | None, alert: bool) -> None:
+        try:
+            self.sender.answer(event.callback_id, text, alert)
+        except SendError as err:
+            logger.warning("user=%s: answering the callback failed: %s", event.user_id, err)
+
+    def _system_text(self, key: str, event: events.Event, lang: str | None = None) -> str:
+        lang = lang or event.language_code or self.bot.default_language
+        return self.flows.catalog.text(spec.Text(key), lang, {}, html=False)
+
+    def _apologise(self, event: events.Event) -> None:
+        with contextlib.suppress(SendError):
+            self.sender.send(event.chat_id, self._system_text("engine.error", event), None, None,
+                             None)
+
+    # -- deciding ------------------------------------------------------------------------
+    def _language(self, conv: Conversation, event: events.Event) -> str:
+        if conv.lang in self.bot.languages:
+            return conv.lang
+        code = event.language_code
+        return code if code in self.bot.languages else self.bot.default_language
+
+    def _context(self, conv: Conversation, event: events.Event) -> Context:
+        return Context(user_id=conv.user_id, chat_id=event.chat_id, state=conv.state,
+                       lang=conv.lang, data=dict(conv.data), params=dict(conv.params),
+                       event=event, page=conv.page, services=self.services)
+
+    def _process(self, conv: Conversation, event: events.Event) -> tuple[_Outcome, str | None]:
+        outcome = _Outcome()
+        conv.lang = self._language(conv, event)
+        if conv.state not in self.flows.states:
+            if conv.state is not None:
+                logger.info("user=%s: state %r is gone from the flows: back to the start",
+                            conv.user_id, conv.state)
+                outcome.notices.append(("engine.reset", {}))
+            conv.state, conv.params, conv.history, conv.page = self.bot.start, {}, [], 0
+            conv.flow_version = self.flows.version
+            if event.kind == events.CALLBACK:
+                outcome.edit = False
+        trigger, args = self._trigger(conv, event, outcome)
+        if trigger is None:
+            self._show(conv, event, outcome)
+            return outcome, None
+        if trigger == spec.PAGE_TRIGGER:
+            try:
+                conv.page = max(0, int(args.get("page", 0)))
+            except ValueError:
+                conv.page = 0
+            self._show(conv, event, outcome, paging=True)
+            return outcome, trigger
+        ctx = self._context(conv, event)
+        ctx.args, ctx.trigger = args, trigger
+        if event.kind in (events.TEXT, events.CONTACT) and self._input(conv) and \
+                args.get("_input") is not None:
+            value = args.pop("_input")
+            ctx.args = args
+            if self._input(conv).save_as:
+                ctx.data[self._input(conv).save_as] = value
+        try:
+            fired = self.compiled.fire(conv.state, trigger, ctx)
+        except UserError as err:
+            outcome.notices.append((err.text_key, err.values))
+            outcome.edit = event.kind == events.CALLBACK
+            outcome.render = event.kind != events.CALLBACK
+            self._show(conv, event, outcome)
+            return outcome, trigger
+        if fired.transition is None:
+            outcome.render = False
+            return outcome, trigger
+        self._move(conv, fired, ctx)
+        outcome.notices.extend(ctx.notices)
+        if fired.transition.dest == spec.STAY and self.flows.states[conv.state].screen.each_message:
+            outcome.render = False  # a list of item messages stays as it is; the toast tells
+        if fired.transition.toast:
+            outcome.notices.append((fired.transition.toast.raw, {}))
+        self._show(conv, event, outcome)
+        return outcome, trigger
+
+    def _input(self, conv: Conversation) -> spec.Input | None:
+        return self.flows.states[conv.state].input
+
+    def _trigger(self, conv: Conversation, event: events.Event,
+                 outcome: _Outcome) -> tuple[str | None, dict]:
+        """The trigger an event fires in the current state, or ``None`` (with a notice)."""
+        state = self.flows.states[conv.state]
+        if event.kind == events.CALLBACK:
+            decoded = callback.decode(event.data)
+            if decoded and (decoded[0] == spec.PAGE_TRIGGER
+                            or self.compiled.accepts_trigger(conv.state, decoded[0])):
+                if decoded[0] == spec.PAGE_TRIGGER and event.message_id not in (
+                        conv.last_message_id, conv.footer_id):
+                    pass  # a page button of an older screen: treated as outdated below
+                else:
+                    return decoded
+            outcome.toast = self._system_text("engine.outdated", event, conv.lang)
+            outcome.edit = False
+            return None, {}
+        if event.kind == events.COMMAND:
+            trigger = self.commands.get(event.command)
+            if trigger and self.compiled.accepts_trigger(conv.state, trigger):
+                return trigger, {"payload": event.payload} if event.payload else {}
+        elif event.kind == events.TEXT:
+            trigger = self._keyboard_trigger(state, event.text)
+            if trigger and self.compiled.accepts_trigger(conv.state, trigger):
+                return trigger, {}
+            if state.input and state.input.kind in ("text", "text_or_contact"):
+                return self._validated(conv, state.input, event.text, event, outcome)
+        elif event.kind == events.CONTACT:
+            if state.input and state.input.kind in ("contact", "text_or_contact"):
+                return self._validated(conv, state.input, event.phone or "", event, outcome)
+        outcome.notices.append((self.bot.fallback.raw, {}))
+        outcome.edit = False
+        return None, {}
+
+    def _keyboard_trigger(self, state: spec.State, text: str) -> str | None:
+        text = text.strip()
+        for keyboard in (state.screen.keyboard, self.bot.keyboard):
+            if keyboard is None:
+                continue
+            for button in keyboard.buttons:
+                if button.trigger and any(
+                        self.flows.catalog.text(button.label, lang, {}, html=False) == text
+                        for lang in self.bot.languages):
+                    return button.trigger
+        return None
+
+    def _validated(self, conv, inp: spec.Input, value: str, event, outcome):
+        if inp.validator:
+            ctx = self._context(conv, event)
+            try:
+                value = self.flows.registry.get("validator", inp.validator).func(ctx, value)
+            except Invalid as err:
+                key = err.text_key or (inp.error.raw if inp.error else "engine.invalid")
+                outcome.notices.append((key, err.values))
+                outcome.edit = False
+                return None, {}
+        return inp.trigger, {"_input": value}
+
+    def _move(self, conv: Conversation, fired, ctx: Context) -> None:
+        t = fired.transition
+        if t.dest == spec.BACK:
+            if conv.history:
+                conv.state, conv.params, conv.page = conv.history[-1]
+                conv.history = conv.history[:-1]
+            else:
+                conv.state, conv.params, conv.page = self.bot.start, {}, 0
+        elif t.dest == spec.STAY:
+            state = self.flows.states[conv.state]
+            conv.params = {**ctx.params, **{p: ctx.args[p] for p in state.params if p in ctx.args}}
+        else:
+            dest = self.flows.states[fired.state]
+            params = {p: ctx.args.get(p, ctx.params.get(p)) for p in dest.params}
+            if (fired.state, params) != (conv.state, conv.params):
+                conv.history = [*conv.history, [conv.state, conv.params, conv.page]][
+                    -self.bot.history_limit:]
+            conv.state, conv.params, conv.page = fired.state, params, 0
+        if t.reset_history:
+            conv.history = []
+        conv.data, conv.lang = ctx.data, ctx.lang if ctx.lang in self.bot.languages else conv.lang
+
+    # -- showing -------------------------------------------------------------------------
+    def _show(self, conv: Conversation, event: events.Event, outcome: _Outcome,
+              paging: bool = False) -> None:
+        ctx = self._context(conv, event)
+        texts = [self.flows.catalog.text(spec.Text(key), conv.lang, values, html=False)
+                 for key, values in outcome.notices]
+        if event.kind == events.CALLBACK and texts and outcome.toast is None and \
+                sum(map(len, texts)) <= 200:
+            outcome.toast, texts = "\n".join(texts), []
+            outcome.alert = any(len(t) > 60 for t in [outcome.toast])
+        for text in texts:
+            self.sender.send(event.chat_id, text, None, None, None)
+        if not outcome.render:
+            return
+        state = self.flows.states[conv.state]
+        plan = self.renderer.plan(state, ctx)
+        parse_mode = self.bot.parse_mode
+        if plan.keyboard and plan.keyboard.name != conv.keyboard and (
+                plan.items or not isinstance(plan.main.markup, ReplyKeyboard)):
+            if isinstance(plan.main.markup, ReplyKeyboard) or plan.main.markup is None:
+                plan.main.markup = plan.keyboard
+            else:
+                self.sender.send(event.chat_id, self._system_text("engine.keyboard", event,
+                                                                  conv.lang),
+                                 None, plan.keyboard, None)
+            conv.keyboard = plan.keyboard.name
+        elif isinstance(plan.main.markup, ReplyKeyboard):
+            conv.keyboard = plan.main.markup.name
+        if plan.items or (paging and state.screen.each_message):
+            self._show_items(conv, event, plan, parse_mode)
+            return
+        target = event.message_id if (event.kind == events.CALLBACK and outcome.edit and
+                                      state.screen.mode == "edit" and not texts) else None
+        self._put(conv, event, plan.main, target, parse_mode)
+
+    def _show_items(self, conv, event, plan: Plan, parse_mode) -> None:
+        if conv.footer_id:
+            with contextlib.suppress(SendError):
+                self.sender.delete(event.chat_id, conv.footer_id)
+        for item in plan.items:
+            self.sender.send(event.chat_id, item.text, item.photo, item.markup, parse_mode)
+        conv.footer_id = self.sender.send(event.chat_id, plan.main.text, plan.main.photo,
+                                          plan.main.markup, parse_mode)
+        conv.last_message_id, conv.last_kind = conv.footer_id, plan.main.kind
+
+    def _put(self, conv, event, message: Message, target: int | None, parse_mode) -> None:
+        """Edit ``target`` into ``message`` when the kinds allow it, else send anew."""
+        if target is not None and not isinstance(message.markup, ReplyKeyboard):
+            if event.message_kind == message.kind:
+                try:
+                    self.sender.edit(event.chat_id, target, message.text, message.photo,
+                                     message.markup, parse_mode)
+                    conv.last_message_id, conv.last_kind = target, message.kind
+                    if target == conv.footer_id:
+                        conv.footer_id = None
+                    return
+                except SendError as err:
+                    logger.info("user=%s: edit failed (%s): sending anew", conv.user_id, err)
+            else:  # a text cannot become a photo (nor back): replace the message
+                with contextlib.suppress(SendError):
+                    self.sender.delete(event.chat_id, target)
+                if target == conv.footer_id:
+                    conv.footer_id = None
+        conv.last_message_id = self.sender.send(event.chat_id, message.text, message.photo,
+                                                message.markup, parse_mode)
+        conv.last_kind = message.kind

@@ -1,0 +1,146 @@
+"""The sender seam: how the engine talks to Telegram, and a recording stub for tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from engine.errors import EngineError
+from engine.render import Inline, ReplyKeyboard
+
+Markup = Inline | ReplyKeyboard | None
+
+
+class SendError(EngineError):
+    """Telegram refused a request; ``code`` and ``description`` are Telegram's."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+
+
+class Blocked(SendError):
+    """403: the user blocked the bot."""
+
+
+class Sender(Protocol):
+    """Sends, edits and deletes messages and answers button presses.
+
+    Implementations treat "message is not modified" as success, wait out 429s, and raise
+    :class:`SendError` for anything else Telegram refuses (:class:`Blocked` for 403).
+    """
+
+    def send(self, chat_id: int, text: str, photo: str | None, markup: Markup,
+             parse_mode: str | None) -> int: ...
+
+    def edit(self, chat_id: int, message_id: int, text: str, photo: str | None,
+             markup: Markup, parse_mode: str | None) -> None: ...
+
+    def delete(self, chat_id: int, message_id: int) -> None: ...
+
+    def answer(self, callback_id: str, text: str | None = None, alert: bool = False) -> None: ...
+
+
+@dataclass
+class SentMessage:
+    """A message as the stub holds it: the latest content after any edits."""
+
+    message_id: int
+    chat_id: int
+    text: str
+    photo: str | None = None
+    markup: Markup = None
+    deleted: bool = False
+    edits: int = 0
+
+    @property
+    def kind(self) -> str:
+        return "photo" if self.photo else "text"
+
+    @property
+    def buttons(self) -> list[list[str]]:
+        if isinstance(self.markup, Inline):
+            return [[b.label for b in row] for row in self.markup.rows]
+        return []
+
+
+@dataclass
+class Action:
+    """One thing the bot did, in order: send, edit, delete or answer."""
+
+    kind: str
+    chat_id: int | None = None
+    message_id: int | None = None
+    text: str | None = None
+    photo: str | None = None
+    alert: bool = False
+
+
+@dataclass
+class StubSender:
+    """A sender that keeps messages in memory and checks Telegram's main rules."""
+
+    messages: dict[int, SentMessage] = field(default_factory=dict)
+    actions: list[Action] = field(default_factory=list)
+    answered: dict[str, str | None] = field(default_factory=dict)
+    next_id: int = 1
+    keyboards: dict[int, ReplyKeyboard | None] = field(default_factory=dict)
+
+    def _check(self, text: str, photo: str | None, markup: Markup) -> None:
+        limit = 1024 if photo else 4096
+        if not photo and not text:
+            raise SendError(400, "Bad Request: message text is empty")
+        if len(text) > limit:
+            raise SendError(400, "Bad Request: message caption is too long" if photo
+                            else "Bad Request: message is too long")
+        if isinstance(markup, Inline):
+            for row in markup.rows:
+                for button in row:
+                    if not 1 <= len(button.data.encode()) <= 64:
+                        raise SendError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+    def send(self, chat_id, text, photo, markup, parse_mode) -> int:
+        self._check(text, photo, markup)
+        message = SentMessage(self.next_id, chat_id, text, photo, markup)
+        self.messages[message.message_id] = message
+        self.next_id += 1
+        if isinstance(markup, ReplyKeyboard):
+            self.keyboards[chat_id] = markup
+        self.actions.append(Action("send", chat_id, message.message_id, text, photo))
+        return message.message_id
+
+    def edit(self, chat_id, message_id, text, photo, markup, parse_mode) -> None:
+        self._check(text, photo, markup)
+        message = self.messages.get(message_id)
+        if message is None or message.deleted or message.chat_id != chat_id:
+            raise SendError(400, "Bad Request: message to edit not found")
+        if isinstance(markup, ReplyKeyboard):
+            raise SendError(400, "Bad Request: inline keyboard expected")
+        if message.photo and not photo:
+            raise SendError(400, "Bad Request: there is no text in the message to edit")
+        if (message.text, message.photo, message.markup) == (text, photo, markup):
+            return  # "message is not modified": success
+        if not message.photo and photo:
+            raise SendError(400, "Bad Request: there is no media in the message to edit")
+        message.text, message.photo, message.markup = text, photo, markup
+        message.edits += 1
+        self.actions.append(Action("edit", chat_id, message_id, text, photo))
+
+    def delete(self, chat_id, message_id) -> None:
+        message = self.messages.get(message_id)
+        if message is None or message.deleted:
+            raise SendError(400, "Bad Request: message to delete not found")
+        message.deleted = True
+        self.actions.append(Action("delete", chat_id, message_id))
+
+    def answer(self, callback_id, text=None, alert=False) -> None:
+        if callback_id in self.answered:
+            raise SendError(400, "Bad Request: query is too old and response timeout expired "
+                                 "or query ID is invalid")
+        self.answered[callback_id] = text
+        self.actions.append(Action("answer", text=text, alert=alert))
+
+    def chat(self, chat_id: int) -> list[SentMessage]:
+        """The chat's messages as the user sees them now, oldest first."""
+        return [m for m in self.messages.values() if m.chat_id == chat_id and not m.deleted]

@@ -1,0 +1,185 @@
+"""The Telegram adapter: telebot handlers that feed the engine, and the telebot sender.
+
+The only place that catches broadly around user updates is :meth:`Engine.handle`; the
+handlers here just normalise updates into events.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+import telebot
+from telebot import apihelper, types
+from telebot.apihelper import ApiTelegramException
+
+from engine import events
+from engine.render import Inline, ReplyKeyboard
+from engine.sender import Blocked, Markup, SendError
+
+logger = logging.getLogger(__name__)
+ALL_CONTENT_TYPES = ["text", "contact", "audio", "document", "animation", "photo", "sticker",
+                     "video", "video_note", "voice", "location", "venue", "dice", "poll"]
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+def use_api_url(base: str) -> None:
+    """Point telebot at a Bot API server (``TELEGRAM_API_URL``): ``{base}/bot{token}/{method}``."""
+    apihelper.API_URL = base.rstrip("/") + "/bot{0}/{1}"
+    apihelper.FILE_URL = base.rstrip("/") + "/file/bot{0}/{1}"
+
+
+class EngineBot(telebot.TeleBot):
+    """A TeleBot that keeps each update's id on its message, for exactly-once processing."""
+
+    def process_new_updates(self, updates):
+        for update in updates:
+            for payload in (update.message, update.callback_query):
+                if payload is not None:
+                    payload.engine_update_id = update.update_id
+        return super().process_new_updates(updates)
+
+
+def to_telebot(markup: Markup):
+    if isinstance(markup, Inline):
+        keyboard = types.InlineKeyboardMarkup()
+        for row in markup.rows:
+            keyboard.row(*(types.InlineKeyboardButton(b.label, callback_data=b.data) for b in row))
+        return keyboard
+    if isinstance(markup, ReplyKeyboard):
+        keyboard = types.ReplyKeyboardMarkup(resize_keyboard=True)
+        for row in markup.rows:
+            keyboard.row(*(types.KeyboardButton(label, request_contact=contact or None)
+                           for label, contact in row))
+        return keyboard
+    return None
+
+
+class TelebotSender:
+    """Sends through telebot; waits out 429s, treats "not modified" as success.
+
+    Local picture files are uploaded once per process; the ``file_id`` Telegram returns
+    is used from then on.
+    """
+
+    def __init__(self, bot: telebot.TeleBot, *, base_dir: str = ".", max_retries: int = 3) -> None:
+        self.bot = bot
+        self.base_dir = base_dir
+        self.max_retries = max_retries
+        self.file_ids: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def _call(self, func: Callable, *args, **kwargs):
+        for attempt in range(self.max_retries + 1):
+            try:
+                return func(*args, **kwargs)
+            except ApiTelegramException as err:
+                description = err.description or str(err)
+                if err.error_code == 400 and "message is not modified" in description:
+                    return None
+                if err.error_code == 429 and attempt < self.max_retries:
+                    retry = (err.result_json or {}).get("parameters", {}).get("retry_after", 1)
+                    logger.warning("429 from Telegram: waiting %ss", retry)
+                    time.sleep(min(float(retry), 60))
+                    continue
+                if err.error_code == 403:
+                    raise Blocked(403, description) from None
+                raise SendError(err.error_code, description) from None
+        raise SendError(429, "Too Many Requests: retries exhausted")
+
+    def _photo(self, ref: str):
+        if ref in self.file_ids:
+            return self.file_ids[ref], None
+        path = ref if os.path.isabs(ref) else os.path.join(self.base_dir, ref)
+        if "://" not in ref and os.path.isfile(path):
+            handle = open(path, "rb")  # noqa: SIM115 - closed by the caller after the upload
+            return handle, ref
+        return ref, None
+
+    def _remember(self, ref: str | None, message) -> None:
+        if ref and message is not None and getattr(message, "photo", None):
+            with self._lock:
+                self.file_ids[ref] = message.photo[-1].file_id
+
+    def send(self, chat_id, text, photo, markup, parse_mode) -> int:
+        if photo:
+            media, ref = self._photo(photo)
+            try:
+                message = self._call(self.bot.send_photo, chat_id, media, caption=text,
+                                     parse_mode=parse_mode, reply_markup=to_telebot(markup))
+            finally:
+                if ref:
+                    media.close()
+            self._remember(ref, message)
+        else:
+            message = self._call(self.bot.send_message, chat_id, text, parse_mode=parse_mode,
+                                 reply_markup=to_telebot(markup),
+                                 link_preview_options=types.LinkPreviewOptions(is_disabled=True))
+        return message.message_id
+
+    def edit(self, chat_id, message_id, text, photo, markup, parse_mode) -> None:
+        if photo:
+            media, ref = self._photo(photo)
+            try:
+                message = self._call(
+                    self.bot.edit_message_media,
+                    types.InputMediaPhoto(media, caption=text, parse_mode=parse_mode),
+                    chat_id=chat_id, message_id=message_id, reply_markup=to_telebot(markup))
+            finally:
+                if ref:
+                    media.close()
+            if message is not True:
+                self._remember(ref, message)
+        else:
+            self._call(self.bot.edit_message_text, text, chat_id=chat_id, message_id=message_id,
+                       parse_mode=parse_mode, reply_markup=to_telebot(markup),
+                       link_preview_options=types.LinkPreviewOptions(is_disabled=True))
+
+    def delete(self, chat_id, message_id) -> None:
+        self._call(self.bot.delete_message, chat_id, message_id)
+
+    def answer(self, callback_id, text=None, alert=False) -> None:
+        self._call(self.bot.answer_callback_query, callback_id, text=text, show_alert=alert)
+
+
+class OrderedWorkers:
+    """Runs events on ``n`` threads, each user's events always on the same one, in order."""
+
+    def __init__(self, handle: Callable[[events.Event], None], n: int = 4) -> None:
+        self.handle = handle
+        self.queues = [queue.SimpleQueue() for _ in range(n)]
+        self.threads = [threading.Thread(target=self._run, args=(q,), daemon=True,
+                                         name=f"engine-worker-{i}")
+                        for i, q in enumerate(self.queues)]
+        for thread in self.threads:
+            thread.start()
+
+    def _run(self, q: queue.SimpleQueue) -> None:
+        while (event := q.get()) is not None:
+            self.handle(event)
+
+    def submit(self, event: events.Event) -> None:
+        self.queues[event.user_id % len(self.queues)].put(event)
+
+    def stop(self) -> None:
+        for q in self.queues:
+            q.put(None)
+        for thread in self.threads:
+            thread.join(timeout=30)
+
+
+def attach(bot: telebot.TeleBot, submit: Callable[[events.Event], None]) -> None:
+    """Register the thin handlers: every message and button press becomes an event."""
+
+    @bot.message_handler(content_types=ALL_CONTENT_TYPES,
+                         func=lambda m: m.chat.type == "private" and m.from_user is not None)
+    def on_message(message) -> None:
+        submit(events.from_message(message))
+
+    @bot.callback_query_handler(func=lambda query: True)
+    def on_callback(query) -> None:
+        submit(events.from_callback(query))

@@ -1,0 +1,89 @@
+"""Texts and templates: ``{user.first_name}`` placeholders, HTML-escaped values."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from html import escape
+
+from engine.spec import Text
+
+
+class Html(str):
+    """A value that is already HTML and is inserted into a template unescaped."""
+
+
+_MISSING = object()
+
+
+def resolve(path: str, scope: Mapping[str, object]) -> object:
+    """Look ``a.b.c`` up in ``scope``: mapping keys or attributes, ``None`` when absent."""
+    parts = path.split(".")
+    value = scope.get(parts[0], _MISSING)
+    if value is _MISSING:
+        return None
+    for part in parts[1:]:
+        if value is None:
+            return None
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        else:
+            value = getattr(value, part, None)
+        if callable(value) and not isinstance(value, type):
+            value = value()
+    return value
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, escape_values: bool) -> None:
+        super().__init__()
+        self.escape_values = escape_values
+
+    def get_field(self, field_name, args, kwargs):
+        return resolve(field_name, kwargs), field_name
+
+    def format_field(self, value, format_spec):
+        if value is None:
+            return ""
+        text = format(value, format_spec)
+        if self.escape_values and not isinstance(value, Html):
+            return escape(text, quote=False)
+        return text
+
+
+_html = _Formatter(escape_values=True)
+_plain = _Formatter(escape_values=False)
+
+
+def render(template: str, scope: Mapping[str, object], html: bool = True) -> str:
+    """Fill ``template``'s placeholders from ``scope`` (escaped for HTML unless ``Html``)."""
+    if "{" not in template:
+        return template
+    return (_html if html else _plain).vformat(template, (), scope)
+
+
+def placeholders(template: str) -> list[str]:
+    """The field paths a template uses (``["user.first_name", ...]``); raises ValueError."""
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+class Catalog:
+    """The texts of every language, with a fallback to the default language."""
+
+    def __init__(self, texts: Mapping[str, Mapping[str, str]], default_language: str) -> None:
+        self.texts = texts
+        self.default = default_language
+
+    def has(self, key: str, lang: str) -> bool:
+        return key in self.texts.get(lang, {})
+
+    def raw(self, key: str, lang: str) -> str:
+        table = self.texts.get(lang) or {}
+        if key in table:
+            return table[key]
+        return self.texts[self.default][key]
+
+    def text(self, text: Text, lang: str, scope: Mapping[str, object], html: bool = True) -> str:
+        """Render a :class:`Text`: the catalog's template for a key, else the inline template."""
+        template = self.raw(text.raw, lang) if text.is_key else text.raw
+        return render(template, scope, html)

@@ -1,0 +1,159 @@
+"""An in-process chat client: talk to a bot through real telebot dispatch, no network.
+
+    client = ChatClient.for_flows("tests/engine/examples/shop")
+    client.send("/start")
+    client.click("Catalog")
+    assert client.last.text.startswith("Categories")
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from engine.runtime import Engine
+from engine.sender import Action, SentMessage, StubSender
+from engine.store import MemoryStore
+from engine.render import ReplyKeyboard
+
+_updates = itertools.count(1)
+_queries = itertools.count(1)
+BOT_USER = {"id": 1000, "is_bot": True, "first_name": "Bot", "username": "test_bot"}
+
+
+class ClickError(AssertionError):
+    """The button to click is not on the screen; the message lists what is."""
+
+
+class ChatClient:
+    """One user chatting with the bot; every step runs the real telebot dispatch."""
+
+    def __init__(self, engine: Engine, user_id: int = 1, *, first_name: str = "Test",
+                 last_name: str = "", username: str = "tester", language_code: str = "en") -> None:
+        from engine.telegram import EngineBot, attach
+
+        if not isinstance(engine.sender, StubSender):
+            raise TypeError("ChatClient needs an engine built with a StubSender")
+        self.engine = engine
+        self.sender: StubSender = engine.sender
+        self.user = {"id": user_id, "is_bot": False, "first_name": first_name,
+                     "last_name": last_name, "username": username, "language_code": language_code}
+        self.bot = EngineBot("123456:TEST", threaded=False, skip_pending=True)
+        attach(self.bot, engine.handle)
+        self._mark = 0
+        self.last_answer: str | None = None
+
+    @classmethod
+    def for_flows(cls, directory, user_id: int = 1, **kwargs) -> ChatClient:
+        """A client on a fresh engine for the flows in ``directory`` (memory store, stub)."""
+        from engine.loader import load_flows
+
+        engine = Engine(load_flows(directory), MemoryStore(), StubSender())
+        return cls(engine, user_id, **kwargs)
+
+    @property
+    def user_id(self) -> int:
+        return self.user["id"]
+
+    # -- steps ---------------------------------------------------------------------------
+    def _dispatch(self, update: dict) -> list[Action]:
+        from telebot import types
+
+        self._mark = len(self.sender.actions)
+        self.bot.process_new_updates([types.Update.de_json(update)])
+        return self.replies
+
+    def _message(self, **content) -> dict:
+        return {"update_id": next(_updates), "message": {
+            "message_id": 10_000 + next(_updates), "date": int(time.time()),
+            "chat": {"id": self.user_id, "type": "private"}, "from": self.user, **content}}
+
+    def send(self, text: str) -> list[Action]:
+        """Type ``text`` (a command when it starts with ``/``)."""
+        return self._dispatch(self._message(text=text))
+
+    def share_contact(self, phone: str = "+79991234567") -> list[Action]:
+        return self._dispatch(self._message(contact={
+            "phone_number": phone, "first_name": self.user["first_name"], "user_id": self.user_id}))
+
+    def send_sticker(self) -> list[Action]:
+        return self._dispatch(self._message(sticker={
+            "file_id": "sticker", "file_unique_id": "s1", "width": 512, "height": 512,
+            "is_animated": False, "is_video": False, "type": "regular"}))
+
+    def send_photo(self) -> list[Action]:
+        return self._dispatch(self._message(photo=[{
+            "file_id": "photo", "file_unique_id": "p1", "width": 90, "height": 90}]))
+
+    def click(self, label: str | None = None, *, index: int | None = None,
+              message: SentMessage | None = None) -> list[Action]:
+        """Press a button: an inline one by label (newest message first) or position, or a
+        reply-keyboard one (which sends its label, or the contact for a contact button)."""
+        if label is not None and message is None:
+            for contact, text in self.keyboard_buttons():
+                if text == label:
+                    return self.share_contact() if contact else self.send(label)
+        candidates = [message] if message else list(reversed(self.messages))
+        for candidate in candidates:
+            buttons = [b for row in getattr(candidate.markup, "rows", []) if
+                       not isinstance(candidate.markup, ReplyKeyboard) for b in row]
+            chosen = None
+            if index is not None:
+                chosen = buttons[index] if index < len(buttons) else None
+            else:
+                chosen = next((b for b in buttons if b.label == label), None)
+            if chosen is not None:
+                return self.press(candidate, chosen.data)
+        on_screen = [b.label for m in self.messages
+                     for row in getattr(m.markup, "rows", []) if isinstance(row, list)
+                     for b in row if hasattr(b, "data")]
+        raise ClickError(f"no button {label if index is None else f'#{index}'!r} on screen; "
+                         f"buttons: {on_screen}; keyboard: "
+                         f"{[t for _, t in self.keyboard_buttons()]}")
+
+    def press(self, message: SentMessage, data: str) -> list[Action]:
+        """Press a button with ``data`` on ``message`` (also an old or made-up one)."""
+        content = {"photo": [{"file_id": message.photo, "file_unique_id": "x", "width": 1,
+                              "height": 1}], "caption": message.text} if message.photo \
+            else {"text": message.text}
+        update = {"update_id": next(_updates), "callback_query": {
+            "id": f"q{next(_queries)}", "from": self.user, "chat_instance": "c", "data": data,
+            "message": {"message_id": message.message_id, "date": int(time.time()),
+                        "chat": {"id": self.user_id, "type": "private"}, "from": BOT_USER,
+                        **content}}}
+        actions = self._dispatch(update)
+        answers = [a for a in actions if a.kind == "answer"]
+        self.last_answer = answers[-1].text if answers else None
+        return actions
+
+    # -- what the user sees --------------------------------------------------------------
+    @property
+    def replies(self) -> list[Action]:
+        """What the bot did in the last step."""
+        return [a for a in self.sender.actions[self._mark:]
+                if a.chat_id in (None, self.user_id)]
+
+    @property
+    def messages(self) -> list[SentMessage]:
+        return self.sender.chat(self.user_id)
+
+    @property
+    def last(self) -> SentMessage:
+        return self.messages[-1]
+
+    def texts(self) -> list[str]:
+        return [m.text for m in self.messages]
+
+    def keyboard_buttons(self) -> list[tuple[bool, str]]:
+        keyboard = self.sender.keyboards.get(self.user_id)
+        return [(contact, text) for row in keyboard.rows for text, contact in row] \
+            if keyboard else []
+
+    @property
+    def conversation(self):
+        return self.engine.store.peek(self.user_id)
+
+    @property
+    def state(self) -> str | None:
+        conv = self.conversation
+        return conv.state if conv else None

@@ -1,0 +1,116 @@
+"""Real OS processes hitting the same server at the same moment.
+
+:func:`run_together` starts one ``spawn`` process per call (a fresh interpreter: no
+forked client sockets, as on a server running several workers), lets each connect, then
+releases them all at once through a barrier. The work functions below are what each
+process runs; they live in an importable module because ``spawn`` pickles them by name.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+
+import models
+from models import Cart, Counter, Order, OutOfStock, Product
+
+START_TIMEOUT = 60  # seconds for every process to start, import and connect
+
+
+def run_together(work, *calls: tuple, timeout: float = 90) -> list:
+    """Run ``work(barrier, *args)`` for each ``args`` in ``calls``, each in its own process.
+
+    Returns their results in the order of ``calls``; a process that raised fails the
+    test with its traceback.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(len(calls))
+    results = ctx.Queue()
+    processes = [ctx.Process(target=_child, args=(index, work, barrier, results, args),
+                             name=f"{work.__name__}-{index}", daemon=True)
+                 for index, args in enumerate(calls)]
+    for process in processes:
+        process.start()
+    out: dict[int, object] = {}
+    try:
+        for _ in processes:
+            try:
+                index, ok, value = results.get(timeout=START_TIMEOUT + timeout)
+            except queue.Empty:
+                raise AssertionError(f"{work.__name__}: no answer within "
+                                     f"{START_TIMEOUT + timeout}s") from None
+            if not ok:
+                raise AssertionError(f"{work.__name__} in process {index} failed:\n{value}")
+            out[index] = value
+    finally:
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        results.close()
+    return [out[index] for index in range(len(calls))]
+
+
+def _child(index, work, barrier, results, args) -> None:
+    try:
+        value = work(barrier, *args)
+    except BaseException:  # reported to the parent, which fails the test with it
+        results.put((index, False, traceback.format_exc()))
+        barrier.abort()  # nobody waits for a process that is gone
+    else:
+        results.put((index, True, value))
+
+
+def _split(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def click_add(barrier, uri: str, user_id: int, product_id: str, clicks: int,
+              threads: int = 4) -> dict:
+    """``clicks`` "+1" presses on one product for one user, from ``threads`` threads."""
+    models.connect(uri)
+    product = Product.objects.get(id=product_id)
+    barrier.wait(timeout=START_TIMEOUT)
+
+    def press(count: int) -> tuple[int, int, int]:
+        added = refused = highest = 0
+        for _ in range(count):
+            try:
+                quantity = Cart.for_user(user_id).add(product)
+            except OutOfStock:
+                refused += 1
+            else:
+                added += 1
+                highest = max(highest, quantity)
+        return added, refused, highest
+
+    with ThreadPoolExecutor(threads) as pool:
+        outcomes = list(pool.map(press, _split(clicks, threads)))
+    return {"added": sum(o[0] for o in outcomes), "refused": sum(o[1] for o in outcomes),
+            "highest": max(o[2] for o in outcomes)}
+
+
+def checkout(barrier, uri: str, user_ids: list[int]) -> list[tuple[str, object]]:
+    """One checkout per round (user ``user_ids[round]``), every process's at the same moment."""
+    models.connect(uri)
+    outcomes: list[tuple[str, object]] = []
+    for user_id in user_ids:
+        cart = Cart.for_user(user_id)  # the cart on the shopper's screen, loaded before
+        barrier.wait(timeout=START_TIMEOUT)
+        try:
+            order = Order.from_cart(cart)
+        except OutOfStock as err:
+            outcomes.append(("out_of_stock", err.items))
+        else:
+            outcomes.append(("ordered", order.number))
+    return outcomes
+
+
+def take_numbers(barrier, uri: str, name: str, count: int) -> list[int]:
+    """``count`` numbers from counter ``name``, as fast as they come."""
+    models.connect(uri)
+    barrier.wait(timeout=START_TIMEOUT)
+    return [Counter.next(name) for _ in range(count)]
