@@ -75,7 +75,8 @@ def _screen(doc: Located, raw, path: tuple) -> spec.Screen:
             buttons=_buttons(doc, each.get("buttons"), (*path, "each_message", "buttons")),
             empty=_text(each.get("empty")), where=_where(doc, (*path, "each_message")))
     data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
-    return spec.Screen(text=_text(raw.get("text")), photo=raw.get("photo"),
+    wheres = {key: _where(doc, (*path, key)) for key in raw if (*path, key) in doc.values}
+    return spec.Screen(wheres=wheres, text=_text(raw.get("text")), photo=raw.get("photo"),
                        mode=raw.get("mode", "edit"), data=dict(data),
                        buttons=_buttons(doc, raw.get("buttons"), (*path, "buttons")),
                        keyboard=_keyboard(raw.get("keyboard")), each_message=each_message)

@@ -25,8 +25,9 @@ def _suggest(name: str, options) -> str:
 
 
 class _Checker:
-    def __init__(self, flows) -> None:
+    def __init__(self, flows, graph: bool = True) -> None:
         self.flows = flows
+        self.graph = graph  # the checks of the whole graph need a structurally valid flow
         self.problems: list[Problem] = []
         self.states = flows.states
         self.langs = flows.bot.languages
@@ -119,7 +120,7 @@ class _Checker:
     def trigger_from(self, state: spec.State, trigger: str, where, what: str) -> None:
         if trigger == spec.PAGE_TRIGGER:
             return
-        if trigger not in self.leaving[state.name]:
+        if self.graph and trigger not in self.leaving[state.name]:
             self.add(where, f"{what} fires {trigger!r}, but no transition leaves state "
                             f"{state.name!r} on {trigger!r}"
                             f"{_suggest(trigger, self.leaving[state.name])}")
@@ -130,9 +131,7 @@ class _Checker:
         for key in ENGINE_TEXTS:
             self.text(spec.Text(key), bot.where, None, None, "engine text")
         self.text(bot.fallback, bot.where, None, MESSAGE_LIMIT, "fallback text")
-        if not bot.start:
-            self.add(bot.where, "missing 'start': the state a new conversation begins in")
-        else:
+        if bot.start:
             self.state_ref(bot.start, bot.where, "start")
         self.leaving: dict[str, set[str]] = defaultdict(set)
         plain: dict[tuple[str, str], list[spec.Transition]] = defaultdict(list)
@@ -153,7 +152,7 @@ class _Checker:
             for source in sources:
                 self.leaving[source].add(t.trigger)
                 plain[(source, t.trigger, t.is_global)].append(t)
-        for (source, trigger, _), group in plain.items():
+        for (source, trigger, _), group in plain.items() if self.graph else ():
             unguarded = [t for t in group if not t.conditions and not t.unless]
             if len(unguarded) > 1 or (unguarded and unguarded[0] is not group[-1]):
                 later = group[group.index(unguarded[0]) + 1]
@@ -168,7 +167,8 @@ class _Checker:
         self.keyboard(bot.keyboard, None, bot.where)
         for state in self.states.values():
             self.state(state)
-        self.reachability()
+        if self.graph:
+            self.reachability()
         return self.problems
 
     def keyboard(self, keyboard: spec.Keyboard | None, state: spec.State | None, where) -> None:
@@ -195,18 +195,19 @@ class _Checker:
         for name in state.on_enter:
             self.name("action", name, where, "action")
         for source in screen.data.values():
-            self.name("data_source", source, where, "data source")
+            self.name("data_source", source, screen.at("data", where), "data source")
         limit = CAPTION_LIMIT if screen.photo else MESSAGE_LIMIT
         if screen.text is None and screen.each_message is None:
             self.add(where, "the screen has no 'text' (every state shows something)")
-        self.text(screen.text, where, scope, limit, "caption" if screen.photo else "text")
+        self.text(screen.text, screen.at("text", where), scope, limit,
+                  "caption" if screen.photo else "text")
         if screen.photo:
-            self.template(screen.photo, where, scope, "photo")
+            self.template(screen.photo, screen.at("photo", where), scope, "photo")
         self.buttons(state, screen.buttons, scope)
         if screen.keyboard and screen.buttons:
-            self.add(where, "a screen has inline 'buttons' or a reply 'keyboard', not both (a "
+            self.add(screen.at("keyboard", where), "a screen has inline 'buttons' or a reply 'keyboard', not both (a "
                             "Telegram message carries one kind of markup)")
-        self.keyboard(screen.keyboard, state, where)
+        self.keyboard(screen.keyboard, state, screen.at("keyboard", where))
         each = screen.each_message
         if each:
             self.name("data_source", each.source, each.where, "data source")
@@ -222,7 +223,7 @@ class _Checker:
             self.name("validator", inp.validator, inp.where, "validator")
             self.text(inp.error, inp.where, None, MESSAGE_LIMIT, "error text")
             self.trigger_from(state, inp.trigger, inp.where, "input")
-        if not self.leaving[state.name]:
+        if self.graph and not self.leaving[state.name]:
             self.add(where, f"state {state.name!r} has no way out: no transition leaves it")
 
     def reachability(self) -> None:
@@ -250,6 +251,11 @@ class _Checker:
                                       f"{start!r}: no transition leads to it")
 
 
-def check(flows) -> list[Problem]:
-    """Every cross-reference problem of ``flows`` (structure is checked by the schema)."""
-    return _Checker(flows).run()
+def check(flows, graph: bool = True) -> list[Problem]:
+    """Every cross-reference problem of ``flows`` (structure is checked by the schema).
+
+    With ``graph=False`` (the structure has problems) the checks of the whole graph
+    (reachability, ways out, buttons without transitions, ambiguity) are left out: a
+    broken transition would make them report consequences instead of causes.
+    """
+    return _Checker(flows, graph).run()

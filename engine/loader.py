@@ -101,8 +101,9 @@ def load_flows(directory: str | Path, *, registry: Registry | None = None,
         digest.update(path.name.encode() + b"\0" + content.encode())
         doc, syntax = load_yaml(content, str(path))
         problems.extend(syntax)
-        if not syntax:
-            problems.extend(check_structure(doc))
+        if doc.data is not None:  # None only after a syntax error
+            structure = check_structure(doc)
+            problems.extend(structure)
             docs.append(doc)
     if not files:
         problems.append(Problem(str(directory), 1, 1, "", "no flow files (*.yaml) here"))
@@ -128,6 +129,7 @@ def load_flows(directory: str | Path, *, registry: Registry | None = None,
                 continue
             states[state.name] = state
         transitions.extend(build.transitions(doc))
+    structure_ok = not problems
     positions: dict = {}
     if texts is None:
         base = Path(bots[0][0].file).parent if bots else directory
@@ -136,7 +138,7 @@ def load_flows(directory: str | Path, *, registry: Registry | None = None,
     flows = Flows(bot=bot, states=states, transitions=transitions,
                   catalog=Catalog(texts, bot.default_language), registry=registry,
                   directory=directory, version=digest.hexdigest()[:12], text_positions=positions)
-    problems.extend(check(flows))
+    problems.extend(check(flows, graph=structure_ok))
     if problems:
         raise FlowError(problems)
     return flows

@@ -109,9 +109,6 @@ class CompiledFlows:
         Read back from ``machine.events`` (not from the YAML) so the graph is the runtime
         graph; ``=`` stays and ``^`` goes back to every state that can lead here.
         """
-        by_callback = {}
-        for t in self.flows.transitions:
-            by_callback[id(t)] = t
         out = []
         for trigger, event in self.machine.events.items():
             for source, transitions in event.transitions.items():
@@ -129,8 +126,8 @@ class CompiledFlows:
 
     def _predecessors(self, state: str) -> list[str]:
         found = set()
-        for t in self.flows.transitions:
-            if t.dest == state:
-                found.update(self.flows.states if t.is_global else t.source)
+        for t in self.flows.transitions:  # a global way in is drawn from "any state" already
+            if t.dest == state and not t.is_global:
+                found.update(t.source)
         found.discard(state)
         return sorted(found)

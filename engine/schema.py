@@ -59,6 +59,9 @@ def _problems(doc: Located, error: jsonschema.ValidationError) -> list[Problem]:
     if kind == "type":
         return [doc.at(path, f"expected {_expected_type(error.validator_value)}, "
                              f"got {_kind(value)} {value!r}"[:200])]
+    if kind == "pattern" and "propertyNames" in error.schema_path:
+        return [doc.at((*path, value), f"{value!r} is not a valid name: expected lower_snake_case",
+                       key=True)]
     if kind == "pattern":
         pattern = error.validator_value
         what = ("a dotted name like 'cart.add'" if "\\." in pattern

@@ -93,6 +93,10 @@ class Screen:
     buttons: list[Row | Each] = field(default_factory=list)
     keyboard: Keyboard | None = None
     each_message: EachMessage | None = None
+    wheres: dict[str, Where] = field(default_factory=dict)
+
+    def at(self, key: str, default: Where | None) -> Where | None:
+        return self.wheres.get(key, default)
 
 
 @dataclass

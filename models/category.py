@@ -85,10 +85,14 @@ class Category(TimestampedDocument):
                     "parent": ValidationError(f"deeper than {MAX_DEPTH} levels", field_name="parent")})
             node = node.parent
 
-    def delete(self, *args, **kwargs):
+    def ensure_empty(self) -> None:
+        """Raise :class:`CategoryNotEmpty` while products or subcategories are in it."""
         from models.product import Product
 
         if Category.objects(parent=self).first() or Product.objects(category=self).first():
             raise CategoryNotEmpty(
                 f"category {self.name!r} still holds products or subcategories", name=self.name)
+
+    def delete(self, *args, **kwargs):
+        self.ensure_empty()
         return super().delete(*args, **kwargs)

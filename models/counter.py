@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from mongoengine import IntField, StringField
+import contextlib
+
+from mongoengine import IntField, NotUniqueError, StringField
 
 from models.base import TimestampedDocument
 
@@ -16,12 +18,12 @@ class Counter(TimestampedDocument):
     @classmethod
     def next(cls, name: str, start: int = 1000) -> int:
         """Atomically take the next number of ``name`` (``start + 1`` first)."""
-        doc = cls.objects(name=name).modify(upsert=True, new=True, inc__value=1)
-        if doc.value == 1 and start:
-            # first use: move the counter to its starting point (only the first caller wins)
-            cls.objects(name=name, value__lt=start).update_one(inc__value=start)
-            doc.reload()
-            if doc.value == start + 1:
-                return doc.value
-            return cls.next(name, start)
+        doc = cls.objects(name=name).modify(new=True, inc__value=1)
+        if doc is None:
+            # first use: create it at its starting point, then take a number as usual. A
+            # racing first use may create it first, which is as good (its upsert fails with
+            # a duplicate key where the server does not retry it: FerretDB, MongoDB < 4.2)
+            with contextlib.suppress(NotUniqueError):
+                cls.objects(name=name).update_one(upsert=True, set_on_insert__value=start)
+            doc = cls.objects(name=name).modify(new=True, inc__value=1)
         return doc.value

@@ -3,12 +3,19 @@
 from api.schemas.base import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
+    NO_QUERY,
     BaseSchema,
     ErrorSchema,
     PageQuery,
     page_schema,
 )
-from api.schemas.categories import CategoryQuery, CategorySchema, CategoryTreeSchema, ChildrenQuery
+from api.schemas.categories import (
+    CategoryForestSchema,
+    CategoryQuery,
+    CategorySchema,
+    CategoryTreeSchema,
+    ChildrenQuery,
+)
 from api.schemas.news import NewsQuery, NewsSchema
 from api.schemas.orders import OrderQuery, OrderSchema, UserOrderQuery
 from api.schemas.products import ProductQuery, ProductSchema
@@ -17,8 +24,10 @@ from api.schemas.users import CartSchema, UserQuery, UserSchema
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
+    "NO_QUERY",
     "BaseSchema",
     "CartSchema",
+    "CategoryForestSchema",
     "CategoryQuery",
     "CategorySchema",
     "CategoryTreeSchema",

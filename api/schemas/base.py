@@ -17,6 +17,7 @@ MAX_SEARCH = 100
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
+    "NO_QUERY",
     "BaseSchema",
     "ErrorSchema",
     "PageQuery",
@@ -32,6 +33,13 @@ class BaseSchema(Schema):
     class Meta:
         unknown = RAISE
         ordered = True
+
+
+class NoQuery(BaseSchema):
+    """For endpoints without query parameters: any parameter is an error."""
+
+
+NO_QUERY = NoQuery()
 
 
 class Sort(fields.String):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from api.schemas.base import PageQuery, Search, Sort
+from api.schemas.base import BaseSchema, PageQuery, Search, Sort
 from api.schemas.common import CategoryTranslationSchema, Timestamped, translations_field
 from api.schemas.fields import ObjectIdField, Reference, Text
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 POSITION = validate.Range(min=-(10**9), max=10**9)
 
-__all__ = ["ChildrenQuery", "CategoryQuery", "CategorySchema", "CategoryTreeSchema",
+__all__ = ["ChildrenQuery", "CategoryForestSchema", "CategoryQuery", "CategorySchema", "CategoryTreeSchema",
            "SLUG_PATTERN"]
 
 
@@ -40,6 +40,12 @@ class CategoryTreeSchema(CategorySchema):
     """A category with its descendants nested in ``children``."""
 
     children = fields.List(fields.Nested(lambda: CategoryTreeSchema()), dump_only=True)
+
+
+class CategoryForestSchema(BaseSchema):
+    """The whole catalog: the top-level categories with their descendants nested."""
+
+    items = fields.List(fields.Nested(CategoryTreeSchema), required=True)
 
 
 class CategoryQuery(PageQuery):

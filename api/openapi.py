@@ -1,0 +1,217 @@
+"""The OpenAPI 3 document, generated from the route table and the marshmallow schemas.
+
+Served at ``/api/v1/openapi.json``; ``/api/v1/docs`` is a self-contained page (no CDN,
+works offline) that renders it.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, Response, current_app
+
+from api.auth import SAFE_METHODS
+from api.resources import ROUTES, Route
+from api.resources.crud import Creating, Deleting, Listing, Reading, Updating
+from api.resources.users import UserStore
+from api.schemas import ErrorSchema, page_schema
+from api.schemas.fields import INT64_MAX, OBJECT_ID_PATTERN
+
+TITLE = "tgshop REST API"
+VERSION = "1.0.0"
+OPENAPI_VERSION = "3.0.3"
+
+DESCRIPTION = """\
+The shop's data over HTTP: the catalog (categories, products), news, users and orders.
+
+**Authentication.** `Authorization: Bearer <token>`, with a token from `API_TOKENS`.
+Reading the catalog and news needs no token. Users and orders (personal data) and every
+write need one: without it the answer is 401 with `WWW-Authenticate: Bearer`. When the
+server has no tokens configured, these operations are refused with 403.
+
+**Money** is integer kopecks (minor units): `"price": 129900` is 1 299.00 RUB.
+`final_price` is the price after `discount` percent.
+
+**Lists** are paginated: `{"items": [...], "page": 1, "page_size": 20, "pages": 3,
+"total": 42, "links": {"self", "first", "last", "next", "prev"}}`; `page_size` is at most
+100. Filters are declared query parameters only; `sort` takes allowed keys, comma-separated,
+`-` for descending.
+
+**Errors** are JSON: `{"code": 422, "status": "Unprocessable Entity", "message": "...",
+"location": "json", "errors": {"price": ["Must be greater than or equal to 0."]}}`.
+Unknown fields and parameters are errors.
+
+**Concurrency.** Items carry an `ETag`. Send it back in `If-Match` with `PUT`, `PATCH` or
+`DELETE` to get 412 instead of overwriting someone else's change; `If-None-Match` on `GET`
+gives 304 when nothing changed.
+"""
+
+ERRORS = {
+    "400": ("BadRequest", "Malformed request (e.g. a body that is not valid JSON)."),
+    "401": ("Unauthorized", "A valid bearer token is required."),
+    "403": ("Forbidden", "Refused: the server has no API tokens configured."),
+    "404": ("NotFound", "No such item."),
+    "409": ("Conflict", "Conflicts with the current state (duplicate unique value, "
+                        "non-empty category)."),
+    "412": ("PreconditionFailed", "If-Match does not name the current version."),
+    "413": ("PayloadTooLarge", "The request body is too large."),
+    "415": ("UnsupportedMediaType", "The request body is not JSON."),
+    "422": ("Unprocessable", "Invalid input; `errors` holds the messages per field."),
+}
+
+ETAG = {"description": "Version of the item, for If-Match and If-None-Match.",
+        "schema": {"type": "string"}}
+
+__all__ = ["build_spec", "docs_blueprint"]
+
+
+def _schema_name(schema: Any) -> str:
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if not isinstance(schema, type) and schema.partial:
+        name += "Patch"
+    return name
+
+
+def _error(status: str) -> dict:
+    return {"$ref": f"#/components/responses/{ERRORS[status][0]}"}
+
+
+def _json(schema: Any) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def _id_parameter(route: Route) -> dict:
+    store = getattr(route.resource, "store", None)
+    if isinstance(store, UserStore):
+        schema = {"type": "integer", "format": "int64", "minimum": 0, "maximum": INT64_MAX}
+        description = "Telegram id of the user."
+    else:
+        schema = {"type": "string", "pattern": OBJECT_ID_PATTERN}
+        description = "Id of the item (24 hexadecimal characters)."
+    return {"in": "path", "name": "id", "required": True, "schema": schema,
+            "description": description}
+
+
+def _header(name: str, description: str) -> dict:
+    return {"in": "header", "name": name, "required": False, "schema": {"type": "string"},
+            "description": description}
+
+
+IF_MATCH = _header("If-Match", "The ETag read before; 412 when the item has changed since.")
+IF_NONE_MATCH = _header("If-None-Match", "An ETag already held; 304 when it is current.")
+
+
+def _operation(route: Route, method: str) -> dict:
+    """The OpenAPI operation for ``method`` of ``route``'s resource."""
+    cls = route.resource
+    store = getattr(cls, "store", None)
+    noun = store.noun if store else ""
+    item: Any = store.schema if store else None
+    params: list[dict] = [_id_parameter(route)] if "{id}" in route.path else []
+    responses: dict[str, Any] = {}
+    body: Any = None
+    summary = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+    if method == "get" and issubclass(cls, Listing):
+        summary = f"List {route.path.strip('/')}"
+        params.append({"in": "query", "schema": type(store.query_schema)})
+        responses["200"] = {"description": "One page.", "content": _json(page_schema(item))}
+    elif method == "post" and issubclass(cls, Creating):
+        summary, body = f"Create a {noun}", item
+        responses["201"] = {"description": "Created.", "content": _json(item), "headers": {
+            "ETag": ETAG, "Location": {"description": "URL of the new item.",
+                                       "schema": {"type": "string"}}}}
+        statuses = ("400", "409", "413", "415")
+        responses.update({s: _error(s) for s in statuses})
+    elif method == "get" and issubclass(cls, Reading):
+        summary = f"Get a {noun}"
+        params.append(IF_NONE_MATCH)
+        responses["200"] = {"description": "The item.", "content": _json(item),
+                            "headers": {"ETag": ETAG}}
+    elif method in ("put", "patch") and issubclass(cls, Updating):
+        summary = (f"Replace a {noun} (omitted optional fields get their defaults)"
+                   if method == "put" else f"Change some fields of a {noun}")
+        body = item if method == "put" else item(partial=True)
+        params.append(IF_MATCH)
+        responses["200"] = {"description": "Updated.", "content": _json(item),
+                            "headers": {"ETag": ETAG}}
+        responses.update({s: _error(s) for s in ("400", "409", "412", "413", "415")})
+    elif method == "delete" and issubclass(cls, Deleting):
+        summary = f"Delete a {noun}"
+        params.append(IF_MATCH)
+        responses["204"] = {"description": "Deleted."}
+        responses.update({s: _error(s) for s in ("409", "412")})
+    else:
+        spec = cls.openapi
+        if spec.get("query") is not None:
+            params.append({"in": "query", "schema": spec["query"]})
+        params.append(IF_NONE_MATCH)
+        responses["200"] = {"description": spec["description"],
+                            "content": _json(spec["response"])}
+    if method == "get":
+        responses["304"] = {"description": "Not modified (If-None-Match).",
+                            "headers": {"ETag": ETAG}}
+    if params and any(p["in"] == "path" for p in params):
+        responses["404"] = _error("404")
+    responses["422"] = _error("422")
+    operation = {"tags": [cls.tag], "summary": summary, "parameters": params,
+                 "responses": responses,
+                 "operationId": f"{route.endpoint}_{method}"}
+    description = " ".join((cls.__doc__ or "").split())
+    if description:
+        operation["description"] = description
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": _json(body)}
+    if cls.private or method.upper() not in SAFE_METHODS:
+        operation["security"] = [{"bearerAuth": []}]
+        responses.update({s: _error(s) for s in ("401", "403")})
+    else:
+        operation["security"] = []
+    operation["responses"] = dict(sorted(responses.items()))
+    return operation
+
+
+def build_spec() -> dict:
+    """The OpenAPI document of every route, as a dict."""
+    spec = APISpec(title=TITLE, version=VERSION, openapi_version=OPENAPI_VERSION,
+                   plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+                   info={"description": DESCRIPTION},
+                   servers=[{"url": "/api/v1"}],
+                   tags=[{"name": name} for name in
+                         ("categories", "products", "news", "users", "orders")])
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=ErrorSchema)
+    for status, (name, description) in ERRORS.items():
+        spec.components.response(name, {"description": description,
+                                        "content": _json("Error")})
+    for route in ROUTES:
+        methods = sorted(m.lower() for m in route.resource.methods
+                         if m not in ("HEAD", "OPTIONS"))
+        spec.path(path=route.path,
+                  operations={m: _operation(route, m) for m in methods})
+    return spec.to_dict()
+
+
+def _spec_response() -> Response:
+    spec = current_app.extensions.get("tgshop.openapi")
+    if spec is None:
+        spec = json.dumps(build_spec(), ensure_ascii=False, indent=1)
+        current_app.extensions["tgshop.openapi"] = spec
+    return Response(spec, mimetype="application/json")
+
+
+def _docs_response() -> Response:
+    page = resources.files("api").joinpath("static/docs.html").read_text(encoding="utf-8")
+    return Response(page, mimetype="text/html")
+
+
+def docs_blueprint(blueprint: Blueprint) -> None:
+    """Add ``/openapi.json`` and ``/docs`` to the API's blueprint."""
+    blueprint.add_url_rule("/openapi.json", "openapi", _spec_response)
+    blueprint.add_url_rule("/docs", "docs", _docs_response)
+    blueprint.add_url_rule("/docs/", "docs_slash", _docs_response)
+

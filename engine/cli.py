@@ -1,0 +1,78 @@
+"""``python -m engine``: check, graph, replay and fake-telegram."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.errors import EngineError, FlowError
+
+
+def _check(args) -> int:
+    from engine.loader import load_flows
+
+    try:
+        flows = load_flows(args.directory)
+    except FlowError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(err.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    transitions = len(flows.transitions)
+    print(f"{args.directory}: OK ({len(flows.states)} states, {transitions} transitions, "
+          f"{len(flows.bot.languages)} languages)")
+    return 0
+
+
+def _graph(args) -> int:
+    from engine.graph import write
+    from engine.loader import load_flows
+    from engine.machine import CompiledFlows
+
+    try:
+        compiled = CompiledFlows(load_flows(args.directory))
+        for target in args.output:
+            print(f"wrote {write(compiled, target)}")
+    except FlowError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except EngineError as err:
+        print(err, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _fake_telegram(argv: list[str]) -> int:
+    from engine.faketg import main
+
+    return main(argv)
+
+
+def _replay(argv: list[str]) -> int:
+    from engine.replay.cli import main
+
+    return main(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "fake-telegram":
+        return _fake_telegram(argv[1:])
+    if argv and argv[0] == "replay":
+        return _replay(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m engine",
+                                     description="Tools for YAML conversation flows.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="check the flows; print every problem as file:line:col")
+    check.add_argument("directory", nargs="?", default="flows")
+    check.set_defaults(run=_check)
+    graph = sub.add_parser("graph", help="draw the flows (.mmd always; .svg/.png need Graphviz)")
+    graph.add_argument("directory", nargs="?", default="flows")
+    graph.add_argument("-o", "--output", action="append", required=True,
+                       help="a .mmd, .dot, .svg or .png file (repeatable)")
+    graph.set_defaults(run=_graph)
+    sub.add_parser("replay", help="replay scripted conversations (see --help after it)")
+    sub.add_parser("fake-telegram", help="run the fake Telegram Bot API server")
+    args = parser.parse_args(argv)
+    return args.run(args)

@@ -1,0 +1,265 @@
+"""Every construct of the flow language, driven through the chat client."""
+
+from __future__ import annotations
+
+import logging
+
+from engine import callback
+
+
+def answers(actions):
+    return [a for a in actions if a.kind == "answer"]
+
+
+def test_start_greets_and_shows_the_main_keyboard(client):
+    actions = client.send("/start")
+    assert [a.kind for a in actions] == ["send"]
+    assert client.last.text == "Hello, Ann!"
+    assert client.state == "menu"
+    assert [t for _, t in client.keyboard_buttons()] == ["Catalog", "Cart"]
+    assert client.conversation.data["greeted"] == 1
+
+
+def test_template_values_are_escaped(make_client):
+    client = make_client(first_name="<b>Eve</b> & co")
+    client.send("/start")
+    assert client.last.text == "Hello, &lt;b&gt;Eve&lt;/b&gt; &amp; co!"
+
+
+def test_language_from_telegram_and_keyboard_in_either_language(make_client):
+    client = make_client(2, language_code="ru")
+    client.send("/start")
+    assert client.last.text == "Привет, Ann!"
+    client.send("Каталог")
+    assert client.state == "catalog" and client.last.text == "Каталог"
+    client.send("Cart")  # a label in the other language still works
+    assert client.state == "cart"
+
+
+def test_catalog_drills_down_in_place_and_back_returns(client):
+    client.send("/start")
+    client.click("Catalog")
+    root = client.last
+    assert root.buttons == [["Fruit", "Vegetables"], ["Drinks", "Bakery"], ["Next"]] or \
+        root.buttons == [["Fruit", "Vegetables"], ["Drinks", "Bakery"], ["Next ›"]]
+    client.click("Fruit")
+    assert client.last.message_id == root.message_id, "edited in place"
+    assert client.last.text == "CatalogFruit" and client.conversation.params == {"node": "fruit"}
+    assert client.last.buttons == [["Citrus", "Berries"], ["« Back"]]
+    assert answers(client.replies) and client.last_answer is None
+    client.click("« Back")
+    assert client.state == "catalog" and client.conversation.params == {"node": None}
+    assert client.last.message_id == root.message_id
+    assert "« Back" not in sum(client.last.buttons, []), "no Back at the root (when: params.node)"
+
+
+def test_pagination_of_dynamic_buttons(client):
+    client.send("/start")
+    client.click("Catalog")
+    client.click("Next ›")
+    assert client.last.buttons == [["Dairy"], ["‹ Back"]]
+    assert client.conversation.page == 1
+    client.click("‹ Back")
+    assert client.last.buttons[0] == ["Fruit", "Vegetables"]
+
+
+def test_products_as_messages_with_photos_and_show_more(client):
+    client.send("/start")
+    client.click("Catalog")
+    client.click("Fruit")
+    client.click("Citrus")
+    assert client.state == "products"
+    orange, lemon, footer = client.messages[-3:]
+    assert orange.photo == "tests/engine/examples/mini/orange.png"
+    assert orange.text == "<b>Orange &lt;big&gt;</b>\nPrice: 120"
+    assert orange.buttons == [["Add to cart"]] and lemon.buttons == [["Sold out"]]
+    assert footer.text == "Products in Citrus" and footer.buttons == [["More"], ["« Back"]] or \
+        footer.buttons == [["Show more"], ["« Back"]]
+    client.click("Show more")
+    assert footer.deleted, "the old footer goes, a new one follows the new items"
+    assert client.messages[-2].text.startswith("<b>Lime</b>") and client.messages[-2].photo is None
+    assert client.last.buttons == [["« Back"]]
+
+
+def test_add_to_cart_toasts_and_keeps_the_list(client):
+    client.send("/start")
+    for label in ("Catalog", "Fruit", "Citrus"):
+        client.click(label)
+    before = len(client.sender.actions)
+    client.click("Add to cart")
+    assert [a.kind for a in client.sender.actions[before:]] == ["answer"]
+    assert client.last_answer == "Added to cart"
+    client.click("Add to cart")
+    client.click("Add to cart")  # stock is 2: the action refuses politely
+    assert client.last_answer == "No more Orange <big> in stock."
+    assert client.conversation.data["cart"] == {"p1": 2}
+    client.click("Sold out")
+    assert client.last_answer == "Sorry, sold out."
+
+
+def test_old_add_button_still_works_from_another_state(client):
+    client.send("/start")
+    for label in ("Catalog", "Fruit", "Citrus"):
+        client.click(label)
+    product_message = client.messages[-3]
+    client.click("Cart")
+    assert client.state == "cart"
+    client.click("Add to cart", message=product_message)  # 'add' is global
+    assert client.last_answer == "Added to cart"
+    assert client.conversation.data["cart"] == {"p1": 1}
+
+
+def test_outdated_and_garbage_buttons_get_an_answer_and_the_current_screen(client):
+    client.send("/start")
+    client.click("Catalog")
+    catalog = client.last
+    client.click("Cart")
+    assert client.state == "cart"
+    client.click("Fruit", message=catalog)  # 'open' does not exist in the cart
+    assert client.last_answer == "This button is outdated."
+    assert client.state == "cart" and client.last.text.startswith("Your cart")
+    for data in ("garbage", "0:open:node=x", "1:", "1:open:noequals"):
+        actions = client.press(catalog, data)
+        assert answers(actions), data
+        assert client.last_answer == "This button is outdated."
+    assert client.state == "cart"
+
+
+def test_page_button_of_an_old_screen_is_outdated(client):
+    client.send("/start")
+    client.click("Catalog")
+    old = client.last
+    client.send("Catalog")  # a new catalog message
+    client.click("Next ›", message=old)
+    assert client.last_answer == "This button is outdated."
+
+
+def test_cart_editing_with_notices(client):
+    client.send("/start")
+    for label in ("Catalog", "Fruit", "Citrus", "Add to cart", "Cart"):
+        client.click(label)
+    assert client.last.text == "Your cart: 1 items, 120 total"
+    cart = client.last
+    client.click("➕ Orange <big>")
+    assert client.last.message_id == cart.message_id
+    assert cart.text == "Your cart: 2 items, 240 total"
+    client.click("➖ Orange <big>")
+    client.click("➖ Orange <big>")
+    assert client.last_answer == "Orange <big> removed."
+    assert cart.text == "Your cart: 0 items, 0 total" and cart.buttons == []
+
+
+def test_checkout_with_input_validation_contact_and_keyboards(client):
+    client.send("/start")
+    for label in ("Catalog", "Fruit", "Citrus", "Add to cart", "Cart", "Check out"):
+        client.click(label)
+    assert client.state == "ask_email" and client.last.text == "Your email?"
+    assert [t for _, t in client.keyboard_buttons()] == ["Cancel"]
+    client.send("not an email")
+    assert [m.text for m in client.messages[-2:]] == ["That is not an email address.",
+                                                      "Your email?"]
+    assert client.state == "ask_email"
+    client.send(" Ann@Example.com ")
+    assert client.state == "ask_phone"
+    assert client.keyboard_buttons() == [(True, "Share my phone"), (False, "Cancel")]
+    client.send("12345")
+    assert client.messages[-2].text == "A phone number has 11 digits, you typed 5."
+    client.click("Share my phone")  # a contact button shares the contact
+    assert client.state == "confirm"
+    assert client.messages[-2].text == "Menu ⬇️", "the main keyboard comes back"
+    assert [t for _, t in client.keyboard_buttons()] == ["Catalog", "Cart"]
+    assert client.last.text == ("Email ann@example.com, phone +79991234567. Total 120. "
+                                "Place the order?")
+    client.click("Place order")
+    assert client.state == "done" and client.last.text == "Order 1001 placed!"
+    assert client.conversation.data["cart"] == {}, "on_enter ran"
+
+
+def test_cancel_mid_checkout_keeps_the_cart(client):
+    client.send("/start")
+    for label in ("Catalog", "Fruit", "Citrus", "Add to cart", "Cart", "Check out"):
+        client.click(label)
+    client.click("Cancel")
+    assert client.state == "cart" and client.conversation.data["cart"] == {"p1": 1}
+    client.send("/cancel")
+    assert client.state == "cart"
+
+
+def test_failed_condition_changes_nothing(client):
+    client.send("/start")
+    client.click("Cart")
+    empty_cart = client.last
+    client.press(empty_cart, callback.encode("checkout"))
+    assert client.state == "cart"
+    assert answers(client.replies)
+
+
+def test_unexpected_messages_keep_the_place(client):
+    client.send("/start")
+    client.click("Catalog")
+    client.click("Fruit")
+    for step in (client.send_sticker, client.send_photo, lambda: client.send("hello?"),
+                 lambda: client.send("/unknown")):
+        step()
+        assert client.messages[-2].text == "Sorry, I did not get that. Use the buttons below."
+        assert client.last.text == "CatalogFruit" and client.state == "catalog"
+        assert client.conversation.params == {"node": "fruit"}
+
+
+def test_an_action_that_raises_is_logged_and_the_user_keeps_their_place(client, caplog):
+    from tests.engine.examples.mini import actions
+
+    client.send("/start")
+    for label in ("Catalog", "Fruit", "Citrus", "Add to cart", "Cart", "Check out"):
+        client.click(label)
+    client.send("a@b.co")
+    client.share_contact()
+    actions.FAILURES["place"] = True
+    with caplog.at_level(logging.ERROR):
+        replies = client.click("Place order")
+    assert answers(replies)[0].text == "Sorry, something went wrong. Please try again."
+    assert client.state == "confirm" and client.conversation.data["cart"] == {"p1": 1}
+    record = next(r for r in caplog.records if r.exc_info)
+    notes = "".join(getattr(record.exc_info[1], "__notes__", []))
+    assert "action 'checkout.place'" in notes and "cart.yaml" in notes and "trigger 'place'" in notes
+    actions.FAILURES["place"] = False
+    client.click("Place order")
+    assert client.state == "done"
+
+
+def test_the_same_update_twice_is_processed_once(client):
+    from telebot import types
+
+    client.send("/start")
+    client.click("Catalog")
+    client.click("Fruit")
+    client.click("Citrus")
+    update = {"update_id": 987654, "callback_query": {
+        "id": "dup", "from": client.user, "chat_instance": "c",
+        "data": callback.encode("add", {"product": "p1"}),
+        "message": {"message_id": client.messages[-3].message_id, "date": 0,
+                    "chat": {"id": client.user_id, "type": "private"}, "text": "x"}}}
+    client.bot.process_new_updates([types.Update.de_json(update)])
+    client.sender.answered.pop("dup")
+    client.bot.process_new_updates([types.Update.de_json(update)])
+    assert client.conversation.data["cart"] == {"p1": 1}
+    assert "dup" in client.sender.answered, "the duplicate is answered too"
+
+
+def test_a_state_gone_from_the_flows_resets_to_the_start(client):
+    client.send("/start")
+    conv = client.engine.store.acquire(client.user_id)
+    conv.state = "removed_state"
+    client.engine.store.save(conv)
+    client.send("hello")
+    assert client.state == "menu"
+    assert "The bot was updated: starting over." in client.texts()
+
+
+def test_users_do_not_share_state(make_client):
+    ann, bob = make_client(1), make_client(2, first_name="Bob")
+    ann.send("/start")
+    bob.send("/start")
+    ann.click("Catalog")
+    assert ann.state == "catalog" and bob.state == "menu"
+    assert bob.last.text == "Hello, Bob!"
