@@ -55,15 +55,21 @@ build() (
         echo "$bin"
         exit 0
     fi
+    if ! command -v go >/dev/null; then  # installed but not on this PATH (a bare CI shell)?
+        for d in /usr/local/go/bin /usr/lib/go/bin "$HOME/go/bin"; do
+            [[ -x "$d/go" ]] && PATH="$d:$PATH" && break
+        done
+    fi
     command -v go >/dev/null \
         || die "go is not installed: install Go >= 1.24 (https://go.dev/dl/) or set FERRETDB_BIN"
     work=$(mktemp -d "${TMPDIR:-/tmp}/ferretdb-build.XXXXXX")
     trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
     log "building FerretDB $VERSION (once; cached in $bin)"
     started=$SECONDS
-    dir=$(cd "$work" && go mod download -json "$MODULE@$VERSION" \
-          | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' || true)
-    [[ -n "$dir" && -d "$dir" ]] || die "go mod download $MODULE@$VERSION failed"
+    json=$(cd "$work" && go mod download -json "$MODULE@$VERSION") \
+        || die "go mod download $MODULE@$VERSION failed: $json"
+    dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")
+    [[ -n "$dir" && -d "$dir" ]] || die "go mod download $MODULE@$VERSION: no source directory"
     cp -R "$dir" "$work/src"
     chmod -R u+w "$work/src"
     printf '%s\n' "$VERSION" > "$work/src/build/version/version.txt"
@@ -114,7 +120,7 @@ stop() {
     [[ -f "$dir/$MARKER" ]] || die "stop: $dir was not made by ferretdb.sh start; left alone"
     if [[ -z "${FERRETDB_WATCHDOG:-}" && -f "$dir/watchdog.pid" ]]; then
         wpid=$(<"$dir/watchdog.pid")
-        is_ours "$wpid" bash && kill "$wpid" 2>/dev/null || true
+        if is_ours "$wpid" bash; then kill "$wpid" 2>/dev/null || true; fi
     fi
     pid=$(cat "$dir/pid" 2>/dev/null || true)
     if is_ours "$pid" ferretdb; then

@@ -94,7 +94,7 @@ class Unprocessable(ApiError):
 
 
 def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:
-    """Nested error messages as ``{"a.b.0.c": [message, ...]}``; top-level ones under ``_schema``."""
+    """Nested messages as ``{"a.b.0.c": [message, ...]}``; top-level ones under ``_schema``."""
     flat: dict[str, list[str]] = {}
 
     def walk(path: str, value: object) -> None:
@@ -143,6 +143,8 @@ def _describe(exc: BaseException) -> tuple[int, str, Mapping | None, str | None,
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        if "Allow" in headers:  # werkzeug lists a set: make the order stable
+            headers["Allow"] = ", ".join(sorted(m.strip() for m in headers["Allow"].split(",")))
         message = {
             404: NotFound.default_message,
             405: "The method is not allowed for this resource.",
@@ -156,7 +158,8 @@ def _describe(exc: BaseException) -> tuple[int, str, Mapping | None, str | None,
 def error_response(exc: BaseException) -> Response:
     """The JSON response for ``exc``; unexpected exceptions are logged and become a 500."""
     status, message, errors, location, headers = _describe(exc)
-    body = json.dumps(_payload(status, message, errors, location), ensure_ascii=False)
+    body = json.dumps(_payload(status, message, errors, location), ensure_ascii=False,
+                      separators=(",", ":"))
     response = Response(body, status=status, mimetype="application/json")
     for name, value in headers.items():
         response.headers[name] = value

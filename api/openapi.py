@@ -185,7 +185,7 @@ def build_spec() -> dict:
                          ("categories", "products", "news", "users", "orders")])
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
-    for status, (name, description) in ERRORS.items():
+    for name, description in ERRORS.values():
         spec.components.response(name, {"description": description,
                                         "content": _json("Error")})
     for route in ROUTES:
@@ -205,7 +205,7 @@ def _spec_response() -> Response:
 
 
 def _docs_response() -> Response:
-    page = resources.files("api").joinpath("static/docs.html").read_text(encoding="utf-8")
+    page = resources.files("api").joinpath("docs.html").read_text(encoding="utf-8")
     return Response(page, mimetype="text/html")
 
 

@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 from bson import ObjectId
 from flask import request
 from flask_restful import Resource
-from mongoengine import Document, NotUniqueError, OperationError, Q
-from mongoengine.queryset import QuerySet
 from marshmallow import Schema
+from mongoengine import Document, NotUniqueError, OperationError, Q, SaveConditionError
+from mongoengine.queryset import QuerySet
 
 from api.auth import SAFE_METHODS, authorize
 from api.errors import Conflict, NotFound, Unprocessable
@@ -145,19 +145,26 @@ class Store:
                 doc.save()
             else:
                 doc.save(save_condition={"modified": version})
-        except NotUniqueError:
-            raise self.duplicate(doc) from None
+        except SaveConditionError:
+            raise  # the conditional write found another version: nothing was written
         # broad on purpose: whatever a hook raises, only an unsaved document is an error
-        except Exception:
+        except Exception as err:
             if not self._written(doc):
+                if isinstance(err, NotUniqueError):
+                    raise self.duplicate(doc) from None
                 raise
             logger.exception("%s %s was saved, but a post-save side effect failed",
                              self.noun, doc.pk)
 
     def _written(self, doc: Document) -> bool:
-        if doc.pk is None or doc.modified is None:
+        """Whether the database holds ``doc`` exactly as it was being saved."""
+        if doc.pk is None:
             return False
-        return self.document.objects(pk=doc.pk, modified=doc.modified).count() > 0
+        stored = self.document.objects(pk=doc.pk).as_pymongo().first()
+        if stored is None:
+            return False
+        expected = doc.to_mongo().to_dict()
+        return all(stored.get(key) == value for key, value in expected.items())
 
     def duplicate(self, doc: Document) -> Conflict:
         """409 naming the unique field whose value another document already has."""

@@ -32,7 +32,6 @@ class BaseSchema(Schema):
 
     class Meta:
         unknown = RAISE
-        ordered = True
 
 
 class NoQuery(BaseSchema):
@@ -55,13 +54,14 @@ class Sort(fields.String):
                            f"{', '.join(allowed)}. Default `{default}`.",
             "pattern": f"^-?({keys})(,-?({keys}))*$",
             "example": default,
+            "default": default,
             **kwargs.pop("metadata", {}),
         }
-        super().__init__(load_default=default, metadata=metadata, **kwargs)
         self.allowed = allowed
+        super().__init__(load_default=self.parse(default), metadata=metadata, **kwargs)
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
+    def parse(self, text: str) -> list[str]:
+        """``"-price,name"`` -> ``["-price", "name"]`` (field names); repeated keys count once."""
         order, seen = [], set()
         for raw in text.split(","):
             key = raw.strip()
@@ -73,6 +73,9 @@ class Sort(fields.String):
                 seen.add(name)
                 order.append(("-" if key.startswith("-") else "") + self.allowed[name])
         return order
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return self.parse(super()._deserialize(value, attr, data, **kwargs))
 
 
 class Search(Text):

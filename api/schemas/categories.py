@@ -5,14 +5,14 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from api.schemas.base import BaseSchema, PageQuery, Search, Sort
-from api.schemas.common import CategoryTranslationSchema, Timestamped, translations_field
+from api.schemas.common import CategoryTranslationSchema, timestamp, translations_field
 from api.schemas.fields import ObjectIdField, Reference, Text
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 POSITION = validate.Range(min=-(10**9), max=10**9)
 
-__all__ = ["ChildrenQuery", "CategoryForestSchema", "CategoryQuery", "CategorySchema", "CategoryTreeSchema",
-           "SLUG_PATTERN"]
+__all__ = ["SLUG_PATTERN", "CategoryForestSchema", "CategoryQuery", "CategorySchema",
+           "CategoryTreeSchema", "ChildrenQuery"]
 
 
 def _sort() -> Sort:
@@ -20,7 +20,7 @@ def _sort() -> Sort:
                  "modified": "modified"}, default="position,name")
 
 
-class CategorySchema(Timestamped):
+class CategorySchema(BaseSchema):
     """A category; ``parent`` is the id of the parent category, ``null`` at the root."""
 
     id = ObjectIdField(dump_only=True)
@@ -34,6 +34,8 @@ class CategorySchema(Timestamped):
     position = fields.Integer(strict=True, load_default=0, validate=POSITION,
                               metadata={"description": "Display order among siblings."})
     translations = translations_field(CategoryTranslationSchema, "CategoryTranslations")
+    created = timestamp()
+    modified = timestamp()
 
 
 class CategoryTreeSchema(CategorySchema):

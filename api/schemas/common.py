@@ -10,14 +10,12 @@ from constants import DEFAULT_LANGUAGE, LANGUAGES
 
 OTHER_LANGUAGES = tuple(lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE)
 
-__all__ = ["CharacteristicSchema", "OTHER_LANGUAGES", "Timestamped", "translations_field"]
+__all__ = ["CharacteristicSchema", "OTHER_LANGUAGES", "timestamp", "translations_field"]
 
 
-class Timestamped(BaseSchema):
-    """``created`` and ``modified`` (UTC), set by the server."""
-
-    created = UtcDateTime(dump_only=True, allow_none=True)
-    modified = UtcDateTime(dump_only=True, allow_none=True)
+def timestamp() -> UtcDateTime:
+    """``created`` or ``modified``: UTC, set by the server (declared last in each schema)."""
+    return UtcDateTime(dump_only=True, allow_none=True)
 
 
 class CharacteristicSchema(BaseSchema):

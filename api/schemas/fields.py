@@ -67,7 +67,7 @@ class Reference(ObjectIdField):
 def _to_utc_naive(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is not None:
         try:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         except OverflowError:
             raise ValidationError("Date out of range.") from None
     # MongoDB keeps milliseconds: store what will be read back
@@ -84,7 +84,7 @@ class UtcDateTime(fields.DateTime):
         if value is None:
             return None
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value.isoformat(timespec="milliseconds") + "Z"
 
     def _deserialize(self, value, attr, data, **kwargs):

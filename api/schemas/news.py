@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from marshmallow import validate
 
-from api.schemas.base import PageQuery, Search, Sort
-from api.schemas.common import Timestamped
+from api.schemas.base import BaseSchema, PageQuery, Search, Sort
+from api.schemas.common import timestamp
 from api.schemas.fields import DateBound, ObjectIdField, Text, UtcDateTime
 
 __all__ = ["NewsQuery", "NewsSchema"]
 
 
-class NewsSchema(Timestamped):
+class NewsSchema(BaseSchema):
     """A news item; ``published`` defaults to the time of creation."""
 
     id = ObjectIdField(dump_only=True)
@@ -20,6 +20,8 @@ class NewsSchema(Timestamped):
     published = UtcDateTime(metadata={"description": "Publication time (UTC); default: now."})
     image = Text(allow_none=True, load_default=None, validate=validate.Length(max=512),
                  metadata={"description": "A path, an http(s) URL or a Telegram file_id."})
+    created = timestamp()
+    modified = timestamp()
 
 
 class NewsQuery(PageQuery):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from api.schemas.base import BaseSchema, PageQuery, Sort
-from api.schemas.common import Timestamped
+from api.schemas.common import timestamp
 from api.schemas.fields import INT64_MAX, DateBound, ObjectIdField
 from constants import ORDER_STATUSES
 
@@ -22,7 +22,7 @@ class OrderItemSchema(BaseSchema):
     line_total = fields.Integer(required=True, metadata={"description": "In kopecks."})
 
 
-class OrderSchema(Timestamped):
+class OrderSchema(BaseSchema):
     """An order; ``total`` is in kopecks."""
 
     id = ObjectIdField(dump_only=True)
@@ -34,6 +34,8 @@ class OrderSchema(Timestamped):
     phone = fields.String(dump_only=True, allow_none=True)
     address = fields.String(dump_only=True, allow_none=True)
     status = fields.String(dump_only=True, metadata={"enum": list(ORDER_STATUSES)})
+    created = timestamp()
+    modified = timestamp()
 
 
 def _sort() -> Sort:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.schemas.base import PageQuery, Search, Sort
-from api.schemas.common import CharacteristicSchema, ProductTranslationSchema, Timestamped, \
-    translations_field
+from api.schemas.base import BaseSchema, PageQuery, Search, Sort
+from api.schemas.common import (
+    CharacteristicSchema,
+    ProductTranslationSchema,
+    timestamp,
+    translations_field,
+)
 from api.schemas.fields import ObjectIdField, Reference, Text
 
 MAX_PRICE = 10**12  # kopecks: ten billion roubles, far below MongoDB's 64-bit integers
@@ -16,7 +20,7 @@ POSITION = validate.Range(min=-(10**9), max=10**9)
 __all__ = ["MAX_PRICE", "MAX_STOCK", "ProductQuery", "ProductSchema"]
 
 
-class ProductSchema(Timestamped):
+class ProductSchema(BaseSchema):
     """A product; ``price`` and ``final_price`` are integer kopecks."""
 
     id = ObjectIdField(dump_only=True)
@@ -43,6 +47,8 @@ class ProductSchema(Timestamped):
     position = fields.Integer(strict=True, load_default=0, validate=POSITION,
                               metadata={"description": "Display order in the category."})
     translations = translations_field(ProductTranslationSchema, "ProductTranslations")
+    created = timestamp()
+    modified = timestamp()
 
 
 class ProductQuery(PageQuery):

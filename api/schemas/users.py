@@ -5,14 +5,14 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from api.schemas.base import BaseSchema, PageQuery, Search, Sort
-from api.schemas.common import Timestamped
+from api.schemas.common import timestamp
 from api.schemas.fields import ObjectIdField, Text, UtcDateTime
 from constants import DEFAULT_LANGUAGE, LANGUAGES
 
 __all__ = ["CartSchema", "UserQuery", "UserSchema"]
 
 
-class UserSchema(Timestamped):
+class UserSchema(BaseSchema):
     """A shopper. Names come from Telegram; contact data and language are editable.
 
     ``email`` is normalised, ``phone`` stored in E.164 (``+79991234567``).
@@ -29,6 +29,8 @@ class UserSchema(Timestamped):
     language = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.OneOf(LANGUAGES))
     blocked = fields.Boolean(dump_only=True, metadata={
         "description": "True while the user has blocked the bot."})
+    created = timestamp()
+    modified = timestamp()
 
 
 class UserQuery(PageQuery):

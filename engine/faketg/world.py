@@ -39,6 +39,7 @@ class World:
         self.stopping = threading.Event()
         self.callback_timeout = callback_timeout
         self.rate_limiter: RateLimiter | None = None
+        self.on_webhook_set: Callable[[BotState], None] | None = None  # starts a delivery worker
         self._callback_ids = itertools.count(1)
 
     # -- accounts -------------------------------------------------------------------------

@@ -4,12 +4,21 @@ Every test here is marked ``integration`` (added below, so a new file cannot for
 and runs only when ``MONGO_URI`` is a ``mongodb://`` or ``mongodb+srv://`` URI, for example
 the FerretDB that ``.ci/run`` starts, or a local ``mongod`` (docs/integration.md); otherwise
 it is skipped with the reason. Each test gets a database of its own, dropped afterwards.
+
+Fixtures: ``real_db`` / ``real_db_uri`` (a fresh database on the server, connected),
+``atomic_db_uri`` (the same on a server with MongoDB's single-document atomicity: on
+FerretDB v1, which lacks it, through ``serialiser.py``; for tests of concurrency).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -31,10 +40,16 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.integration)
 
 
+@dataclass(frozen=True)
+class Server:
+    uri: str
+    ferretdb: str | None  # FerretDB's version, when the server is FerretDB
+
+
 def with_database(uri: str, name: str) -> str:
     """``uri`` naming database ``name`` instead; credentials keep authenticating where they did.
 
-    (A URI's database is also its default ``authSource``, so it is made explicit first.)
+    (A URI's database is also its default ``authSource``, so that is made explicit first.)
     """
     parts = urlsplit(uri)
     query = parse_qsl(parts.query, keep_blank_values=True)
@@ -44,31 +59,57 @@ def with_database(uri: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def real_server() -> str:
-    """``MONGO_URI`` once the server answers; skips when it is not a real server's URI."""
-    scheme = urlsplit(MONGO_URI).scheme
-    if scheme not in REAL_SCHEMES:
+def real_server() -> Server:
+    """The server of ``MONGO_URI``, once it answers; skips when it is not a real server's URI."""
+    if urlsplit(MONGO_URI).scheme not in REAL_SCHEMES:
         pytest.skip(f"needs a real MongoDB-wire server: MONGO_URI is {MONGO_URI or 'not set'!r}, "
                     "not a mongodb:// URI (see docs/integration.md)")
     client = pymongo.MongoClient(MONGO_URI, serverSelectionTimeoutMS=5000)
     try:
-        client.admin.command("ping")
+        build = client.admin.command("buildInfo")
     except pymongo.errors.PyMongoError as err:
-        pytest.fail(f"MONGO_URI={MONGO_URI!r} does not answer a ping: {err}", pytrace=False)
+        pytest.fail(f"MONGO_URI={MONGO_URI!r} does not answer: {err}", pytrace=False)
     finally:
         client.close()
-    return MONGO_URI
+    return Server(MONGO_URI, build.get("ferretdbVersion"))
 
 
-@pytest.fixture
-def real_db_uri(real_server):
-    """The URI of a fresh database on the real server, connected with ``models.connect``.
+@pytest.fixture(scope="session")
+def atomic_server(real_server) -> Iterator[str]:
+    """A URI of the server with MongoDB's single-document atomicity.
 
-    Processes started by a test connect to the same database with this URI.
+    The server itself, except FerretDB v1, which lacks it: then a serialising proxy in
+    front of it (serialiser.py says why that is faithful for these tests).
     """
-    base = (urlsplit(real_server).path.lstrip("/") or "tgshop_test")[:40]
+    if not real_server.ferretdb:
+        yield real_server.uri
+        return
+    parts = urlsplit(real_server.uri)
+    if parts.scheme != "mongodb" or "," in parts.netloc:
+        pytest.skip("FerretDB behind a mongodb+srv:// or multi-host URI: cannot serialise it")
+    credentials, _, upstream = parts.netloc.rpartition("@")
+    proxy = subprocess.Popen([sys.executable, str(HERE / "serialiser.py"), upstream],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proxy.stdout.readline())
+        netloc = f"{credentials}@127.0.0.1:{port}" if credentials else f"127.0.0.1:{port}"
+        yield urlunsplit(parts._replace(netloc=netloc))
+    finally:
+        proxy.stdin.close()  # its signal to stop
+        try:
+            proxy.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proxy.kill()
+            proxy.wait()
+        proxy.stdout.close()
+
+
+@contextlib.contextmanager
+def fresh_database(server_uri: str) -> Iterator[str]:
+    """Connect ``models`` to a new database on the server; drop it afterwards."""
+    base = (urlsplit(server_uri).path.lstrip("/") or "tgshop_test")[:40]
     name = f"{base}_{uuid.uuid4().hex[:12]}"
-    uri = with_database(real_server, name)
+    uri = with_database(server_uri, name)
     models.connect(uri)
     database = mongoengine.get_db()
     try:
@@ -79,6 +120,23 @@ def real_db_uri(real_server):
 
 
 @pytest.fixture
+def real_db_uri(real_server) -> Iterator[str]:
+    """The URI of a fresh database on the server, connected with ``models.connect``.
+
+    Processes started by a test connect to the same database with this URI.
+    """
+    with fresh_database(real_server.uri) as uri:
+        yield uri
+
+
+@pytest.fixture
 def real_db(real_db_uri):
     """A fresh database on the real server (a pymongo ``Database``), dropped after the test."""
     return mongoengine.get_db()
+
+
+@pytest.fixture
+def atomic_db_uri(atomic_server) -> Iterator[str]:
+    """Like ``real_db_uri``, on ``atomic_server``: for tests of concurrency."""
+    with fresh_database(atomic_server) as uri:
+        yield uri

@@ -19,14 +19,15 @@ from models import Cart, Counter, Order, OutOfStock, Product
 START_TIMEOUT = 60  # seconds for every process to start, import and connect
 
 
-def run_together(work, *calls: tuple, timeout: float = 90) -> list:
+def run_together(work, *calls: tuple, timeout: float = 90, threads: int = 1) -> list:
     """Run ``work(barrier, *args)`` for each ``args`` in ``calls``, each in its own process.
 
-    Returns their results in the order of ``calls``; a process that raised fails the
-    test with its traceback.
+    The barrier waits for one party per process, or ``threads`` per process when each
+    process has that many threads wait on it. Returns the results in the order of
+    ``calls``; a process that raised fails the test with its traceback.
     """
     ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(len(calls))
+    barrier = ctx.Barrier(len(calls) * threads)
     results = ctx.Queue()
     processes = [ctx.Process(target=_child, args=(index, work, barrier, results, args),
                              name=f"{work.__name__}-{index}", daemon=True)
@@ -109,8 +110,61 @@ def checkout(barrier, uri: str, user_ids: list[int]) -> list[tuple[str, object]]
     return outcomes
 
 
+def first_clicks(barrier, uri: str, user_id: int, product_ids: list[str],
+                 threads: int) -> list[str]:
+    """Per product: ``threads`` threads each press "+1" once, all processes' at once."""
+    models.connect(uri)
+    products = [Product.objects.get(id=product_id) for product_id in product_ids]
+
+    def press_each() -> list[str]:
+        outcomes = []
+        for product in products:
+            barrier.wait(timeout=START_TIMEOUT)
+            try:
+                Cart.for_user(user_id).add(product)
+            except OutOfStock:
+                outcomes.append("out_of_stock")
+            else:
+                outcomes.append("added")
+        return outcomes
+
+    with ThreadPoolExecutor(threads) as pool:
+        futures = [pool.submit(press_each) for _ in range(threads)]
+        return [outcome for future in futures for outcome in future.result()]
+
+
+def first_numbers(barrier, uri: str, names: list[str], threads: int) -> list[int]:
+    """Per counter name: ``threads`` threads each take one number, all processes' at once."""
+    models.connect(uri)
+
+    def take_each() -> list[int]:
+        numbers = []
+        for name in names:
+            barrier.wait(timeout=START_TIMEOUT)
+            numbers.append(Counter.next(name))
+        return numbers
+
+    with ThreadPoolExecutor(threads) as pool:
+        futures = [pool.submit(take_each) for _ in range(threads)]
+        return [number for future in futures for number in future.result()]
+
+
 def take_numbers(barrier, uri: str, name: str, count: int) -> list[int]:
     """``count`` numbers from counter ``name``, as fast as they come."""
     models.connect(uri)
     barrier.wait(timeout=START_TIMEOUT)
     return [Counter.next(name) for _ in range(count)]
+
+
+def increment(barrier, uri: str, collection: str, count: int) -> int:
+    """``count`` plain ``$inc`` of document 1 with pymongo; returns how many were acknowledged."""
+    import pymongo
+
+    client = pymongo.MongoClient(uri)
+    try:
+        documents = client.get_default_database()[collection]
+        barrier.wait(timeout=START_TIMEOUT)
+        return sum(documents.update_one({"_id": 1}, {"$inc": {"n": 1}}).modified_count
+                   for _ in range(count))
+    finally:
+        client.close()

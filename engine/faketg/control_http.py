@@ -1,0 +1,252 @@
+"""The control API over HTTP, under ``/control/``: the Python API for other processes.
+
+Bodies and answers are JSON. An answer is ``{"ok": true, "result": ...}``, or
+``{"ok": false, "error": "..."}`` with 400 (impossible action), 404 (no such endpoint) or 408
+(a wait timed out). The bot is the first one unless ``bot`` (its token) is given in the query
+string or the body. The endpoints are listed in docs/fake-telegram.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+
+from .api import Reply, json_reply
+from .errors import ControlError
+from .faults import FaultConfig, RateLimits
+
+if TYPE_CHECKING:
+    from .fake import FakeTelegram
+
+__all__ = ["handle"]
+
+Endpoint = Callable[["FakeTelegram", dict, "str | None", dict], object]
+_ROUTES: list[tuple[str, re.Pattern[str], Endpoint]] = []
+
+
+def _route(method: str, pattern: str) -> Callable[[Endpoint], Endpoint]:
+    def register(function: Endpoint) -> Endpoint:
+        _ROUTES.append((method, re.compile(f"^/control/{pattern}$"), function))
+        return function
+
+    return register
+
+
+def handle(fake: FakeTelegram, method: str, path: str, query: str, body: bytes) -> Reply:
+    """Serve one control request."""
+    try:
+        args: dict = dict(parse_qsl(query, keep_blank_values=True))
+        if body.strip():
+            decoded = json.loads(body.decode("utf-8"))
+            if not isinstance(decoded, dict):
+                raise ControlError("the body must be a JSON object")
+            args.update(decoded)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return json_reply({"ok": False, "error": f"bad JSON body: {exc}"}, 400)
+    token = args.pop("bot", None)
+    for verb, pattern, endpoint in _ROUTES:
+        match = pattern.match(path)
+        if match and verb == method:
+            try:
+                result = endpoint(fake, args, token, match.groupdict())
+            except TimeoutError as exc:
+                return json_reply({"ok": False, "error": str(exc)}, 408)
+            except KeyError as exc:
+                return json_reply({"ok": False, "error": f"missing field {exc}"}, 400)
+            except (ControlError, TypeError, ValueError) as exc:
+                # TypeError/ValueError: arguments of the wrong name or type, from the caller
+                return json_reply({"ok": False, "error": str(exc)}, 400)
+            return json_reply({"ok": True, "result": result})
+    return json_reply({"ok": False, "error": f"no control endpoint {method} {path}"}, 404)
+
+
+def _flag(value: object) -> bool:
+    return value is True or str(value).lower() in ("1", "true", "yes")
+
+
+def _user(fake: FakeTelegram, token: str | None, path: dict):  # type: ignore[no-untyped-def]
+    return fake.user(int(path["user"]), token=token)
+
+
+@_route("GET", "health")
+def _health(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return {"url": fake.url, "bots": len(fake.world.bots)}
+
+
+@_route("GET", "bots")
+def _bots(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    with fake.world.cond:
+        return [{"token": t, **b.user.to_json()} for t, b in fake.world.bots.items()]
+
+
+@_route("POST", "bots")
+def _add_bot(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return fake.add_bot(str(args["token"]), args.get("username"), args.get("first_name"))
+
+
+@_route("POST", "reset")
+def _reset(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    fake.reset()
+    return True
+
+
+@_route("POST", r"users/(?P<user>-?\d+)")
+def _profile(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    user = fake.world.user(int(path["user"]), **args)
+    return {**user.to_json(), "phone_number": user.phone_number}
+
+
+@_route("POST", r"users/(?P<user>-?\d+)/send")
+def _send(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return _user(fake, token, path).send(str(args.get("text", "")))
+
+
+@_route("POST", r"users/(?P<user>-?\d+)/click")
+def _click(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    position = args.get("position")
+    return _user(fake, token, path).click(
+        args.get("label"), data=args.get("data"), message_id=args.get("message_id"),
+        position=tuple(position) if isinstance(position, list) else position,
+    )  # fmt: skip
+
+
+@_route("POST", r"users/(?P<user>-?\d+)/press")
+def _press(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return _user(fake, token, path).press(str(args["label"]))
+
+
+@_route("POST", r"users/(?P<user>-?\d+)/contact")
+def _contact(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    extra = {key: args[key] for key in ("first_name", "last_name") if key in args}
+    if "user_id" in args:
+        extra["contact_user_id"] = int(args["user_id"])
+    return _user(fake, token, path).share_contact(args.get("phone_number"), **extra)
+
+
+@_route("POST", r"users/(?P<user>-?\d+)/sticker")
+def _sticker(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return _user(fake, token, path).send_sticker(str(args.get("emoji", "👍")))
+
+
+@_route("POST", r"users/(?P<user>-?\d+)/photo")
+def _photo(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return _user(fake, token, path).send_photo(args.get("caption"))
+
+
+@_route("POST", r"users/(?P<user>-?\d+)/message")
+def _message(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return _user(fake, token, path).send_message(**args)
+
+
+@_route("POST", r"users/(?P<user>-?\d+)/block")
+def _block(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    user = _user(fake, token, path)
+    return user.block() if _flag(args.get("blocked", True)) else user.unblock()
+
+
+@_route("POST", r"users/(?P<user>-?\d+)/unblock")
+def _unblock(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return _user(fake, token, path).unblock()
+
+
+@_route("GET", r"chats/(?P<chat>-?\d+)/transcript")
+def _transcript(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return fake.transcript(
+        int(path["chat"]), since=int(args.get("since", 0)), actor=args.get("actor") or None, token=token
+    )
+
+
+@_route("GET", r"chats/(?P<chat>-?\d+)/messages")
+def _messages(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return fake.messages(int(path["chat"]), include_deleted=_flag(args.get("include_deleted", False)), token=token)
+
+
+@_route("GET", r"chats/(?P<chat>-?\d+)/keyboard")
+def _keyboard(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return fake.keyboard(int(path["chat"]), token=token)
+
+
+@_route("GET", "callbacks/unanswered")
+def _unanswered(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return fake.unanswered_callbacks(include_expired=_flag(args.get("include_expired", True)), token=token)
+
+
+@_route("GET", "calls")
+def _calls(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return fake.calls(method=args.get("method") or None, errors_only=_flag(args.get("errors", False)), token=token)
+
+
+@_route("GET", "updates/pending")
+def _pending(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return fake.pending_updates(token=token)
+
+
+@_route("GET", "webhook")
+def _webhook(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return fake.webhook_info(token=token)
+
+
+@_route("GET", "commands")
+def _commands(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return fake.commands(args.get("language_code", ""), token=token)
+
+
+@_route("POST", "wait/actions")
+def _wait_actions(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    since = args.get("since")
+    return fake.wait_actions(
+        int(args["chat_id"]), int(args.get("count", 1)), since=None if since is None else int(since),
+        timeout=float(args.get("timeout", 5.0)), token=token,
+    )  # fmt: skip
+
+
+@_route("POST", "wait/idle")
+def _wait_idle(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    fake.wait_idle(float(args.get("timeout", 5.0)), quiet=float(args.get("quiet", 0.3)), token=token)
+    return True
+
+
+@_route("POST", "wait/polling")
+def _wait_polling(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    fake.wait_polling(float(args.get("timeout", 5.0)), token=token)
+    return True
+
+
+@_route("POST", "faults")
+def _fail_next(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    allowed = ("retry_after", "delay", "code", "description")
+    fake.fail_next(
+        args.get("method"), str(args.get("kind", "429")), int(args.get("count", 1)),
+        **{key: args[key] for key in allowed if key in args},
+    )  # fmt: skip
+    return True
+
+
+@_route("POST", "faults/random")
+def _random_faults(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    methods = args.get("methods")
+    if "kinds" in args:
+        args["kinds"] = tuple(args["kinds"])
+    fake.set_faults(FaultConfig(**{**args, "methods": frozenset(methods) if methods else None}))
+    return True
+
+
+@_route("POST", "faults/clear")
+def _clear_faults(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    fake.faults.clear()
+    return True
+
+
+@_route("GET", "faults")
+def _faults(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return [{"method": method, "kind": kind} for method, kind in fake.injected_faults()]
+
+
+@_route("POST", "rate_limits")
+def _rate_limits(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    enabled = _flag(args.pop("enabled", True))
+    fake.set_rate_limits(RateLimits(**args) if enabled else None)
+    return True

@@ -1,0 +1,124 @@
+"""FakeUser: one Telegram user talking to one bot, as a test reads it.
+
+::
+
+    ann = tg.user(42, first_name="Ann", language_code="ru")
+    ann.send("/start")
+    ann.wait()                      # the bot's actions in answer
+    ann.click("Catalog")            # an inline button of the latest message with buttons
+    ann.press("📞 Share phone")      # a reply-keyboard button
+    ann.share_contact("+79001234567")
+    ann.block()
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import users
+from .errors import ControlError
+
+if TYPE_CHECKING:
+    from .fake import FakeTelegram
+
+__all__ = ["FakeUser"]
+
+
+class FakeUser:
+    """Acts as user ``id`` in the private chat with the bot of ``token``.
+
+    Every action returns the update the bot will receive (None if the bot's allowed_updates
+    exclude it) and raises :class:`~.errors.ControlError` when it is impossible.
+    """
+
+    def __init__(self, fake: FakeTelegram, user_id: int, token: str) -> None:
+        self.fake = fake
+        self.id = user_id
+        self.token = token
+
+    def __repr__(self) -> str:
+        return f"FakeUser({self.id})"
+
+    @property
+    def _bot(self):  # type: ignore[no-untyped-def]
+        return self.fake.bot(self.token)
+
+    def profile(self, **fields: object) -> FakeUser:
+        """Change the user's names, username, language_code or phone_number; returns self."""
+        self.fake.world.user(self.id, **fields)
+        return self
+
+    def send(self, text: str) -> dict | None:
+        """Write a text message (``/start`` and other commands included)."""
+        return users.send_text(self.fake.world, self._bot, self.id, text)
+
+    def command(self, name: str, args: str = "") -> dict | None:
+        """Send ``/name args``."""
+        return self.send(f"/{name.lstrip('/')} {args}".strip())
+
+    def click(
+        self,
+        label: str | None = None,
+        *,
+        data: str | None = None,
+        position: int | tuple[int, int] | None = None,
+        message_id: int | None = None,
+    ) -> dict | None:
+        """Press an inline button by label, callback data or position (row, column) / index.
+
+        The message is the latest bot message with inline buttons unless ``message_id`` says.
+        """
+        return users.click(
+            self.fake.world, self._bot, self.id, label=label, data=data, position=position, message_id=message_id
+        )
+
+    def press(self, label: str) -> dict | None:
+        """Press a button of the reply keyboard the chat shows."""
+        return users.press(self.fake.world, self._bot, self.id, label)
+
+    def share_contact(self, phone_number: str | None = None, **contact: object) -> dict | None:
+        """Share a contact (the user's own by default); ``contact``: first_name, last_name, contact_user_id."""
+        return users.send_contact(self.fake.world, self._bot, self.id, phone_number, **contact)  # type: ignore[arg-type]
+
+    def send_sticker(self, emoji: str = "👍") -> dict | None:
+        """Send a sticker."""
+        return users.send_sticker(self.fake.world, self._bot, self.id, emoji)
+
+    def send_photo(self, caption: str | None = None, data: bytes | None = None) -> dict | None:
+        """Send a photo."""
+        return users.send_photo(self.fake.world, self._bot, self.id, caption, data)
+
+    def send_message(self, **content: object) -> dict | None:
+        """Send a message with any Message fields, e.g. ``location={"latitude": 1, "longitude": 2}``."""
+        if not content:
+            raise ControlError("give the message's fields, e.g. location={...}")
+        summary = {"fields": sorted(content)}
+        return users.send_message(self.fake.world, self._bot, self.id, dict(content), action="other", **summary)
+
+    def block(self) -> dict | None:
+        """Block the bot: its messages to this user then fail with 403."""
+        return users.block(self.fake.world, self._bot, self.id, True)
+
+    def unblock(self) -> dict | None:
+        """Unblock the bot."""
+        return users.block(self.fake.world, self._bot, self.id, False)
+
+    def wait(self, count: int = 1, *, timeout: float = 5.0) -> list[dict]:
+        """Wait for ``count`` bot actions after this user's latest action; returns them all."""
+        return self.fake.wait_actions(self.id, count, timeout=timeout, token=self.token)
+
+    def transcript(self, *, since: int = 0, actor: str | None = None) -> list[dict]:
+        """The chat's transcript."""
+        return self.fake.transcript(self.id, since=since, actor=actor, token=self.token)
+
+    def messages(self, *, include_deleted: bool = False) -> list[dict]:
+        """The chat's messages as they are now."""
+        return self.fake.messages(self.id, include_deleted=include_deleted, token=self.token)
+
+    def last_message(self) -> dict | None:
+        """The latest bot message still in the chat."""
+        return self.fake.last_message(self.id, token=self.token)
+
+    def keyboard(self) -> dict | None:
+        """The reply keyboard the chat shows."""
+        return self.fake.keyboard(self.id, token=self.token)

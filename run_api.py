@@ -1,0 +1,39 @@
+"""API entry point: ``python run_api.py`` (development server), ``gunicorn run_api:app``.
+
+``API_DEMO=1`` (or ``--demo``) loads the demo catalog at start-up: with the embedded
+store (the default ``MONGO_URI``) that is the only way to have data to serve, and each
+process then holds its own copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import models
+import settings
+from api import create_app
+from models import demo
+
+_settings = settings.load()
+models.connect(_settings.mongo_uri)
+if os.environ.get("API_DEMO", "").lower() in ("1", "true", "yes"):
+    demo.load()
+app = create_app({"API_TOKENS": _settings.api_tokens, "MONGO_URI": _settings.mongo_uri})
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the development server (use gunicorn in production)."""
+    parser = argparse.ArgumentParser(prog="python run_api.py", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--demo", action="store_true", help="load the demo catalog first")
+    args = parser.parse_args(argv)
+    if args.demo:
+        demo.load(verbose=True)
+    app.run(host=args.host, port=args.port, use_reloader=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

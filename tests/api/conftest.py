@@ -1,0 +1,70 @@
+"""Fixtures of the API tests: the app on a fresh embedded database, a client, tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from api import create_app
+from models import Cart, Order, Product, User
+
+TOKEN = "test-token"
+
+
+@pytest.fixture
+def app(db):
+    """The API on the test's fresh database (``TESTING`` on, one token configured)."""
+    return create_app({"TESTING": True, "API_TOKENS": [TOKEN]})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def auth():
+    """Headers with a valid bearer token."""
+    return {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def catalog(demo):
+    """The demo catalog: products by sku, categories by slug."""
+    from models import Category
+
+    return {"products": {p.sku: p for p in Product.objects},
+            "categories": {c.slug: c for c in Category.objects}}
+
+
+def make_order(user_id: int, products: list[tuple[Product, int]], *,
+               created: datetime | None = None, status: str = "new") -> Order:
+    """Place an order through the model (cart, then checkout), optionally back-dated."""
+    cart = Cart.for_user(user_id)
+    for product, quantity in products:
+        cart.add(product, quantity)
+    order = Order.from_cart(cart, email="buyer@example.com", address="Moscow")
+    updates = {"set__status": status}
+    if created is not None:
+        updates["set__created"] = created
+    Order.objects(pk=order.pk).update_one(**updates)
+    order.reload()
+    return order
+
+
+@pytest.fixture
+def shop(catalog):
+    """Two users, Anna (id 101, two orders, a cart) and Boris (id 202, one order)."""
+    products = catalog["products"]
+    anna = User.register(101, username="anna", first_name="Anna", language_code="en")
+    boris = User.register(202, username="boris", first_name="Boris", last_name="Petrov")
+    orders = [
+        make_order(101, [(products["smartphones-1"], 1)], created=datetime(2026, 10, 1, 12)),
+        make_order(101, [(products["feature-phones-1"], 2)], created=datetime(2026, 10, 15, 9),
+                   status="delivered"),
+        make_order(202, [(products["sci-fi-1"], 3)], created=datetime(2026, 11, 2, 18)),
+    ]
+    Cart.for_user(101).add(products["headphones-1"], 2)
+    return {"users": {"anna": anna, "boris": boris}, "orders": orders,
+            "products": products, "categories": catalog["categories"]}

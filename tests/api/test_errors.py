@@ -1,0 +1,89 @@
+"""Errors are the same JSON whatever the mode: TESTING, PROPAGATE_EXCEPTIONS, or neither."""
+
+import json
+
+import pytest
+
+import api.openapi
+from api import create_app
+from api.resources.news import NewsStore
+from tests.api.conftest import TOKEN
+
+MODES = [{"TESTING": False}, {"TESTING": True}, {"PROPAGATE_EXCEPTIONS": True},
+         {"TESTING": True, "DEBUG": True}]
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def requests(catalog):
+    """(name, method, path, keyword arguments) of requests that fail in every way."""
+    phones = catalog["categories"]["phones"]
+    product = catalog["products"]["sci-fi-1"]
+    return [
+        ("404 outside the API", "get", "/nowhere", {}),
+        ("404 in the API", "get", "/api/v1/nowhere", {}),
+        ("404 item", "get", "/api/v1/products/nope", {}),
+        ("405", "post", "/api/v1/orders", {"json": {}, "headers": AUTH}),
+        ("405 item", "delete", f"/api/v1/categories/{phones.pk}/children", {"headers": AUTH}),
+        ("400", "post", "/api/v1/news", {"data": "{", "headers": {
+            **AUTH, "Content-Type": "application/json"}}),
+        ("415", "post", "/api/v1/news", {"data": "x", "headers": AUTH}),
+        ("422 body", "post", "/api/v1/news", {"json": {"title": 1}, "headers": AUTH}),
+        ("422 query", "get", "/api/v1/products", {"query_string": {"sort": "secret"}}),
+        ("422 model", "patch", f"/api/v1/categories/{catalog['categories']['books'].pk}",
+         {"json": {"parent": str(catalog["categories"]["science"].pk)}, "headers": AUTH}),
+        ("401", "get", "/api/v1/users", {}),
+        ("409", "delete", f"/api/v1/categories/{phones.pk}", {"headers": AUTH}),
+        ("412", "patch", f"/api/v1/products/{product.pk}", {
+            "json": {"stock": 1}, "headers": {**AUTH, "If-Match": '"stale"'}}),
+        ("413", "post", "/api/v1/news", {"json": {"title": "x", "content": "y" * 2**20},
+                                         "headers": AUTH}),
+    ]
+
+
+def answer(response):
+    headers = {name: response.headers.get(name)
+               for name in ("Content-Type", "Allow", "WWW-Authenticate")}
+    return response.status_code, json.loads(response.data), headers
+
+
+def test_errors_are_identical_in_every_mode(catalog):
+    answers = []
+    for mode in MODES:
+        client = create_app({**mode, "API_TOKENS": TOKEN}).test_client()
+        answers.append({name: answer(getattr(client, method)(path, **kwargs))
+                        for name, method, path, kwargs in requests(catalog)})
+    for other in answers[1:]:
+        assert other == answers[0]
+    for name, (status, body, headers) in answers[0].items():
+        assert str(status) == name.split()[0], (name, body)
+        assert body["code"] == status and body["message"]
+        assert headers["Content-Type"] == "application/json"
+    assert answers[0]["405"][2]["Allow"] == "GET, HEAD, OPTIONS"
+    assert answers[0]["422 model"][1]["errors"] == {"parent": ["would create a cycle"]}
+    assert answers[0]["401"][2]["WWW-Authenticate"] == 'Bearer realm="tgshop"'
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_unexpected_errors_are_a_json_500_without_details(db, monkeypatch, caplog, mode):
+    def explode(self, docs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(NewsStore, "dump_many", explode)
+    client = create_app({**mode, "API_TOKENS": TOKEN}).test_client()
+    response = client.get("/api/v1/news")
+    assert response.status_code == 500
+    assert response.get_json() == {"code": 500, "status": "Internal Server Error",
+                                   "message": "Internal server error."}
+    assert "secret internals" in caplog.text  # logged with the traceback, not shown
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_unexpected_errors_outside_resources_too(db, monkeypatch, mode):
+    def explode():
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(api.openapi, "build_spec", explode)
+    client = create_app({**mode, "API_TOKENS": TOKEN}).test_client()
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 500
+    assert "secret" not in response.get_data(as_text=True)
