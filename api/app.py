@@ -15,6 +15,7 @@ import mongoengine
 from flask import Blueprint, Flask, Response
 from flask_restful import Api
 from pymongo.errors import PyMongoError
+from werkzeug.routing import BaseConverter
 
 import models
 from api.auth import normalise_tokens
@@ -32,6 +33,15 @@ DEFAULTS = {
 }
 
 __all__ = ["PREFIX", "create_app"]
+
+
+class ObjectIdConverter(BaseConverter):
+    """``<objectid:item_id>``: 24 hexadecimal characters, so ``/categories/tree`` is not an id.
+
+    A malformed id matches no route and is answered 404 like a missing one.
+    """
+
+    regex = "[0-9a-fA-F]{24}"
 
 
 class JsonErrorsApi(Api):
@@ -103,6 +113,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not _connected():
         models.connect(app.config["MONGO_URI"])
 
+    app.url_map.converters["objectid"] = ObjectIdConverter
     blueprint = Blueprint("api_v1", __name__, url_prefix=PREFIX)
     api = JsonErrorsApi(blueprint, catch_all_404s=True)
     register(api)

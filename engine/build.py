@@ -40,15 +40,17 @@ def _buttons(doc: Located, entries, path: tuple) -> list[spec.Row | spec.Each]:
         at = (*path, i)
         if not isinstance(raw, dict):
             continue
-        if "row" in raw:
-            row = [b for j, r in enumerate(raw["row"] or []) if (b := _button(doc, r, (*at, "row", j)))]
-            out.append(spec.Row(row))
-        elif "each" in raw:
+        if "each" in raw:
             button = _button(doc, raw, at)
-            if button and isinstance(raw["each"], str):
-                out.append(spec.Each(source=raw["each"], button=button,
+            row = [b for j, r in enumerate(raw.get("row") or []) if
+                   (b := _button(doc, r, (*at, "row", j)))]
+            if (button or row) and isinstance(raw["each"], str):
+                out.append(spec.Each(source=raw["each"], button=button, row=row,
                                      columns=raw.get("columns", 1), page_size=raw.get("page_size"),
                                      where=_where(doc, (*at, "each"))))
+        elif "row" in raw:
+            row = [b for j, r in enumerate(raw["row"] or []) if (b := _button(doc, r, (*at, "row", j)))]
+            out.append(spec.Row(row))
         elif (button := _button(doc, raw, at)) is not None:
             out.append(spec.Row([button]))
     return out
@@ -58,7 +60,8 @@ def _keyboard(raw) -> spec.Keyboard | None:
     if not isinstance(raw, dict) or not isinstance(raw.get("buttons"), list):
         return None
     buttons = [spec.KeyboardButton(label=spec.Text(b["label"]), trigger=b.get("trigger"),
-                                   request_contact=bool(b.get("request_contact")))
+                                   request_contact=bool(b.get("request_contact")),
+                                   when=b.get("when"), unless=b.get("unless"))
                for b in raw["buttons"] if isinstance(b, dict) and isinstance(b.get("label"), str)]
     return spec.Keyboard(buttons=buttons, columns=raw.get("columns", 2))
 

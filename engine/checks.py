@@ -92,7 +92,8 @@ class _Checker:
         for entry in entries:
             if isinstance(entry, spec.Each):
                 self.name("data_source", entry.source, entry.where, "data source")
-                self.button(state, entry.button, scope | {"item"}, entry.source)
+                for button in entry.buttons:
+                    self.button(state, button, scope | {"item"}, entry.source)
             else:
                 for button in entry.buttons:
                     self.button(state, button, scope, None)
@@ -175,11 +176,14 @@ class _Checker:
         if keyboard is None:
             return
         labels: dict[str, str | None] = {}
+        scope = BASE_SCOPE | set(state.screen.data) if state else BASE_SCOPE
         for button in keyboard.buttons:
-            self.text(button.label, where, BASE_SCOPE, None, "keyboard label")
-            if button.trigger is None and not button.request_contact:
+            self.text(button.label, where, scope, None, "keyboard label")
+            if button.trigger is None and not button.request_contact and (
+                    state is None or state.input is None):
                 self.add(where, f"keyboard button {button.label.raw!r} needs a 'trigger' or "
-                                "'request_contact: true'")
+                                "'request_contact: true' (only a state with 'input' can have "
+                                "buttons that type their label)")
             if button.trigger and state is not None:
                 self.trigger_from(state, button.trigger, where, "keyboard button")
             elif button.trigger and not any(button.trigger in t for t in self.leaving.values()):

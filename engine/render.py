@@ -109,9 +109,17 @@ class Renderer:
                 pages = max(1, -(-len(items) // entry.page_size))
                 page = min(max(page, 0), pages - 1)
                 items = items[page * entry.page_size:(page + 1) * entry.page_size]
-            buttons = [b for item in items
-                       if (b := self._button(entry.button, ctx, {**scope, "item": item}))]
-            rows.extend(buttons[i:i + entry.columns] for i in range(0, len(buttons), entry.columns))
+            if entry.row:
+                for item in items:
+                    item_scope = {**scope, "item": item}
+                    row = [b for button in entry.row if (b := self._button(button, ctx, item_scope))]
+                    if row:
+                        rows.append(row)
+            else:
+                buttons = [b for item in items
+                           if (b := self._button(entry.button, ctx, {**scope, "item": item}))]
+                rows.extend(buttons[i:i + entry.columns]
+                            for i in range(0, len(buttons), entry.columns))
             if pages > 1:
                 nav = []
                 if page > 0:
@@ -124,7 +132,10 @@ class Renderer:
         return Inline(rows) if rows else None
 
     def keyboard(self, keyboard: spec.Keyboard, name: str, ctx, scope: dict) -> ReplyKeyboard:
-        labels = [(self.label(b.label, ctx, scope), b.request_contact) for b in keyboard.buttons]
+        labels = [(label, b.request_contact) for b in keyboard.buttons
+                  if not (b.when and not resolve(b.when, scope))
+                  and not (b.unless and resolve(b.unless, scope))
+                  and (label := self.label(b.label, ctx, scope))]
         columns = keyboard.columns
         return ReplyKeyboard(name, [labels[i:i + columns] for i in range(0, len(labels), columns)])
 

@@ -54,17 +54,27 @@ class Each:
     """Buttons generated from a data source, ``columns`` per row, paginated."""
 
     source: str
-    button: Button
+    button: Button | None = None
     columns: int = 1
     page_size: int | None = None
     where: Where | None = None
+    row: list[Button] = field(default_factory=list)  # a row of buttons per item, instead
+
+    @property
+    def buttons(self) -> list[Button]:
+        return self.row or ([self.button] if self.button else [])
 
 
 @dataclass
 class KeyboardButton:
+    """A reply-keyboard button: fires ``trigger``, shares the contact, or (neither) types
+    its label as the state's input."""
+
     label: Text
     trigger: str | None = None
     request_contact: bool = False
+    when: str | None = None
+    unless: str | None = None
 
 
 @dataclass

@@ -38,22 +38,22 @@ class Route(NamedTuple):
 
 ROUTES: tuple[Route, ...] = (
     Route(NewsList, "/news", "news_list", "/news"),
-    Route(NewsItem, "/news/<item_id>", "news_item", "/news/{id}"),
+    Route(NewsItem, "/news/<objectid:item_id>", "news_item", "/news/{id}"),
     Route(CategoryList, "/categories", "category_list", "/categories"),
     Route(CategoryTree, "/categories/tree", "category_tree", "/categories/tree"),
-    Route(CategoryItem, "/categories/<item_id>", "category_item", "/categories/{id}"),
-    Route(CategoryChildren, "/categories/<item_id>/children", "category_children",
+    Route(CategoryItem, "/categories/<objectid:item_id>", "category_item", "/categories/{id}"),
+    Route(CategoryChildren, "/categories/<objectid:item_id>/children", "category_children",
           "/categories/{id}/children"),
-    Route(CategorySubtree, "/categories/<item_id>/subtree", "category_subtree",
+    Route(CategorySubtree, "/categories/<objectid:item_id>/subtree", "category_subtree",
           "/categories/{id}/subtree"),
     Route(ProductList, "/products", "product_list", "/products"),
-    Route(ProductItem, "/products/<item_id>", "product_item", "/products/{id}"),
+    Route(ProductItem, "/products/<objectid:item_id>", "product_item", "/products/{id}"),
     Route(UserList, "/users", "user_list", "/users"),
     Route(UserItem, f"/users/{USER_ID}", "user_item", "/users/{id}"),
     Route(UserOrders, f"/users/{USER_ID}/orders", "user_orders", "/users/{id}/orders"),
     Route(UserCart, f"/users/{USER_ID}/cart", "user_cart", "/users/{id}/cart"),
     Route(OrderList, "/orders", "order_list", "/orders"),
-    Route(OrderItem, "/orders/<item_id>", "order_item", "/orders/{id}"),
+    Route(OrderItem, "/orders/<objectid:item_id>", "order_item", "/orders/{id}"),
 )
 
 

@@ -42,7 +42,7 @@ class ProductTranslationSchema(CategoryTranslationSchema):
 def translations_field(item: type[BaseSchema], name: str) -> fields.Nested:
     """``{"en": {...}}``: one optional entry per language other than the default one."""
     schema = BaseSchema.from_dict(
-        {lang: fields.Nested(item, allow_none=True) for lang in OTHER_LANGUAGES}, name=name)
+        {lang: fields.Nested(item) for lang in OTHER_LANGUAGES}, name=name)
     return fields.Nested(schema, load_default=dict, metadata={
         "description": f"Texts in other languages ({', '.join(OTHER_LANGUAGES)}); the main "
                        f"fields are in {DEFAULT_LANGUAGE!r}."})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from bson import ObjectId
@@ -64,44 +65,57 @@ class Reference(ObjectIdField):
         return to_mongo(fields=[attr]).get(attr)
 
 
-def _to_utc_naive(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is not None:
-        try:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        except OverflowError:
-            raise ValidationError("Date out of range.") from None
-    # MongoDB keeps milliseconds: store what will be read back
-    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+_DATE_TIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})?")
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    """An RFC 3339 date-time as naive UTC, truncated to the millisecond MongoDB keeps.
+
+    A value without an offset is read as UTC; a leap second counts as the second before.
+    """
+    match = _DATE_TIME.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValidationError("Not a valid date-time (RFC 3339, e.g. 2026-11-01T09:00:00Z).")
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    fraction, offset = match.group(7) or "", match.group(8)
+    try:
+        value = dt.datetime(year, month, day, hour, minute, min(second, 59),
+                            int(fraction[:3].ljust(3, "0")) * 1000)
+        if offset and offset not in "Zz":
+            sign = -1 if offset[0] == "-" else 1
+            delta = dt.timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+            value = (value.replace(tzinfo=dt.timezone(sign * delta))
+                     .astimezone(dt.timezone.utc).replace(tzinfo=None))
+    except (ValueError, OverflowError):
+        raise ValidationError("Not a valid date-time (out of range).") from None
+    return value
 
 
 class UtcDateTime(fields.DateTime):
-    """An ISO 8601 date-time; stored as naive UTC, shown as ``...Z`` with milliseconds.
-
-    A value without an offset is read as UTC.
-    """
+    """An RFC 3339 date-time; stored as naive UTC, shown as ``...Z`` with milliseconds."""
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
         if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
         return value.isoformat(timespec="milliseconds") + "Z"
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return _to_utc_naive(super()._deserialize(value, attr, data, **kwargs))
+        return parse_datetime(value)
 
 
 class DateBound(fields.Field):
-    """A query bound: a date (``2026-11-01``) or a date-time, as naive UTC.
+    """A query bound: a date (``2026-11-01``) or an RFC 3339 date-time, as naive UTC.
 
     With ``end=True`` a bare date means the end of that day, so ``..._to=2026-11-01``
     includes the whole day.
     """
 
     def __init__(self, *, end: bool = False, **kwargs: Any) -> None:
-        metadata = {"type": "string",
-                    "description": "A date (YYYY-MM-DD) or an ISO 8601 date-time (UTC when "
-                                   "no offset is given).",
+        metadata = {"anyOf": [{"type": "string", "format": "date"},
+                              {"type": "string", "format": "date-time"}],
                     **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
         self.end = end
@@ -110,18 +124,18 @@ class DateBound(fields.Field):
         if not isinstance(value, str) or len(value) > 64:
             raise ValidationError("Not a valid date or date-time.")
         text = value.strip()
+        if len(text) != 10:
+            return parse_datetime(text)
         try:
-            if len(text) == 10:
-                day = dt.date.fromisoformat(text)
-                start = dt.datetime(day.year, day.month, day.day)
-                if not self.end:
-                    return start
-                if day == dt.date.max:
-                    return dt.datetime.max.replace(microsecond=999000)
-                return start + dt.timedelta(days=1) - dt.timedelta(milliseconds=1)
-            return _to_utc_naive(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
+            day = dt.date.fromisoformat(text)
         except ValueError:
-            raise ValidationError("Not a valid date or date-time.") from None
+            raise ValidationError("Not a valid date (YYYY-MM-DD).") from None
+        start = dt.datetime(day.year, day.month, day.day)
+        if not self.end:
+            return start
+        if day == dt.date.max:
+            return dt.datetime.max.replace(microsecond=999000)
+        return start + dt.timedelta(days=1) - dt.timedelta(milliseconds=1)
 
 
 class JsonBoolean(fields.Boolean):

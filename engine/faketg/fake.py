@@ -86,7 +86,7 @@ class FakeTelegram:
         self._server = HttpServer((self.host, self._port), self.route)
         self._port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="faketg-http", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="faketg-http", daemon=True
         )
         self._thread.start()
         logger.info("fake Telegram listening on %s", self.url)

@@ -78,7 +78,8 @@ class RateLimiter:
                 wait = bucket.wait_needed(now)
                 if wait > 0:
                     retry_after = max(1, math.ceil(wait))
-                    bucket.banned_until = max(bucket.banned_until, now + retry_after)
+                    if now >= bucket.banned_until:  # a wait already running is not extended
+                        bucket.banned_until = now + retry_after
                     raise too_many_requests(retry_after)
             overall.tokens -= 1
             chat.tokens -= 1

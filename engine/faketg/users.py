@@ -91,9 +91,13 @@ def send_contact(
         phone = phone_number or (user.phone_number if own else None)
         if not phone:
             raise ControlError(f"user {user_id} has no phone_number to share; give one")
-        contact: dict = {"phone_number": phone, "first_name": first_name or user.first_name}
-        if (last_name or (own and user.last_name)) is not None:
-            contact["last_name"] = last_name or user.last_name
+        first = first_name or (user.first_name if own else None)
+        if not first:
+            raise ControlError("another person's contact needs a first_name")
+        contact: dict = {"phone_number": phone, "first_name": first}
+        last = last_name if last_name is not None else (user.last_name if own else None)
+        if last:
+            contact["last_name"] = last
         contact["user_id"] = user_id if contact_user_id is None else contact_user_id
         return send_message(world, bot, user_id, {"contact": contact}, action="contact", contact=contact)
 

@@ -87,7 +87,8 @@ def test_without_configured_tokens_writes_are_forbidden(closed, shop, auth, meth
 def test_auth_is_checked_before_anything_else(client, shop):
     # no token: 401 even for a missing item or an invalid body (nothing leaks)
     assert client.get("/api/v1/users/999").status_code == 401
-    assert client.patch("/api/v1/products/nope", data="{bad json").status_code == 401
+    assert client.patch("/api/v1/products/6650c0ffee0000000000cafe",
+                        data="{bad json").status_code == 401
     assert client.get("/api/v1/orders", query_string={"status": "lost"}).status_code == 401
 
 

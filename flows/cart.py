@@ -1,0 +1,116 @@
+"""Cart actions and data sources: every change is one atomic update in ``models.Cart``."""
+
+from __future__ import annotations
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from constants import text
+from engine import Html, UserError, action, condition, data_source
+from models import Cart, OutOfStock, Product, QuantityAtMinimum, format_money
+from models.text import esc
+
+
+def product_arg(ctx) -> Product:
+    """The product a button names; a deleted or bogus one is explained, not a crash."""
+    try:
+        product = Product.objects(id=ObjectId(str(ctx.args.get("product")))).first()
+    except InvalidId:
+        product = None
+    if product is None:
+        raise UserError("cart.product_gone")
+    return product
+
+
+def _cart(ctx) -> Cart:
+    return Cart.for_user(ctx.user_id)
+
+
+@action("cart.add")
+def add(ctx) -> None:
+    product = product_arg(ctx)
+    try:
+        quantity = _cart(ctx).add(product)
+    except OutOfStock as err:
+        key = "cart.no_stock" if not product.in_stock else "cart.stock_limit"
+        raise UserError(key, name=product.title(ctx.lang), stock=err.values["stock"]) from None
+    ctx.notify("cart.added", name=product.title(ctx.lang), quantity=quantity)
+
+
+@action("cart.increment")
+def increment(ctx) -> None:
+    product = product_arg(ctx)
+    try:
+        _cart(ctx).add(product)
+    except OutOfStock as err:
+        raise UserError("cart.stock_limit", name=product.title(ctx.lang),
+                        stock=err.values["stock"]) from None
+
+
+@action("cart.decrement")
+def decrement(ctx) -> None:
+    product = product_arg(ctx)
+    try:
+        _cart(ctx).decrement(product)
+    except QuantityAtMinimum:
+        raise UserError("cart.at_minimum", name=product.title(ctx.lang)) from None
+
+
+@action("cart.remove")
+def remove(ctx) -> None:
+    product = product_arg(ctx)
+    _cart(ctx).remove(product)
+    ctx.notify("cart.removed", name=product.title(ctx.lang))
+
+
+@action("cart.describe_line")
+def describe_line(ctx) -> None:
+    product = product_arg(ctx)
+    ctx.notify("cart.line_toast", name=product.title(ctx.lang),
+               price=format_money(product.final_price, ctx.lang), stock=product.stock)
+
+
+@action("cart.clear")
+def clear(ctx) -> None:
+    _cart(ctx).clear()
+
+
+@condition("cart.has_items")
+def has_items(ctx) -> bool:
+    return not _cart(ctx).is_empty
+
+
+def _short(name: str, size: int = 14) -> str:
+    return name if len(name) <= size else name[: size - 1] + "…"
+
+
+@data_source("cart.lines")
+def lines(ctx) -> list[dict]:
+    return [{"id": str(line.product.pk), "number": n, "quantity": line.quantity,
+             "short_name": _short(line.product.title(ctx.lang)),
+             "can_decrement": line.quantity > 1}
+            for n, line in enumerate(_cart(ctx).lines(), start=1)]
+
+
+@data_source("cart.summary")
+def summary(ctx) -> dict:
+    """The cart as text: a numbered line per item (quantity, unit and line price), the total."""
+    cart = _cart(ctx)
+    lines = cart.lines()
+    rows = []
+    for n, line in enumerate(lines, start=1):
+        unit = format_money(line.unit_price, ctx.lang)
+        if line.product.discount:
+            unit = f"<s>{format_money(line.product.price, ctx.lang)}</s> {unit}"
+        rows.append(text("cart.line", ctx.lang, n=n, name=esc(line.product.title(ctx.lang)),
+                         quantity=line.quantity, unit=unit,
+                         total=format_money(line.total, ctx.lang)))
+    total = sum(line.total for line in lines)
+    full = sum(line.product.price * line.quantity for line in lines)
+    body = "\n".join(rows) if rows else text("cart.empty", ctx.lang)
+    if rows:
+        body += "\n\n" + text("cart.total", ctx.lang, total=format_money(total, ctx.lang))
+    if full > total:
+        body += "\n" + text("cart.saved", ctx.lang, amount=format_money(full - total, ctx.lang))
+    return {"count": sum(line.quantity for line in lines), "body": Html(body),
+            "total": format_money(total, ctx.lang), "empty": not rows}

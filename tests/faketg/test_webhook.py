@@ -1,0 +1,135 @@
+"""Webhook delivery: the secret header, order, retries, getWebhookInfo, replies with a method."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from engine.faketg import FakeTelegram
+
+from .conftest import USER_ID, call
+
+
+class Receiver(ThreadingHTTPServer):
+    """A tiny webhook endpoint: records deliveries; answers with ``statuses`` then 200."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _ReceiverHandler)
+        self.received: list[tuple[dict, str | None]] = []
+        self.statuses: list[int] = []
+        self.reply: dict | None = None
+        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05})
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+class _ReceiverHandler(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        status = self.server.statuses.pop(0) if self.server.statuses else 200
+        if status == 200:
+            self.server.received.append((body, self.headers.get("X-Telegram-Bot-Api-Secret-Token")))
+        answer = json.dumps(self.server.reply).encode() if status == 200 and self.server.reply else b""
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    server.thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    server.thread.join()
+
+
+@pytest.fixture
+def fast_tg():
+    """A fake whose webhook retries come quickly."""
+    with FakeTelegram(webhook_retry=(0.05, 0.2)) as fake:
+        yield fake
+
+
+def test_updates_are_posted_in_order_with_the_secret(fast_tg, receiver):
+    tg = fast_tg
+    answer = call(tg, "setWebhook", url=receiver.url, secret_token="s3cret_-Token")
+    assert answer == {"ok": True, "result": True, "description": "Webhook was set"}
+    assert call(tg, "setWebhook", url=receiver.url, secret_token="s3cret_-Token")["description"] == "Webhook is already set"
+    ann = tg.user(USER_ID)
+    for text in ("a", "b", "c"):
+        ann.send(text)
+    tg.wait_idle(quiet=0.05)
+    assert [(u["message"]["text"], secret) for u, secret in receiver.received] == [
+        ("a", "s3cret_-Token"), ("b", "s3cret_-Token"), ("c", "s3cret_-Token"),
+    ]  # fmt: skip
+    assert [u["update_id"] for u, _ in receiver.received] == [1, 2, 3]
+    info = call(tg, "getWebhookInfo")["result"]
+    assert info["url"] == receiver.url and info["pending_update_count"] == 0 and "last_error_date" not in info
+
+
+def test_failed_deliveries_are_retried_and_reported(fast_tg, receiver):
+    tg = fast_tg
+    receiver.statuses = [500, 503]
+    call(tg, "setWebhook", url=receiver.url)
+    tg.user(USER_ID).send("retry me")
+    tg.wait_idle(quiet=0.05)
+    assert [u["message"]["text"] for u, _ in receiver.received] == ["retry me"]
+    info = tg.webhook_info()
+    assert info["last_error_message"] == "Wrong response from the webhook: 503 Service Unavailable"
+    assert info["pending_update_count"] == 0
+
+
+def test_unreachable_webhook_keeps_updates_pending(fast_tg):
+    tg = fast_tg
+    call(tg, "setWebhook", url="http://127.0.0.1:9/nowhere")
+    tg.user(USER_ID).send("lost?")
+    assert tg.world.wait_until(lambda: tg.webhook_info().get("last_error_message") is not None, 3)
+    assert tg.webhook_info()["pending_update_count"] == 1
+    assert call(tg, "deleteWebhook")["description"] == "Webhook was deleted"
+    assert [u["message"]["text"] for u in call(tg, "getUpdates")["result"]] == ["lost?"]  # back to polling
+    assert call(tg, "deleteWebhook")["description"] == "Webhook is already deleted"
+
+
+def test_a_webhook_answer_can_call_a_method(fast_tg, receiver):
+    tg = fast_tg
+    receiver.reply = {"method": "sendMessage", "chat_id": USER_ID, "text": "answered inline"}
+    call(tg, "setWebhook", url=receiver.url)
+    ann = tg.user(USER_ID)
+    ann.send("hi")
+    assert ann.wait()[0]["text"] == "answered inline"
+
+
+def test_set_webhook_rules(tg):
+    assert call(tg, "setWebhook", url="not a url")["description"] == "Bad Request: invalid webhook URL specified"
+    assert (
+        call(tg, "setWebhook", url="https://x.org/h", secret_token="bad token!")["description"]
+        == "Bad Request: secret token contains unallowed characters"
+    )
+    ann = tg.user(USER_ID)
+    ann.send("old")
+    call(tg, "setWebhook", url="http://127.0.0.1:9/h", drop_pending_updates=True)
+    assert tg.pending_updates() == []
+
+
+def test_set_webhook_ends_a_waiting_long_poll(tg):
+    answers: list[dict] = []
+    poll = threading.Thread(target=lambda: answers.append(call(tg, "getUpdates", timeout=5)))
+    poll.start()
+    tg.wait_polling()
+    call(tg, "setWebhook", url="http://127.0.0.1:9/h")
+    poll.join()
+    assert answers[0]["description"] == "Conflict: terminated by setWebhook request"
