@@ -34,15 +34,19 @@ class Flows:
 def _import_modules(directory: Path) -> list[Problem]:
     """Import the ``*.py`` files beside the flows so their decorators register names."""
     problems = []
-    package = (directory / "__init__.py").is_file()
-    if package and str(directory.parent) not in sys.path:
-        sys.path.insert(0, str(directory.parent))
+    parts, root = [], directory.resolve()
+    while (root / "__init__.py").is_file():  # a package: import it under its full name
+        parts.insert(0, root.name)
+        root = root.parent
+    package = ".".join(parts)
+    if package and str(root) not in sys.path:
+        sys.path.insert(0, str(root))
     for path in sorted(directory.glob("*.py")):
         if path.name == "__init__.py":
             continue
         try:
             if package:
-                importlib.import_module(f"{directory.name}.{path.stem}")
+                importlib.import_module(f"{package}.{path.stem}")
             else:
                 name = f"_flows_{hashlib.md5(str(path).encode()).hexdigest()[:8]}_{path.stem}"
                 if name not in sys.modules:

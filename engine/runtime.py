@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -52,6 +53,12 @@ class Engine:
         self.on_blocked = on_blocked
         self.bot = flows.bot
         self.commands = {c.command: c.trigger for c in flows.bot.commands}
+        # observers(state_before, transition, state_after) see every transition taken
+        self.observers: list[Callable[[str, spec.Transition, str], None]] = []
+        if os.environ.get("ENGINE_COVERAGE_FILE"):
+            from engine.replay.coverage import FileRecorder
+
+            self.observers.append(FileRecorder(os.environ["ENGINE_COVERAGE_FILE"]))
 
     # -- entry point ---------------------------------------------------------------------
     def handle(self, event: events.Event) -> None:
@@ -92,8 +99,8 @@ class Engine:
             if self.on_blocked:
                 self.on_blocked(event.user_id)
         except Exception:
-            logger.exception("user=%s state=%s trigger=%s: update failed", event.user_id,
-                             before, trigger)
+            logger.exception("user=%s state=%s event=%s %s: update failed", event.user_id,
+                             before, event.kind, event.data or event.text or event.content_type)
             if not answered:
                 answered = True
                 self._answer(event, self._system_text("engine.error", event), True)
@@ -174,7 +181,10 @@ class Engine:
         if fired.transition is None:
             outcome.render = False
             return outcome, trigger
+        source = conv.state
         self._move(conv, fired, ctx)
+        for observer in self.observers:
+            observer(source, fired.transition, conv.state)
         outcome.notices.extend(ctx.notices)
         if fired.transition.dest == spec.STAY and self.flows.states[conv.state].screen.each_message:
             outcome.render = False  # a list of item messages stays as it is; the toast tells

@@ -8,6 +8,8 @@ import pytest
 
 import models
 
+pytest_plugins = ["engine.replay.pytest_plugin"]
+
 _names = itertools.count()
 
 

@@ -32,7 +32,8 @@ METHODS: dict[str, Handler] = {**BOT_METHODS, **SEND_METHODS, **EDIT_METHODS}
 
 _BAD_GATEWAY = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
 )
 
 
@@ -101,7 +102,12 @@ class BotApi:
         handler = METHODS.get(method.lower())
         if handler is None:
             return _error_reply(ApiError(404, "Not Found: method not found"))
-        entry: dict = {"time": time.time(), "method": method, "params": params.redacted(), "via": "webhook"}
+        entry: dict = {
+            "time": time.time(),
+            "method": method,
+            "params": params.redacted(),
+            "via": "webhook",
+        }
         reply = self._run(bot, handler, params)
         with self.world.cond:
             self._log(bot, entry, reply)
@@ -116,11 +122,15 @@ class BotApi:
                 return _error_reply(error)
             except Exception:  # noqa: BLE001 - a bug in the fake must reach the client as a 500
                 logger.exception("fake Telegram failed on %s", handler.__name__)
-                return _error_reply(ApiError(500, "Internal Server Error: the fake Telegram failed"))
+                return _error_reply(
+                    ApiError(500, "Internal Server Error: the fake Telegram failed")
+                )
             finally:
                 world.cond.notify_all()
         if isinstance(result, Answer):
-            return json_reply({"ok": True, "result": result.result, "description": result.description})
+            return json_reply(
+                {"ok": True, "result": result.result, "description": result.description}
+            )
         return json_reply({"ok": True, "result": result})
 
     def _fault(self, fault: Fault, entry: dict) -> Reply | None:

@@ -108,9 +108,11 @@ def _send(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> obje
 def _click(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
     position = args.get("position")
     return _user(fake, token, path).click(
-        args.get("label"), data=args.get("data"), message_id=args.get("message_id"),
+        args.get("label"),
+        data=args.get("data"),
+        message_id=args.get("message_id"),
         position=tuple(position) if isinstance(position, list) else position,
-    )  # fmt: skip
+    )
 
 
 @_route("POST", r"users/(?P<user>-?\d+)/press")
@@ -155,13 +157,18 @@ def _unblock(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> o
 @_route("GET", r"chats/(?P<chat>-?\d+)/transcript")
 def _transcript(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
     return fake.transcript(
-        int(path["chat"]), since=int(args.get("since", 0)), actor=args.get("actor") or None, token=token
+        int(path["chat"]),
+        since=int(args.get("since", 0)),
+        actor=args.get("actor") or None,
+        token=token,
     )
 
 
 @_route("GET", r"chats/(?P<chat>-?\d+)/messages")
 def _messages(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
-    return fake.messages(int(path["chat"]), include_deleted=_flag(args.get("include_deleted", False)), token=token)
+    return fake.messages(
+        int(path["chat"]), include_deleted=_flag(args.get("include_deleted", False)), token=token
+    )
 
 
 @_route("GET", r"chats/(?P<chat>-?\d+)/keyboard")
@@ -171,12 +178,16 @@ def _keyboard(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> 
 
 @_route("GET", "callbacks/unanswered")
 def _unanswered(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
-    return fake.unanswered_callbacks(include_expired=_flag(args.get("include_expired", True)), token=token)
+    return fake.unanswered_callbacks(
+        include_expired=_flag(args.get("include_expired", True)), token=token
+    )
 
 
 @_route("GET", "calls")
 def _calls(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
-    return fake.calls(method=args.get("method") or None, errors_only=_flag(args.get("errors", False)), token=token)
+    return fake.calls(
+        method=args.get("method") or None, errors_only=_flag(args.get("errors", False)), token=token
+    )
 
 
 @_route("GET", "updates/pending")
@@ -198,14 +209,19 @@ def _commands(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> 
 def _wait_actions(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
     since = args.get("since")
     return fake.wait_actions(
-        int(args["chat_id"]), int(args.get("count", 1)), since=None if since is None else int(since),
-        timeout=float(args.get("timeout", 5.0)), token=token,
-    )  # fmt: skip
+        int(args["chat_id"]),
+        int(args.get("count", 1)),
+        since=None if since is None else int(since),
+        timeout=float(args.get("timeout", 5.0)),
+        token=token,
+    )
 
 
 @_route("POST", "wait/idle")
 def _wait_idle(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
-    fake.wait_idle(float(args.get("timeout", 5.0)), quiet=float(args.get("quiet", 0.3)), token=token)
+    fake.wait_idle(
+        float(args.get("timeout", 5.0)), quiet=float(args.get("quiet", 0.3)), token=token
+    )
     return True
 
 
@@ -219,9 +235,11 @@ def _wait_polling(fake: FakeTelegram, args: dict, token: str | None, path: dict)
 def _fail_next(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
     allowed = ("retry_after", "delay", "code", "description")
     fake.fail_next(
-        args.get("method"), str(args.get("kind", "429")), int(args.get("count", 1)),
+        args.get("method"),
+        str(args.get("kind", "429")),
+        int(args.get("count", 1)),
         **{key: args[key] for key in allowed if key in args},
-    )  # fmt: skip
+    )
     return True
 
 

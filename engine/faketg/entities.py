@@ -80,7 +80,9 @@ def _trim(text: str, entities: list[dict]) -> FormattedText:
     first_entity = min((e["offset"] for e in entities), default=None)
     if first_entity is not None and first_entity < shift:
         # TDLib never trims into an entity; entities start on a character boundary
-        left = len(text.encode("utf-16-le", "surrogatepass")[: first_entity * 2].decode("utf-16-le"))
+        left = len(
+            text.encode("utf-16-le", "surrogatepass")[: first_entity * 2].decode("utf-16-le")
+        )
         shift = first_entity
     result = []
     for item in entities:

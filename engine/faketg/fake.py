@@ -18,14 +18,12 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from urllib.parse import unquote
 
-from . import control_http
-from .api import BotApi, Reply, json_reply
-from .errors import ApiError, ControlError
+from . import routing
+from .api import BotApi, Reply
+from .errors import ControlError
 from .faults import Fault, FaultConfig, FaultInjector, RateLimiter, RateLimits
 from .methods_bot import webhook_info
-from .params import Params
 from .render import render_transcript
 from .server import HttpServer
 from .state import BotState
@@ -86,7 +84,10 @@ class FakeTelegram:
         self._server = HttpServer((self.host, self._port), self.route)
         self._port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="faketg-http", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="faketg-http",
+            daemon=True,
         )
         self._thread.start()
         logger.info("fake Telegram listening on %s", self.url)
@@ -147,34 +148,11 @@ class FakeTelegram:
         """The URL template telebot wants in ``telebot.apihelper.FILE_URL``."""
         return self.url + "/file/bot{0}/{1}"
 
-    # -- HTTP routing ---------------------------------------------------------------------
-
-    def route(self, method: str, path: str, query: str, content_type: str | None, body: bytes) -> Reply:
+    def route(
+        self, method: str, path: str, query: str, content_type: str | None, body: bytes
+    ) -> Reply:
         """Serve one HTTP request: Bot API, file download, or control API."""
-        if path.startswith("/bot"):
-            token, _, name = unquote(path[4:]).partition("/")
-            if not name or "/" in name:
-                return json_reply({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
-            try:
-                params = Params.from_request(query, content_type, body)
-            except ApiError as error:
-                return json_reply(error.to_json(), error.code)
-            return self.api.handle(token, name, params)
-        if path.startswith("/file/bot"):
-            return self._download(unquote(path[len("/file/bot") :]))
-        if path.startswith("/control/"):
-            return control_http.handle(self, method, path, query, body)
-        return json_reply({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
-
-    def _download(self, rest: str) -> Reply:
-        token, _, file_path = rest.partition("/")
-        with self.world.cond:
-            if token not in self.world.bots:
-                return json_reply({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
-            stored = self.world.files.by_path(file_path)
-            if stored is None or stored.data is None:
-                return json_reply({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
-            return Reply(200, stored.data, stored.mime_type or "application/octet-stream")
+        return routing.route(self, method, path, query, content_type, body)
 
     def _start_webhook(self, bot: BotState) -> None:
         worker = WebhookWorker(self.world, self.api, bot, **self._webhook_options)  # type: ignore[arg-type]
@@ -184,7 +162,9 @@ class FakeTelegram:
 
     # -- bots and users -------------------------------------------------------------------
 
-    def add_bot(self, token: str, username: str | None = None, first_name: str | None = None) -> dict:
+    def add_bot(
+        self, token: str, username: str | None = None, first_name: str | None = None
+    ) -> dict:
         """Register another bot token; returns its ``User`` object."""
         if not token or "/" in token:
             raise ControlError(f"invalid bot token {token!r}")
@@ -240,7 +220,9 @@ class FakeTelegram:
         """A chat's transcript as readable lines."""
         return render_transcript(self.transcript(chat_id, since=since, token=token))
 
-    def messages(self, chat_id: int, *, include_deleted: bool = False, token: str | None = None) -> list[dict]:
+    def messages(
+        self, chat_id: int, *, include_deleted: bool = False, token: str | None = None
+    ) -> list[dict]:
         """The messages of a chat as they are now (latest text, caption, photo, keyboard)."""
         with self.world.cond:
             chat = self.world.chat_for_control(self.bot(token), chat_id)
@@ -273,20 +255,27 @@ class FakeTelegram:
         with self.world.cond:
             return copy.deepcopy(self.world.chat_for_control(self.bot(token), chat_id).keyboard)
 
-    def unanswered_callbacks(self, *, include_expired: bool = True, token: str | None = None) -> list[dict]:
+    def unanswered_callbacks(
+        self, *, include_expired: bool = True, token: str | None = None
+    ) -> list[dict]:
         """Callback queries the bot never answered (tests assert this is empty)."""
         with self.world.cond:
             bot = self.bot(token)
-            return [q.to_json() for q in self.world.unanswered(bot, include_expired=include_expired)]
+            return [
+                q.to_json() for q in self.world.unanswered(bot, include_expired=include_expired)
+            ]
 
-    def calls(self, *, method: str | None = None, errors_only: bool = False, token: str | None = None) -> list[dict]:
+    def calls(
+        self, *, method: str | None = None, errors_only: bool = False, token: str | None = None
+    ) -> list[dict]:
         """The bot's API calls, oldest first, with their outcome (and injected fault, if any)."""
         with self.world.cond:
             return copy.deepcopy(
                 [
                     c
                     for c in self.bot(token).calls
-                    if (method is None or c["method"].lower() == method.lower()) and not (errors_only and c["ok"])
+                    if (method is None or c["method"].lower() == method.lower())
+                    and not (errors_only and c["ok"])
                 ]
             )
 
@@ -295,7 +284,9 @@ class FakeTelegram:
         with self.world.cond:
             return copy.deepcopy([p.update for p in self.bot(token).pending])
 
-    def commands(self, language_code: str = "", *, scope: dict | None = None, token: str | None = None) -> list[dict]:
+    def commands(
+        self, language_code: str = "", *, scope: dict | None = None, token: str | None = None
+    ) -> list[dict]:
         """The commands set with setMyCommands for this language (and scope)."""
         scope_key = "default" if not scope else ",".join(f"{k}={scope[k]}" for k in sorted(scope))
         with self.world.cond:
@@ -309,10 +300,15 @@ class FakeTelegram:
     # -- waiting --------------------------------------------------------------------------
 
     def wait_actions(
-        self, chat_id: int, count: int = 1, *, since: int | None = None, timeout: float = 5.0,
+        self,
+        chat_id: int,
+        count: int = 1,
+        *,
+        since: int | None = None,
+        timeout: float = 5.0,
         token: str | None = None,
-    ) -> list[dict]:  # fmt: skip
-        """Wait until the bot has done ``count`` actions in the chat after ``since``; return them all.
+    ) -> list[dict]:
+        """Wait until the bot has done ``count`` actions in the chat after ``since``; return them.
 
         ``since`` is a transcript seq; by default the user's latest action in the chat, so
         ``user.send("/start"); tg.wait_actions(user.id)`` waits for the bot's answer to it.
@@ -325,13 +321,16 @@ class FakeTelegram:
         if not self.world.wait_until(lambda: len(chat.bot_actions_since(start)) >= count, timeout):
             got = len(chat.bot_actions_since(start))
             raise TimeoutError(
-                f"the bot did {got} of {count} expected actions in chat {chat_id} within {timeout} s;"
+                f"the bot did {got} of {count} expected actions in chat {chat_id}"
+                f" within {timeout} s;"
                 f" transcript:\n{self.render(chat_id, token=token)}"
             )
         with self.world.cond:
             return copy.deepcopy(chat.bot_actions_since(start))
 
-    def wait_idle(self, timeout: float = 5.0, *, quiet: float = 0.3, token: str | None = None) -> None:
+    def wait_idle(
+        self, timeout: float = 5.0, *, quiet: float = 0.3, token: str | None = None
+    ) -> None:
         """Wait until every update is consumed, every callback answered, and the bot has made
         no request for ``quiet`` seconds. Raises TimeoutError saying what is still pending.
         """
@@ -341,7 +340,8 @@ class FakeTelegram:
                 unanswered = [q.id for q in self.world.unanswered(bot, include_expired=False)]
                 raise TimeoutError(
                     f"the bot is not idle after {timeout} s: {len(bot.pending)} update(s) pending,"
-                    f" {bot.in_flight} request(s) in progress, unanswered callback queries {unanswered}"
+                    f" {bot.in_flight} request(s) in progress,"
+                    f" unanswered callback queries {unanswered}"
                 )
 
     def wait_polling(self, timeout: float = 5.0, *, token: str | None = None) -> None:
@@ -353,9 +353,16 @@ class FakeTelegram:
     # -- faults and limits ----------------------------------------------------------------
 
     def fail_next(
-        self, method: str | None = None, kind: str = "429", count: int = 1, *, retry_after: int = 1,
-        delay: float = 5.0, code: int = 400, description: str = "Bad Request: injected error",
-    ) -> None:  # fmt: skip
+        self,
+        method: str | None = None,
+        kind: str = "429",
+        count: int = 1,
+        *,
+        retry_after: int = 1,
+        delay: float = 5.0,
+        code: int = 400,
+        description: str = "Bad Request: injected error",
+    ) -> None:
         """Make the next ``count`` calls of ``method`` (of any method if None) fail with ``kind``.
 
         Kinds: 429, 500, 502, timeout, slow, disconnect, error (see :mod:`.faults`).

@@ -72,8 +72,12 @@ class RateLimiter:
         """Take a message slot for ``chat_id``, or raise a 429 ApiError with retry_after."""
         with self._lock:
             now = self._clock()
-            overall = self._bucket((token, None), self.limits.overall, self.limits.overall_burst, now)
-            chat = self._bucket((token, chat_id), self.limits.per_chat, self.limits.per_chat_burst, now)
+            overall = self._bucket(
+                (token, None), self.limits.overall, self.limits.overall_burst, now
+            )
+            chat = self._bucket(
+                (token, chat_id), self.limits.per_chat, self.limits.per_chat_burst, now
+            )
             for bucket in (overall, chat):
                 wait = bucket.wait_needed(now)
                 if wait > 0:
@@ -118,7 +122,9 @@ class FaultConfig:
             raise ValueError(f"fault rate must be between 0 and 1, not {self.rate}")
         unknown = set(self.kinds) - set(FAULT_KINDS) - {"5xx"}
         if unknown:
-            raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {', '.join(FAULT_KINDS)}, 5xx")
+            raise ValueError(
+                f"unknown fault kinds {sorted(unknown)}; known: {', '.join(FAULT_KINDS)}, 5xx"
+            )
         if self.methods is not None:
             object.__setattr__(self, "methods", frozenset(m.lower() for m in self.methods))
 

@@ -65,9 +65,15 @@ class FileStore:
         width, height = image_size(upload.data)
         digest = hashlib.sha256(upload.data).hexdigest()
         return self._add(
-            kind, upload.data, len(upload.data), width, height, digest,
-            file_name=upload.filename or None, mime_type=upload.content_type or None,
-        )  # fmt: skip
+            kind,
+            upload.data,
+            len(upload.data),
+            width,
+            height,
+            digest,
+            file_name=upload.filename or None,
+            mime_type=upload.content_type or None,
+        )
 
     def add_bytes(self, kind: str, data: bytes, file_name: str | None = None) -> StoredFile:
         """Store bytes a user sends (a photo or sticker injected through the control API)."""
@@ -107,9 +113,12 @@ class FileStore:
         thumb_id = stored.file_id + "-thumb"
         self._aliases[thumb_id] = stored.file_id
         thumb = self._size(
-            thumb_id, stored, max(1, round(stored.width * scale)), max(1, round(stored.height * scale)),
+            thumb_id,
+            stored,
+            max(1, round(stored.width * scale)),
+            max(1, round(stored.height * scale)),
             max(1, stored.size // 20) if stored.size else 0,
-        )  # fmt: skip
+        )
         return [thumb, full]
 
     def _size(self, file_id: str, stored: StoredFile, width: int, height: int, size: int) -> dict:
@@ -120,13 +129,28 @@ class FileStore:
         return data
 
     def _add(
-        self, kind: str, data: bytes | None, size: int, width: int, height: int, digest: str, **extra: str | None
+        self,
+        kind: str,
+        data: bytes | None,
+        size: int,
+        width: int,
+        height: int,
+        digest: str,
+        **extra: str | None,
     ) -> StoredFile:
         number = next(self._counter)
         file_id = f"{_KIND_PREFIX.get(kind, 'BQAC')}AgIAAxkBFake{number:06d}{digest[:12]}"
         path = f"{kind}s/file_{number}.{_EXTENSIONS.get(kind, 'bin')}"
         stored = StoredFile(
-            file_id, "AQAD" + digest[:16], kind, data, size, width, height, file_path=path, **extra  # type: ignore[arg-type]
+            file_id,
+            "AQAD" + digest[:16],
+            kind,
+            data,
+            size,
+            width,
+            height,
+            file_path=path,
+            **extra,  # type: ignore[arg-type]
         )
         self._files[file_id] = stored
         self._by_path[path] = stored
@@ -139,7 +163,12 @@ def image_size(data: bytes) -> tuple[int, int]:
         return struct.unpack(">II", data[16:24])
     if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
         return struct.unpack("<HH", data[6:10])
-    if data.startswith(b"RIFF") and data[8:12] == b"WEBP" and data[12:16] == b"VP8X" and len(data) >= 30:
+    if (
+        data.startswith(b"RIFF")
+        and data[8:12] == b"WEBP"
+        and data[12:16] == b"VP8X"
+        and len(data) >= 30
+    ):
         width = int.from_bytes(data[24:27], "little") + 1
         return width, int.from_bytes(data[27:30], "little") + 1
     if data.startswith(b"\xff\xd8"):

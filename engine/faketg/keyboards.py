@@ -23,9 +23,17 @@ __all__ = [
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_BUTTONS = 100
 _INLINE_ACTIONS = (
-    "url", "callback_data", "callback_game", "pay", "web_app", "copy_text", "login_url",
-    "switch_inline_query", "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-)  # fmt: skip
+    "url",
+    "callback_data",
+    "callback_game",
+    "pay",
+    "web_app",
+    "copy_text",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+)
 
 
 def parse_reply_markup(params: Params, *, inline_only: bool = False) -> dict | None:
@@ -52,12 +60,20 @@ def is_inline(markup: dict | None) -> bool:
 def _parse(raw: dict) -> dict | None:
     keyboard = _rows(raw, "keyboard", 'Field "keyboard" must be an Array of Arrays')
     inline = _rows(
-        raw, "inline_keyboard", 'Field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays'
+        raw,
+        "inline_keyboard",
+        'Field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays',
     )
     if keyboard:
         rows = [[_keyboard_button(button) for button in row] for row in keyboard]
         _check_count(rows)
-        options = ("resize_keyboard", "one_time_keyboard", "is_persistent", "selective", "input_field_placeholder")
+        options = (
+            "resize_keyboard",
+            "one_time_keyboard",
+            "is_persistent",
+            "selective",
+            "input_field_placeholder",
+        )
         return {"keyboard": rows, **{key: raw[key] for key in options if key in raw}}
     if inline:
         rows = [[_inline_button(button) for button in row] for row in inline]
@@ -66,7 +82,11 @@ def _parse(raw: dict) -> dict | None:
     if raw.get("remove_keyboard") or raw.get("hide_keyboard"):
         return {"remove_keyboard": True}
     if raw.get("force_reply") or raw.get("force_reply_keyboard"):
-        extra = {"input_field_placeholder": raw["input_field_placeholder"]} if "input_field_placeholder" in raw else {}
+        extra = (
+            {"input_field_placeholder": raw["input_field_placeholder"]}
+            if "input_field_placeholder" in raw
+            else {}
+        )
         return {"force_reply": True, **extra}
     return None
 
@@ -91,7 +111,9 @@ def _keyboard_button(button: object) -> dict:
     if isinstance(button, str):
         button = {"text": button}
     if not isinstance(button, dict):
-        raise bad_request("can't parse keyboard button: KeyboardButton must be a String or an Object")
+        raise bad_request(
+            "can't parse keyboard button: KeyboardButton must be a String or an Object"
+        )
     text = _text(button, "can't parse keyboard button: ")
     if not text:
         raise bad_request("keyboard button text must be non-empty")
@@ -183,7 +205,9 @@ def find_button(
             for r, c, button in buttons:
                 if (r, c) == (row, column):
                     return button
-        raise ControlError(f"no button at position {position!r} in {where}; buttons: {describe_buttons(markup)}")
+        raise ControlError(
+            f"no button at position {position!r} in {where}; buttons: {describe_buttons(markup)}"
+        )
     for _, _, button in buttons:
         if data is not None and button.get("callback_data") == data:
             return button

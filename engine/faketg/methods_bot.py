@@ -39,9 +39,13 @@ class Answer(NamedTuple):
 def get_me(world: World, bot: BotState, params: Params) -> dict:
     """getMe."""
     return {
-        **bot.user.to_json(), "can_join_groups": True, "can_read_all_group_messages": False,
-        "supports_inline_queries": False, "can_connect_to_business": False, "has_main_web_app": False,
-    }  # fmt: skip
+        **bot.user.to_json(),
+        "can_join_groups": True,
+        "can_read_all_group_messages": False,
+        "supports_inline_queries": False,
+        "can_connect_to_business": False,
+        "has_main_web_app": False,
+    }
 
 
 def log_out(world: World, bot: BotState, params: Params) -> bool:
@@ -82,8 +86,10 @@ def set_webhook(world: World, bot: BotState, params: Params) -> Answer:
     _set_allowed_updates(bot, params)
     current = bot.webhook
     if current is not None and (current.url, current.secret_token, current.max_connections) == (
-        url, secret, max_connections
-    ):  # fmt: skip
+        url,
+        secret,
+        max_connections,
+    ):
         return Answer(True, "Webhook is already set")
     generation = current.generation + 1 if current is not None else 1
     bot.webhook = Webhook(url, secret, max_connections, generation)
@@ -138,10 +144,15 @@ def answer_callback_query(world: World, bot: BotState, params: Params) -> bool:
     chat = bot.chats.get(query.chat_id)
     if chat is not None:
         chat.record(
-            "bot", "answer", method="answerCallbackQuery", callback_query_id=query.id,
-            message_id=query.message_id, text=text or None, show_alert=params.flag("show_alert"),
+            "bot",
+            "answer",
+            method="answerCallbackQuery",
+            callback_query_id=query.id,
+            message_id=query.message_id,
+            text=text or None,
+            show_alert=params.flag("show_alert"),
             url=params.text("url") or None,
-        )  # fmt: skip
+        )
     return True
 
 
@@ -172,7 +183,7 @@ def set_my_commands(world: World, bot: BotState, params: Params) -> bool:
     """setMyCommands, per scope and language_code, with TDLib's checks."""
     commands = params.json_value("commands", "can't parse commands JSON object")
     if not isinstance(commands, list):
-        raise bad_request("field \"commands\" must be of type Array")
+        raise bad_request('field "commands" must be of type Array')
     key = _commands_key(params)
     kept = []
     for item in commands:

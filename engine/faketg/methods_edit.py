@@ -45,10 +45,15 @@ def edit_message_text(world: World, bot: BotState, params: Params) -> dict:
     check_callback_data(markup)
     _apply(stored, markup, text=formatted.text, entities=formatted.entities or None)
     chat.record(
-        "bot", "edit", method="editMessageText", message_id=stored.message_id, text=formatted.text,
-        source=text if text != formatted.text else None, parse_mode=params.text("parse_mode") or None,
+        "bot",
+        "edit",
+        method="editMessageText",
+        message_id=stored.message_id,
+        text=formatted.text,
+        source=text if text != formatted.text else None,
+        parse_mode=params.text("parse_mode") or None,
         reply_markup=markup,
-    )  # fmt: skip
+    )
     return stored.to_json()
 
 
@@ -63,11 +68,18 @@ def edit_message_caption(world: World, bot: BotState, params: Params) -> dict:
     if formatted.length > MAX_CAPTION_LENGTH:
         raise bad_request("MEDIA_CAPTION_TOO_LONG")
     check_callback_data(markup)
-    _apply(stored, markup, caption=formatted.text or None, caption_entities=formatted.entities or None)
+    _apply(
+        stored, markup, caption=formatted.text or None, caption_entities=formatted.entities or None
+    )
     chat.record(
-        "bot", "edit", method="editMessageCaption", message_id=stored.message_id,
-        caption=formatted.text, parse_mode=params.text("parse_mode") or None, reply_markup=markup,
-    )  # fmt: skip
+        "bot",
+        "edit",
+        method="editMessageCaption",
+        message_id=stored.message_id,
+        caption=formatted.text,
+        parse_mode=params.text("parse_mode") or None,
+        reply_markup=markup,
+    )
     return stored.to_json()
 
 
@@ -81,7 +93,7 @@ def edit_message_media(world: World, bot: BotState, params: Params) -> dict:
     formatted = format_text(str(media.get("caption") or ""), str(media.get("parse_mode") or ""))
     kind = media.get("type")
     if not isinstance(kind, str):
-        raise bad_request('can\'t parse InputMedia: Can\'t find field "type"')
+        raise bad_request("can't parse InputMedia: Can't find field \"type\"")
     upload, reference = file_reference(params, "media", str(media.get("media") or ""))
     if upload is None and not reference:
         raise bad_request("can't parse InputMedia: media not found")
@@ -95,20 +107,34 @@ def edit_message_media(world: World, bot: BotState, params: Params) -> dict:
     _inline_only(markup)
     if formatted.length > MAX_CAPTION_LENGTH:
         raise bad_request("MEDIA_CAPTION_TOO_LONG")
-    stored_file = world.files.upload(kind, upload) if upload is not None else world.files.resolve(kind, reference)
+    stored_file = (
+        world.files.upload(kind, upload)
+        if upload is not None
+        else world.files.resolve(kind, reference)
+    )
     check_callback_data(markup)
     same_file = kind == old_kind and _file_id(stored.data.get(old_kind)) == stored_file.file_id
     media_fields = {} if same_file else {old_kind: None, kind: media_json(world, kind, stored_file)}
     _apply(
-        stored, markup, force=not same_file, caption=formatted.text or None,
-        caption_entities=formatted.entities or None, **media_fields,
-    )  # fmt: skip
+        stored,
+        markup,
+        force=not same_file,
+        caption=formatted.text or None,
+        caption_entities=formatted.entities or None,
+        **media_fields,
+    )
     chat.record(
-        "bot", "edit", method="editMessageMedia", message_id=stored.message_id,
-        **{kind: stored_file.file_id}, caption=formatted.text, reply_markup=markup,
-        file_size=stored_file.size or None, url=stored_file.url,
+        "bot",
+        "edit",
+        method="editMessageMedia",
+        message_id=stored.message_id,
+        **{kind: stored_file.file_id},
+        caption=formatted.text,
+        reply_markup=markup,
+        file_size=stored_file.size or None,
+        url=stored_file.url,
         upload=upload.filename if upload is not None else None,
-    )  # fmt: skip
+    )
     return stored.to_json()
 
 
@@ -120,7 +146,11 @@ def edit_message_reply_markup(world: World, bot: BotState, params: Params) -> di
     check_callback_data(markup)
     _apply(stored, markup)
     chat.record(
-        "bot", "edit", method="editMessageReplyMarkup", message_id=stored.message_id, reply_markup=markup
+        "bot",
+        "edit",
+        method="editMessageReplyMarkup",
+        message_id=stored.message_id,
+        reply_markup=markup,
     )
     return stored.to_json()
 
@@ -147,7 +177,9 @@ def delete_messages(world: World, bot: BotState, params: Params) -> bool:
     if not isinstance(ids, list) or not ids:
         raise bad_request("message identifiers are not specified")
     for message_id in ids:
-        stored = chat.messages.get(int(message_id)) if str(message_id).lstrip("-").isdigit() else None
+        stored = (
+            chat.messages.get(int(message_id)) if str(message_id).lstrip("-").isdigit() else None
+        )
         if stored is not None and not stored.deleted:
             _delete(chat, stored, "deleteMessages")
     return True
@@ -190,8 +222,10 @@ def _file_id(media: object) -> str | None:
     return None
 
 
-def _apply(stored: StoredMessage, markup: dict | None, *, force: bool = False, **fields: object) -> None:
-    """Set ``fields`` (None removes one) and the keyboard, or refuse an edit that changes nothing."""
+def _apply(
+    stored: StoredMessage, markup: dict | None, *, force: bool = False, **fields: object
+) -> None:
+    """Set ``fields`` (None removes one) and the keyboard; refuse an edit that changes nothing."""
     data = stored.data
     changed = force or data.get("reply_markup") != markup
     changed = changed or any(data.get(name) != value for name, value in fields.items())

@@ -43,10 +43,15 @@ def send_message(world: World, bot: BotState, params: Params) -> dict:
         message["entities"] = formatted.entities
     stored = _store(chat, message, markup)
     chat.record(
-        "bot", "send", method="sendMessage", message_id=stored.message_id, text=formatted.text,
-        source=text if text != formatted.text else None, parse_mode=params.text("parse_mode") or None,
+        "bot",
+        "send",
+        method="sendMessage",
+        message_id=stored.message_id,
+        text=formatted.text,
+        source=text if text != formatted.text else None,
+        parse_mode=params.text("parse_mode") or None,
         reply_markup=markup,
-    )  # fmt: skip
+    )
     return stored.to_json()
 
 
@@ -54,12 +59,20 @@ def _send_media(kind: str, world: World, bot: BotState, params: Params) -> dict:
     upload, reference = file_reference(params, kind)
     if upload is None and not reference:
         raise bad_request(f"there is no {kind} in the request")
-    formatted = _formatted(params, "caption", "caption_entities") if kind != "sticker" else FormattedText("")
+    formatted = (
+        _formatted(params, "caption", "caption_entities")
+        if kind != "sticker"
+        else FormattedText("")
+    )
     markup = parse_reply_markup(params)
     chat = world.chat_for_api(bot, params.text("chat_id"))
     if formatted.length > MAX_CAPTION_LENGTH:
         raise bad_request("message caption is too long")
-    stored_file = world.files.upload(kind, upload) if upload is not None else world.files.resolve(kind, reference)
+    stored_file = (
+        world.files.upload(kind, upload)
+        if upload is not None
+        else world.files.resolve(kind, reference)
+    )
     _before_send(world, bot, chat, markup)
     message = _new_message(bot, chat)
     if kind == "document" and params.text("file_name"):
@@ -71,12 +84,18 @@ def _send_media(kind: str, world: World, bot: BotState, params: Params) -> dict:
             message["caption_entities"] = formatted.entities
     stored = _store(chat, message, markup)
     chat.record(
-        "bot", "send", method="send" + kind.capitalize(), message_id=stored.message_id,
-        **{kind: stored_file.file_id}, caption=formatted.text or None,
-        parse_mode=params.text("parse_mode") or None, reply_markup=markup,
-        file_size=stored_file.size or None, url=stored_file.url,
+        "bot",
+        "send",
+        method="send" + kind.capitalize(),
+        message_id=stored.message_id,
+        **{kind: stored_file.file_id},
+        caption=formatted.text or None,
+        parse_mode=params.text("parse_mode") or None,
+        reply_markup=markup,
+        file_size=stored_file.size or None,
+        url=stored_file.url,
         upload=upload.filename if upload is not None else None,
-    )  # fmt: skip
+    )
     return stored.to_json()
 
 
@@ -110,7 +129,13 @@ def media_json(world: World, kind: str, stored: StoredFile) -> object:
         return world.files.photo_sizes(stored)
     data: dict = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
     if kind == "sticker":
-        data.update(type="regular", width=stored.width, height=stored.height, is_animated=False, is_video=False)
+        data.update(
+            type="regular",
+            width=stored.width,
+            height=stored.height,
+            is_animated=False,
+            is_video=False,
+        )
     if kind in ("video", "animation"):
         data.update(width=stored.width, height=stored.height, duration=0)
     if kind == "audio":

@@ -144,7 +144,9 @@ def _split_content_type(header: str) -> tuple[str, dict[str, str]]:
     return message.get_content_type(), params
 
 
-def parse_multipart(body: bytes, boundary: str) -> tuple[dict[str, object], dict[str, UploadedFile]]:
+def parse_multipart(
+    body: bytes, boundary: str
+) -> tuple[dict[str, object], dict[str, UploadedFile]]:
     """Split a ``multipart/form-data`` body into text fields and files, byte for byte."""
     if not boundary:
         raise bad_request("multipart body without a boundary")

@@ -13,13 +13,22 @@ from .textscan import SPACES, MarkupError, Reader, entity
 __all__ = ["parse_html"]
 
 _TAGS = frozenset(
-    "a b strong i em s strike del u ins tg-spoiler tg-emoji tg-time span pre code blockquote".split()
+    ["a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins", "tg-spoiler", "tg-emoji"]
+    + ["tg-time", "span", "pre", "code", "blockquote"]
 )
 _SIMPLE = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "tg-spoiler": "spoiler", "span": "spoiler",
-}  # fmt: skip
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
+}
 _NAMED = {b"lt": 60, b"gt": 62, b"amp": 38, b"quot": 34}
 
 
@@ -83,7 +92,8 @@ def parse_html(data: bytes) -> tuple[str, list[dict]]:
         tag, argument, offset, out_begin = nested[-1]
         if end_tag and end_tag != tag:
             raise MarkupError(
-                f'Unmatched end tag at byte offset {begin}, expected "</{tag}>", found "</{end_tag}>"'
+                f"Unmatched end tag at byte offset {begin},"
+                f' expected "</{tag}>", found "</{end_tag}>"'
             )
         nested.pop()
         if reader.utf16 > offset:
@@ -186,7 +196,9 @@ def _argument(tag: str, name: str, value: str, current: str) -> str:
     return current
 
 
-def _close(entities: list[dict], tag: str, argument: str, offset: int, length: int, inner: str) -> None:
+def _close(
+    entities: list[dict], tag: str, argument: str, offset: int, length: int, inner: str
+) -> None:
     last = entities[-1] if entities else None
     same_span = last is not None and (last["offset"], last["length"]) == (offset, length)
     if tag in _SIMPLE:
@@ -211,5 +223,7 @@ def _close(entities: list[dict], tag: str, argument: str, offset: int, length: i
             extra = {"language": argument} if argument else {}
             entities.append(entity("code", offset, length, **extra))
     elif tag == "blockquote":
-        entities.append(entity("expandable_blockquote" if argument else "blockquote", offset, length))
+        entities.append(
+            entity("expandable_blockquote" if argument else "blockquote", offset, length)
+        )
     # tg-time makes a date entity only with a valid date; the fake makes none

@@ -17,11 +17,19 @@ from .textscan import SPACES, MarkupError, Reader, entity
 __all__ = ["parse_markdown", "parse_markdown_v2"]
 
 _NAMES = {
-    "bold": "Bold", "italic": "Italic", "underline": "Underline",
-    "strikethrough": "Strikethrough", "spoiler": "Spoiler", "code": "Code", "pre": "Pre",
-    "pre_code": "PreCode", "text_link": "TextUrl", "custom_emoji": "CustomEmoji",
-    "blockquote": "BlockQuote", "expandable_blockquote": "ExpandableBlockQuote",
-}  # fmt: skip
+    "bold": "Bold",
+    "italic": "Italic",
+    "underline": "Underline",
+    "strikethrough": "Strikethrough",
+    "spoiler": "Spoiler",
+    "code": "Code",
+    "pre": "Pre",
+    "pre_code": "PreCode",
+    "text_link": "TextUrl",
+    "custom_emoji": "CustomEmoji",
+    "blockquote": "BlockQuote",
+    "expandable_blockquote": "ExpandableBlockQuote",
+}
 _RESERVED = "_*[]()~`>#+-=|{}.!\n"
 
 
@@ -203,7 +211,9 @@ def _unclosed(opened: _Open) -> MarkupError:
 
 
 def _reserved(char: str) -> MarkupError:
-    return MarkupError(f"Character '{char}' is reserved and must be escaped with the preceding '\\'")
+    return MarkupError(
+        f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
+    )
 
 
 def _ends_entity(reader: Reader, i: int, nested: list[_Open], have_blockquote: bool) -> bool:

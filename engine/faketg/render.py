@@ -21,7 +21,11 @@ def render_transcript(entries: list[dict]) -> str:
 
 def render_entry(entry: dict) -> str:
     """Render one transcript entry."""
-    parts = [f"#{entry.get('seq', '?'):<3}", f"{entry.get('actor', '?'):<5}", str(entry.get("action", "?"))]
+    parts = [
+        f"#{entry.get('seq', '?'):<3}",
+        f"{entry.get('actor', '?'):<5}",
+        str(entry.get("action", "?")),
+    ]
     if entry.get("method") and entry.get("action") in ("send", "edit"):
         parts.append(f"({entry['method']})")
     if "message_id" in entry and entry.get("action") != "answer":

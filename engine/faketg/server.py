@@ -49,13 +49,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(413)
             return
         parts = urlsplit(self.path)
-        reply = self.server.router(self.command, parts.path, parts.query, self.headers.get("Content-Type"), body)
+        reply = self.server.router(
+            self.command, parts.path, parts.query, self.headers.get("Content-Type"), body
+        )
         if reply.drop:
             self.close_connection = True
             return
         try:
             self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type + ("; charset=utf-8" if "json" in reply.content_type else ""))
+            self.send_header(
+                "Content-Type",
+                reply.content_type + ("; charset=utf-8" if "json" in reply.content_type else ""),
+            )
             self.send_header("Content-Length", str(len(reply.body)))
             self.send_header("Connection", "close")
             self.end_headers()

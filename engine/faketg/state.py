@@ -24,13 +24,28 @@ __all__ = [
 # What Telegram delivers when allowed_updates is not set (or set to an empty list).
 DEFAULT_ALLOWED_UPDATES = frozenset(
     {
-        "message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
-        "business_message", "edited_business_message", "deleted_business_messages",
-        "inline_query", "chosen_inline_result", "callback_query", "shipping_query",
-        "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member",
-        "chat_join_request", "chat_boost", "removed_chat_boost",
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "business_connection",
+        "business_message",
+        "edited_business_message",
+        "deleted_business_messages",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "purchased_paid_media",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_join_request",
+        "chat_boost",
+        "removed_chat_boost",
     }
-)  # fmt: skip
+)
 
 
 @dataclass
@@ -138,10 +153,14 @@ class CallbackQuery:
     def to_json(self) -> dict:
         """A summary for the control API."""
         return {
-            "id": self.id, "user_id": self.user_id, "chat_id": self.chat_id,
-            "message_id": self.message_id, "data": self.data, "label": self.label,
+            "id": self.id,
+            "user_id": self.user_id,
+            "chat_id": self.chat_id,
+            "message_id": self.message_id,
+            "data": self.data,
+            "label": self.label,
             "answered": self.answered,
-        }  # fmt: skip
+        }
 
 
 @dataclass

@@ -43,7 +43,13 @@ def _writable_chat(world: World, bot: BotState, user_id: int) -> tuple[User, Cha
 
 
 def send_message(
-    world: World, bot: BotState, user_id: int, content: dict, *, action: str = "message", **summary: object
+    world: World,
+    bot: BotState,
+    user_id: int,
+    content: dict,
+    *,
+    action: str = "message",
+    **summary: object,
 ) -> dict | None:
     """The user sends a message with ``content`` (Message fields, e.g. ``{"text": "hi"}``).
 
@@ -99,7 +105,9 @@ def send_contact(
         if last:
             contact["last_name"] = last
         contact["user_id"] = user_id if contact_user_id is None else contact_user_id
-        return send_message(world, bot, user_id, {"contact": contact}, action="contact", contact=contact)
+        return send_message(
+            world, bot, user_id, {"contact": contact}, action="contact", contact=contact
+        )
 
 
 def send_sticker(world: World, bot: BotState, user_id: int, emoji: str = "👍") -> dict | None:
@@ -107,11 +115,19 @@ def send_sticker(world: World, bot: BotState, user_id: int, emoji: str = "👍")
     with world.cond:
         stored = world.files.add_bytes("sticker", _TINY_PNG)
         sticker = {
-            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "type": "regular",
-            "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": emoji,
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
             "file_size": stored.size,
-        }  # fmt: skip
-        return send_message(world, bot, user_id, {"sticker": sticker}, action="sticker", emoji=emoji)
+        }
+        return send_message(
+            world, bot, user_id, {"sticker": sticker}, action="sticker", emoji=emoji
+        )
 
 
 def send_photo(
@@ -124,7 +140,13 @@ def send_photo(
         if caption:
             content["caption"] = caption
         return send_message(
-            world, bot, user_id, content, action="photo", photo=stored.file_id, caption=caption or None
+            world,
+            bot,
+            user_id,
+            content,
+            action="photo",
+            photo=stored.file_id,
+            caption=caption or None,
         )
 
 
@@ -147,19 +169,33 @@ def click(
         user, chat = _writable_chat(world, bot, user_id)
         stored = _clickable_message(chat, message_id)
         where = f"message {stored.message_id}"
-        button = find_button(stored.data.get("reply_markup"), data=data, label=label, position=position, where=where)
+        button = find_button(
+            stored.data.get("reply_markup"), data=data, label=label, position=position, where=where
+        )
         if "callback_data" not in button:
             kind = next((key for key in button if key != "text"), "no action")
-            raise ControlError(f"button {button['text']!r} of {where} is a {kind} button; it sends no callback query")
+            raise ControlError(
+                f"button {button['text']!r} of {where} is a {kind} button;"
+                " it sends no callback query"
+            )
         query = CallbackQuery(
-            world.new_callback_id(), user_id, chat.id, stored.message_id, button["callback_data"],
-            button["text"], time.monotonic(),
-        )  # fmt: skip
+            world.new_callback_id(),
+            user_id,
+            chat.id,
+            stored.message_id,
+            button["callback_data"],
+            button["text"],
+            time.monotonic(),
+        )
         bot.callbacks[query.id] = query
         chat.record(
-            "user", "click", message_id=stored.message_id, label=button["text"], data=query.data,
+            "user",
+            "click",
+            message_id=stored.message_id,
+            label=button["text"],
+            data=query.data,
             callback_query_id=query.id,
-        )  # fmt: skip
+        )
         instance = hashlib.sha256(f"{bot.token}:{chat.id}".encode()).hexdigest()
         payload = {
             "id": query.id,
@@ -174,12 +210,18 @@ def click(
 def _clickable_message(chat: Chat, message_id: int | None) -> StoredMessage:
     if message_id is None:
         for stored in reversed(chat.messages.values()):
-            if stored.from_bot and not stored.deleted and is_inline(stored.data.get("reply_markup")):
+            if (
+                stored.from_bot
+                and not stored.deleted
+                and is_inline(stored.data.get("reply_markup"))
+            ):
                 return stored
         raise ControlError(f"no message in chat {chat.id} has inline buttons")
     stored = chat.messages.get(int(message_id))
     if stored is None or stored.deleted:
-        raise ControlError(f"message {message_id} is not in chat {chat.id} (never sent, or deleted)")
+        raise ControlError(
+            f"message {message_id} is not in chat {chat.id} (never sent, or deleted)"
+        )
     if not is_inline(stored.data.get("reply_markup")):
         raise ControlError(f"message {message_id} in chat {chat.id} has no inline buttons")
     return stored
@@ -195,15 +237,21 @@ def press(world: World, bot: BotState, user_id: int, label: str) -> dict | None:
         _, chat = _writable_chat(world, bot, user_id)
         if chat.keyboard is None:
             raise ControlError(f"chat {chat.id} shows no reply keyboard")
-        button = find_button(chat.keyboard, label=label, where=f"the reply keyboard of chat {chat.id}")
+        button = find_button(
+            chat.keyboard, label=label, where=f"the reply keyboard of chat {chat.id}"
+        )
         if chat.keyboard.get("one_time_keyboard"):
             chat.keyboard = None
         if button.get("request_contact"):
             return send_contact(world, bot, user_id)
         if button.get("request_location"):
             location = {"latitude": 55.7558, "longitude": 37.6173}
-            return send_message(world, bot, user_id, {"location": location}, action="location", label=label)
-        return send_message(world, bot, user_id, {"text": button["text"]}, action="press", text=button["text"])
+            return send_message(
+                world, bot, user_id, {"location": location}, action="location", label=label
+            )
+        return send_message(
+            world, bot, user_id, {"text": button["text"]}, action="press", text=button["text"]
+        )
 
 
 def block(world: World, bot: BotState, user_id: int, blocked: bool = True) -> dict | None:

@@ -69,7 +69,13 @@ class FakeUser:
         The message is the latest bot message with inline buttons unless ``message_id`` says.
         """
         return users.click(
-            self.fake.world, self._bot, self.id, label=label, data=data, position=position, message_id=message_id
+            self.fake.world,
+            self._bot,
+            self.id,
+            label=label,
+            data=data,
+            position=position,
+            message_id=message_id,
         )
 
     def press(self, label: str) -> dict | None:
@@ -77,7 +83,10 @@ class FakeUser:
         return users.press(self.fake.world, self._bot, self.id, label)
 
     def share_contact(self, phone_number: str | None = None, **contact: object) -> dict | None:
-        """Share a contact (the user's own by default); ``contact``: first_name, last_name, contact_user_id."""
+        """Share a contact, the user's own by default.
+
+        ``contact`` may give first_name, last_name and contact_user_id.
+        """
         return users.send_contact(self.fake.world, self._bot, self.id, phone_number, **contact)  # type: ignore[arg-type]
 
     def send_sticker(self, emoji: str = "👍") -> dict | None:
@@ -89,11 +98,13 @@ class FakeUser:
         return users.send_photo(self.fake.world, self._bot, self.id, caption, data)
 
     def send_message(self, **content: object) -> dict | None:
-        """Send a message with any Message fields, e.g. ``location={"latitude": 1, "longitude": 2}``."""
+        """Send a message with any Message fields, e.g. ``location={"latitude": 1, ...}``."""
         if not content:
             raise ControlError("give the message's fields, e.g. location={...}")
         summary = {"fields": sorted(content)}
-        return users.send_message(self.fake.world, self._bot, self.id, dict(content), action="other", **summary)
+        return users.send_message(
+            self.fake.world, self._bot, self.id, dict(content), action="other", **summary
+        )
 
     def block(self) -> dict | None:
         """Block the bot: its messages to this user then fail with 403."""

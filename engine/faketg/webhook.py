@@ -51,7 +51,11 @@ class WebhookWorker(threading.Thread):
 
     def _current(self) -> bool:
         hook = self.bot.webhook
-        return hook is not None and hook.generation == self.generation and not self.world.stopping.is_set()
+        return (
+            hook is not None
+            and hook.generation == self.generation
+            and not self.world.stopping.is_set()
+        )
 
     def run(self) -> None:
         """Deliver until the webhook is removed or replaced, or the server stops."""
@@ -98,7 +102,10 @@ class WebhookWorker(threading.Thread):
         if secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
         request = urllib.request.Request(
-            url, data=json.dumps(update, ensure_ascii=False).encode("utf-8"), headers=headers, method="POST"
+            url,
+            data=json.dumps(update, ensure_ascii=False).encode("utf-8"),
+            headers=headers,
+            method="POST",
         )
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
@@ -106,7 +113,11 @@ class WebhookWorker(threading.Thread):
         except urllib.error.HTTPError as failure:
             with failure:
                 failure.read()
-            return failure.code, b"", f"Wrong response from the webhook: {failure.code} {failure.reason}"
+            return (
+                failure.code,
+                b"",
+                f"Wrong response from the webhook: {failure.code} {failure.reason}",
+            )
         except (urllib.error.URLError, OSError) as failure:
             reason = getattr(failure, "reason", failure)
             return 0, b"", str(reason) or type(failure).__name__

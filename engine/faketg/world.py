@@ -47,10 +47,14 @@ class World:
     def add_bot(self, token: str, username: str, first_name: str) -> BotState:
         """Register a bot account; its user id is the number before the token's colon."""
         head = token.split(":", 1)[0]
-        bot_id = int(head) if head.isdigit() else int(hashlib.sha256(token.encode()).hexdigest()[:9], 16)
+        bot_id = (
+            int(head) if head.isdigit() else int(hashlib.sha256(token.encode()).hexdigest()[:9], 16)
+        )
         with self.cond:
             if token not in self.bots:
-                self.bots[token] = BotState(token, User(bot_id, first_name, username=username, is_bot=True))
+                self.bots[token] = BotState(
+                    token, User(bot_id, first_name, username=username, is_bot=True)
+                )
             return self.bots[token]
 
     def bot(self, token: str) -> BotState:
@@ -65,10 +69,14 @@ class World:
         with self.cond:
             user = self.users.get(user_id)
             if user is None:
-                user = self.users[user_id] = User(user_id, first_name=f"User{user_id}", language_code="en")
+                user = self.users[user_id] = User(
+                    user_id, first_name=f"User{user_id}", language_code="en"
+                )
             for name, value in profile.items():
                 if name not in _PROFILE_FIELDS:
-                    raise ControlError(f"unknown user field {name!r}; known: {', '.join(_PROFILE_FIELDS)}")
+                    raise ControlError(
+                        f"unknown user field {name!r}; known: {', '.join(_PROFILE_FIELDS)}"
+                    )
                 if name == "first_name" and not value:
                     raise ControlError("a user's first_name must be non-empty")
                 setattr(user, name, value)
@@ -81,7 +89,9 @@ class World:
             chat = bot.chats[user.id] = Chat(user)
         return chat
 
-    def chat_for_api(self, bot: BotState, chat_id: str, *, missing: str = "chat_id is empty") -> Chat:
+    def chat_for_api(
+        self, bot: BotState, chat_id: str, *, missing: str = "chat_id is empty"
+    ) -> Chat:
         """The chat a Bot API call names, or Telegram's 400 for an empty or unknown chat_id."""
         chat_id = chat_id.strip()
         if not chat_id:
@@ -99,7 +109,9 @@ class World:
         """The chat a control call names, or ControlError."""
         chat = bot.chats.get(int(chat_id))
         if chat is None:
-            raise ControlError(f"no chat {chat_id} with bot @{bot.user.username}: the user never wrote to it")
+            raise ControlError(
+                f"no chat {chat_id} with bot @{bot.user.username}: the user never wrote to it"
+            )
         return chat
 
     def new_callback_id(self) -> str:
@@ -118,7 +130,9 @@ class World:
         """Queue an update of ``kind`` for the bot; None if its allowed_updates exclude it."""
         with self.cond:
             if kind not in bot.allowed_updates:
-                logger.info("update %s dropped: not in allowed_updates of @%s", kind, bot.user.username)
+                logger.info(
+                    "update %s dropped: not in allowed_updates of @%s", kind, bot.user.username
+                )
                 return None
             update = {"update_id": bot.next_update_id, kind: payload}
             bot.next_update_id += 1
@@ -133,7 +147,8 @@ class World:
         with self.cond:
             if bot.webhook is not None:
                 raise conflict(
-                    "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+                    "can't use getUpdates method while webhook is active;"
+                    " use deleteWebhook to delete the webhook first"
                 )
             bot.poll_generation += 1
             generation = bot.poll_generation
@@ -145,7 +160,8 @@ class World:
                 while True:
                     if generation != bot.poll_generation:
                         raise conflict(
-                            "terminated by other getUpdates request; make sure that only one bot instance is running"
+                            "terminated by other getUpdates request;"
+                            " make sure that only one bot instance is running"
                         )
                     if bot.webhook is not None:
                         raise conflict("terminated by setWebhook request")
@@ -189,12 +205,13 @@ class World:
             return True
 
     def unanswered(self, bot: BotState, *, include_expired: bool = True) -> list:
-        """Callback queries never answered (those still answerable only, if not ``include_expired``)."""
+        """Callback queries never answered (only answerable ones unless ``include_expired``)."""
         now = time.monotonic()
         return [
             query
             for query in bot.callbacks.values()
-            if not query.answered and (include_expired or now - query.created < self.callback_timeout)
+            if not query.answered
+            and (include_expired or now - query.created < self.callback_timeout)
         ]
 
     def is_idle(self, bot: BotState, quiet: float) -> bool:

@@ -17,8 +17,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_parser_defaults_and_options():
-    args = build_parser().parse_args(["--port", "0", "--token", "1:a", "--token", "2:b", "--rate-limit"])
-    assert (args.host, args.port, args.tokens, args.rate_limit) == ("127.0.0.1", 0, ["1:a", "2:b"], True)
+    args = build_parser().parse_args(
+        ["--port", "0", "--token", "1:a", "--token", "2:b", "--rate-limit"]
+    )
+    assert (args.host, args.port, args.tokens, args.rate_limit) == (
+        "127.0.0.1",
+        0,
+        ["1:a", "2:b"],
+        True,
+    )
     assert build_parser().parse_args([]).fault_rate == 0.0
 
 
@@ -29,9 +36,22 @@ def test_bad_fault_kind_is_an_error(capsys):
 
 def test_module_serves_until_terminated():
     process = subprocess.Popen(
-        [sys.executable, "-m", "engine.faketg", "--port", "0", "--log-level", "WARNING", "--token", "9:NINE"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "engine.faketg",
+            "--port",
+            "0",
+            "--log-level",
+            "WARNING",
+            "--token",
+            "9:NINE",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
@@ -39,7 +59,9 @@ def test_module_serves_until_terminated():
         assert match, line
         answer = requests.get(f"{match.group(1)}/bot9:NINE/getMe", timeout=5).json()
         assert answer["ok"] and answer["result"]["id"] == 9
-        assert requests.get(f"{match.group(1)}/bot{DEFAULT_TOKEN}/getMe", timeout=5).status_code == 401
+        assert (
+            requests.get(f"{match.group(1)}/bot{DEFAULT_TOKEN}/getMe", timeout=5).status_code == 401
+        )
     finally:
         process.terminate()
         try:

@@ -20,7 +20,11 @@ def _menu(*rows: list[tuple[str, str]]) -> types.InlineKeyboardMarkup:
 
 
 def test_click_finds_the_button_in_the_current_keyboard(tg, bot, ann):
-    sent = bot.send_message(USER_ID, "Shop", reply_markup=_menu([("Catalog", "cat"), ("Cart", "cart")], [("Help", "help")]))
+    sent = bot.send_message(
+        USER_ID,
+        "Shop",
+        reply_markup=_menu([("Catalog", "cat"), ("Cart", "cart")], [("Help", "help")]),
+    )
     by_label = ann.click("Cart")["callback_query"]
     assert by_label["data"] == "cart" and by_label["message"]["message_id"] == sent.message_id
     assert by_label["from"]["id"] == USER_ID and by_label["message"]["text"] == "Shop"
@@ -30,15 +34,25 @@ def test_click_finds_the_button_in_the_current_keyboard(tg, bot, ann):
     ids = {u["callback_query"]["id"] for u in drain(tg)}
     assert len(ids) == 4  # a fresh id per click
     bot.edit_message_reply_markup(USER_ID, sent.message_id, reply_markup=_menu([("Back", "back")]))
-    with pytest.raises(ControlError, match=r"no button with label 'Cart' in message 2; buttons: \[0,0\] 'Back' \(back\)"):
+    with pytest.raises(
+        ControlError,
+        match=r"no button with label 'Cart' in message 2; buttons: \[0,0\] 'Back' \(back\)",
+    ):
         ann.click("Cart")
-    assert ann.click("Back")["callback_query"]["message"]["reply_markup"]["inline_keyboard"][0][0]["text"] == "Back"
+    assert (
+        ann.click("Back")["callback_query"]["message"]["reply_markup"]["inline_keyboard"][0][0][
+            "text"
+        ]
+        == "Back"
+    )
 
 
 def test_click_refuses_what_a_user_cannot_do(tg, bot, ann):
     with pytest.raises(ControlError, match="no message in chat 42 has inline buttons"):
         ann.click("Anything")
-    link = types.InlineKeyboardMarkup().add(types.InlineKeyboardButton("Site", url="https://example.org"))
+    link = types.InlineKeyboardMarkup().add(
+        types.InlineKeyboardButton("Site", url="https://example.org")
+    )
     sent = bot.send_message(USER_ID, "See", reply_markup=link)
     with pytest.raises(ControlError, match="is a url button; it sends no callback query"):
         ann.click("Site")
@@ -52,21 +66,35 @@ def test_click_refuses_what_a_user_cannot_do(tg, bot, ann):
 
 def test_reply_keyboard_contact_sticker_photo_and_other_messages(tg, bot, ann):
     keyboard = types.ReplyKeyboardMarkup(one_time_keyboard=True)
-    keyboard.add(types.KeyboardButton("Share phone", request_contact=True), types.KeyboardButton("Cancel"))
+    keyboard.add(
+        types.KeyboardButton("Share phone", request_contact=True), types.KeyboardButton("Cancel")
+    )
     bot.send_message(USER_ID, "Your phone?", reply_markup=keyboard)
     assert [b["text"] for b in ann.keyboard()["keyboard"][0]] == ["Share phone", "Cancel"]
     ann.profile(phone_number="+79001234567")
     contact = ann.press("Share phone")["message"]["contact"]
-    assert contact == {"phone_number": "+79001234567", "first_name": "Ann", "last_name": "Lee", "user_id": USER_ID}
+    assert contact == {
+        "phone_number": "+79001234567",
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "user_id": USER_ID,
+    }
     assert ann.keyboard() is None  # one-time keyboards hide after use
     with pytest.raises(ControlError, match="shows no reply keyboard"):
         ann.press("Cancel")
-    other = ann.share_contact("+12025550123", first_name="Bob", contact_user_id=7)["message"]["contact"]
+    other = ann.share_contact("+12025550123", first_name="Bob", contact_user_id=7)["message"][
+        "contact"
+    ]
     assert other == {"phone_number": "+12025550123", "first_name": "Bob", "user_id": 7}
     assert ann.send_sticker("🐱")["message"]["sticker"]["emoji"] == "🐱"
     photo = ann.send_photo("look")["message"]
     assert photo["caption"] == "look" and photo["photo"][-1]["file_id"]
-    assert ann.send_message(location={"latitude": 1.5, "longitude": 2.5})["message"]["location"]["latitude"] == 1.5
+    assert (
+        ann.send_message(location={"latitude": 1.5, "longitude": 2.5})["message"]["location"][
+            "latitude"
+        ]
+        == 1.5
+    )
     bot.send_message(USER_ID, "Bye", reply_markup=types.ReplyKeyboardRemove())
     assert ann.keyboard() is None
     kinds = [e["action"] for e in ann.transcript(actor="user")]
@@ -75,7 +103,10 @@ def test_reply_keyboard_contact_sticker_photo_and_other_messages(tg, bot, ann):
 
 def test_block_sends_my_chat_member_and_is_remembered(tg, bot, ann):
     update = ann.block()["my_chat_member"]
-    assert (update["old_chat_member"]["status"], update["new_chat_member"]["status"]) == ("member", "kicked")
+    assert (update["old_chat_member"]["status"], update["new_chat_member"]["status"]) == (
+        "member",
+        "kicked",
+    )
     assert ann.block() is None  # already blocked
     with pytest.raises(ControlError, match="has blocked"):
         ann.send("hello?")
@@ -83,7 +114,9 @@ def test_block_sends_my_chat_member_and_is_remembered(tg, bot, ann):
 
 
 def test_transcript_and_current_messages(tg, bot, ann):
-    sent = bot.send_message(USER_ID, "<b>v1</b>", parse_mode="HTML", reply_markup=_menu([("Next", "n")]))
+    sent = bot.send_message(
+        USER_ID, "<b>v1</b>", parse_mode="HTML", reply_markup=_menu([("Next", "n")])
+    )
     bot.send_chat_action(USER_ID, "typing")
     ann.click("Next")
     query_id = drain(tg)[0]["callback_query"]["id"]
@@ -94,10 +127,20 @@ def test_transcript_and_current_messages(tg, bot, ann):
     entries = tg.transcript(USER_ID)
     summary = [(e["actor"], e["action"]) for e in entries]
     assert summary == [
-        ("user", "message"), ("bot", "send"), ("bot", "chat_action"), ("user", "click"), ("bot", "answer"),
-        ("bot", "edit"), ("bot", "send"), ("bot", "delete"),
-    ]  # fmt: skip
-    assert entries[1]["text"] == "v1" and entries[1]["source"] == "<b>v1</b>" and entries[1]["parse_mode"] == "HTML"
+        ("user", "message"),
+        ("bot", "send"),
+        ("bot", "chat_action"),
+        ("user", "click"),
+        ("bot", "answer"),
+        ("bot", "edit"),
+        ("bot", "send"),
+        ("bot", "delete"),
+    ]
+    assert (
+        entries[1]["text"] == "v1"
+        and entries[1]["source"] == "<b>v1</b>"
+        and entries[1]["parse_mode"] == "HTML"
+    )
     assert entries[4]["text"] == "Wait…" and entries[4]["show_alert"] is True
     assert "reply_markup" not in entries[5]  # the edit removed the keyboard
     assert [e["seq"] for e in entries] == list(range(1, 9))
@@ -147,7 +190,12 @@ def test_several_bots(tg):
 
 
 def test_http_control_api(tg, bot):
-    assert control(tg, "POST", "users/42", first_name="Ann", language_code="ru").json()["result"]["language_code"] == "ru"
+    assert (
+        control(tg, "POST", "users/42", first_name="Ann", language_code="ru").json()["result"][
+            "language_code"
+        ]
+        == "ru"
+    )
     update = control(tg, "POST", "users/42/send", text="/start").json()["result"]
     assert update["message"]["text"] == "/start"
     bot.send_message(USER_ID, "menu", reply_markup=_menu([("Go", "go")]))

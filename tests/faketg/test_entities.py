@@ -62,7 +62,13 @@ def test_markdown_v2_entities():
     result = format_text("__u__ ||s|| `a.b` [link](https://x.org/\\)) ~x~", "MarkdownV2")
     assert result.text == "u s a.b link x"
     kinds = [(e["type"], e["offset"], e["length"]) for e in result.entities]
-    assert kinds == [("underline", 0, 1), ("spoiler", 2, 1), ("code", 4, 3), ("text_link", 8, 4), ("strikethrough", 13, 1)]
+    assert kinds == [
+        ("underline", 0, 1),
+        ("spoiler", 2, 1),
+        ("code", 4, 3),
+        ("text_link", 8, 4),
+        ("strikethrough", 13, 1),
+    ]
     assert result.entities[3]["url"] == "https://x.org/)"
 
 

@@ -65,13 +65,19 @@ def _outcomes(config: FaultConfig, calls: int = 30) -> list[int]:
     with FakeTelegram(faults=config) as fake:
         fake.user(USER_ID).send("/start")
         return [
-            requests.post(f"{fake.url}/bot{fake.token}/sendMessage", json={"chat_id": USER_ID, "text": "x"}, timeout=5).status_code
+            requests.post(
+                f"{fake.url}/bot{fake.token}/sendMessage",
+                json={"chat_id": USER_ID, "text": "x"},
+                timeout=5,
+            ).status_code
             for _ in range(calls)
         ]
 
 
 def test_random_faults_are_deterministic_with_a_seed():
-    config = FaultConfig(rate=0.4, kinds=("429", "5xx"), methods=frozenset({"sendMessage"}), seed=11)
+    config = FaultConfig(
+        rate=0.4, kinds=("429", "5xx"), methods=frozenset({"sendMessage"}), seed=11
+    )
     first = _outcomes(config)
     assert first == _outcomes(config)
     assert set(first) == {200, 429, 500, 502}
@@ -83,13 +89,15 @@ def test_fault_config_is_checked():
         FaultConfig(rate=0.1, kinds=("teapot",))
     with pytest.raises(ValueError, match="between 0 and 1"):
         FaultConfig(rate=2)
-    injector = FaultInjector(FaultConfig(rate=1.0, kinds=("429",), methods=frozenset({"sendMessage"})))
+    injector = FaultInjector(
+        FaultConfig(rate=1.0, kinds=("429",), methods=frozenset({"sendMessage"}))
+    )
     assert injector.pick("getme") is None
     assert injector.pick("sendmessage").kind == "429"
 
 
 def test_rate_limits_per_chat_and_overall(tg, ann):
-    tg.set_rate_limits(RateLimits(per_chat=1, per_chat_burst=2, overall=100, overall_burst=3))
+    tg.set_rate_limits(RateLimits(per_chat=1, per_chat_burst=2, overall=0.5, overall_burst=3))
     bob = tg.user(7)
     bob.send("/start")
     send = lambda chat, text: call(tg, "sendMessage", chat_id=chat, text=text)  # noqa: E731
@@ -105,7 +113,9 @@ def test_rate_limits_per_chat_and_overall(tg, ann):
 
 def test_rate_limiter_refills_and_holds_a_flood_wait():
     now = [0.0]
-    limiter = RateLimiter(RateLimits(per_chat=1, per_chat_burst=1, overall=30, overall_burst=30), clock=lambda: now[0])
+    limiter = RateLimiter(
+        RateLimits(per_chat=1, per_chat_burst=1, overall=30, overall_burst=30), clock=lambda: now[0]
+    )
     limiter.check("t", 1)
     with pytest.raises(ApiError) as caught:
         limiter.check("t", 1)

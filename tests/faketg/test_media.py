@@ -17,11 +17,18 @@ def _png(width: int, height: int) -> bytes:
     """A valid PNG of the given size (grey), built without Pillow."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_photo_upload_gets_a_new_reusable_file_id(tg, bot, ann):
@@ -37,7 +44,11 @@ def test_photo_upload_gets_a_new_reusable_file_id(tg, bot, ann):
     assert second.photo[-1].file_id != largest.file_id  # every upload is a new file...
     assert second.photo[-1].file_unique_id == largest.file_unique_id  # ...of the same content
     entry = tg.transcript(USER_ID, actor="bot")[0]
-    assert entry["photo"] == largest.file_id and entry["file_size"] == len(picture) and entry["caption"] == "Phone"
+    assert (
+        entry["photo"] == largest.file_id
+        and entry["file_size"] == len(picture)
+        and entry["caption"] == "Phone"
+    )
 
 
 def test_photo_by_url_is_cached_not_fetched(tg, bot, ann):
@@ -67,14 +78,20 @@ def test_edit_message_media(tg, bot, ann):
     same = types.InputMediaPhoto(edited.photo[-1].file_id, caption="B")
     with pytest.raises(ApiTelegramException, match="message is not modified"):
         bot.edit_message_media(same, USER_ID, sent.message_id)
-    recaptioned = bot.edit_message_media(types.InputMediaPhoto(edited.photo[-1].file_id, caption="C"), USER_ID, sent.message_id)
+    recaptioned = bot.edit_message_media(
+        types.InputMediaPhoto(edited.photo[-1].file_id, caption="C"), USER_ID, sent.message_id
+    )
     assert recaptioned.caption == "C"
     text = bot.send_message(USER_ID, "plain")
     with pytest.raises(ApiTelegramException, match="message media can't be edited"):
         bot.edit_message_media(same, USER_ID, text.message_id)
     current = tg.message(USER_ID, sent.message_id)
     assert current["caption"] == "C" and current["photo"][-1]["width"] == 100
-    assert [e["method"] for e in tg.transcript(USER_ID, actor="bot")][:3] == ["sendPhoto", "editMessageMedia", "editMessageMedia"]
+    assert [e["method"] for e in tg.transcript(USER_ID, actor="bot")][:3] == [
+        "sendPhoto",
+        "editMessageMedia",
+        "editMessageMedia",
+    ]
 
 
 def test_sticker_and_empty_upload(tg, bot, ann):

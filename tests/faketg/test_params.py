@@ -31,7 +31,9 @@ def test_form_overrides_query():
 
 
 def test_json_body_with_nested_values():
-    params = Params.from_request(*_prepared(json={"reply_markup": {"inline_keyboard": []}, "flag": True}))
+    params = Params.from_request(
+        *_prepared(json={"reply_markup": {"inline_keyboard": []}, "flag": True})
+    )
     assert params.json_value("reply_markup", "bad") == {"inline_keyboard": []}
     assert params.text("reply_markup") == '{"inline_keyboard": []}'
     assert params.flag("flag")
@@ -46,7 +48,11 @@ def test_json_string_parameter_that_does_not_parse():
 def test_multipart_keeps_bytes_exactly():
     payload = bytes(range(256)) * 3 + b"\r\n--\r\n\r\n" + b"\n\r"
     params = Params.from_request(
-        *_prepared(params={"chat_id": "1"}, data={"caption": "Привет"}, files={"photo": ("pic.png", payload, "image/png")})
+        *_prepared(
+            params={"chat_id": "1"},
+            data={"caption": "Привет"},
+            files={"photo": ("pic.png", payload, "image/png")},
+        )
     )
     upload = params.file("photo")
     assert upload is not None and upload.data == payload

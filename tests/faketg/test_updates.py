@@ -43,7 +43,12 @@ def test_updates_carry_the_message(tg):
     message = call(tg, "getUpdates")["result"][0]["message"]
     assert message["text"] == "/start deep-link"
     assert message["entities"] == [{"type": "bot_command", "offset": 0, "length": 6}]
-    assert message["from"] == {"id": USER_ID, "is_bot": False, "first_name": "Ann", "language_code": "ru"}
+    assert message["from"] == {
+        "id": USER_ID,
+        "is_bot": False,
+        "first_name": "Ann",
+        "language_code": "ru",
+    }
     assert message["chat"] == {"id": USER_ID, "first_name": "Ann", "type": "private"}
 
 
@@ -52,8 +57,13 @@ def test_allowed_updates_filter_later_updates(tg, bot):
     ann.send("/start")
     call(tg, "getUpdates", offset=2, allowed_updates=["callback_query"])
     assert ann.send("ignored") is None
-    bot.send_message(USER_ID, "menu", reply_markup=telebot.types.InlineKeyboardMarkup().add(
-        telebot.types.InlineKeyboardButton("Go", callback_data="go")))  # fmt: skip
+    bot.send_message(
+        USER_ID,
+        "menu",
+        reply_markup=telebot.types.InlineKeyboardMarkup().add(
+            telebot.types.InlineKeyboardButton("Go", callback_data="go")
+        ),
+    )
     assert ann.click("Go") is not None
     assert [list(u)[1] for u in call(tg, "getUpdates")["result"]] == ["callback_query"]
     assert tg.webhook_info()["allowed_updates"] == ["callback_query"]
@@ -83,7 +93,9 @@ def test_long_poll_times_out_empty(tg):
 def test_a_second_poller_terminates_the_first(tg):
     answers: list[dict] = []
     first = threading.Thread(
-        target=lambda: answers.append(requests.get(f"{tg.url}/bot{tg.token}/getUpdates?timeout=5", timeout=10).json())
+        target=lambda: answers.append(
+            requests.get(f"{tg.url}/bot{tg.token}/getUpdates?timeout=5", timeout=10).json()
+        )
     )
     first.start()
     tg.wait_polling()
@@ -107,7 +119,9 @@ def test_telebot_polling_loop_against_the_fake(tg, bot):
         markup = telebot.types.InlineKeyboardMarkup().add(
             telebot.types.InlineKeyboardButton("Ping", callback_data="ping")
         )
-        bot.send_message(message.chat.id, f"Hi, {message.from_user.first_name}!", reply_markup=markup)
+        bot.send_message(
+            message.chat.id, f"Hi, {message.from_user.first_name}!", reply_markup=markup
+        )
 
     @bot.callback_query_handler(func=lambda query: True)
     def clicked(query):  # type: ignore[no-untyped-def]
@@ -115,7 +129,8 @@ def test_telebot_polling_loop_against_the_fake(tg, bot):
         bot.edit_message_text("Ponged", query.message.chat.id, query.message.message_id)
 
     poller = threading.Thread(
-        target=bot.infinity_polling, kwargs={"timeout": 2, "long_polling_timeout": 1, "skip_pending": True}
+        target=bot.infinity_polling,
+        kwargs={"timeout": 2, "long_polling_timeout": 1, "skip_pending": True},
     )
     poller.start()
     try:
@@ -125,7 +140,10 @@ def test_telebot_polling_loop_against_the_fake(tg, bot):
         assert ann.wait()[0]["text"] == "Hi, Ann!"
         ann.click("Ping")
         actions = ann.wait(2)
-        assert [(a["action"], a.get("text")) for a in actions] == [("answer", "Pong"), ("edit", "Ponged")]
+        assert [(a["action"], a.get("text")) for a in actions] == [
+            ("answer", "Pong"),
+            ("edit", "Ponged"),
+        ]
         tg.wait_idle()
         assert tg.unanswered_callbacks() == []
         assert tg.calls(errors_only=True) == []
@@ -138,5 +156,7 @@ def test_telebot_polling_loop_against_the_fake(tg, bot):
 def test_get_updates_conflicts_with_a_webhook(tg):
     call(tg, "setWebhook", url="http://127.0.0.1:9/hook")
     assert error_of(tg, "getUpdates") == (
-        409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
-    )  # fmt: skip
+        409,
+        "Conflict: can't use getUpdates method while webhook is active; "
+        "use deleteWebhook to delete the webhook first",
+    )

@@ -36,7 +36,9 @@ class _ReceiverHandler(BaseHTTPRequestHandler):
         status = self.server.statuses.pop(0) if self.server.statuses else 200
         if status == 200:
             self.server.received.append((body, self.headers.get("X-Telegram-Bot-Api-Secret-Token")))
-        answer = json.dumps(self.server.reply).encode() if status == 200 and self.server.reply else b""
+        answer = (
+            json.dumps(self.server.reply).encode() if status == 200 and self.server.reply else b""
+        )
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(answer)))
@@ -68,17 +70,26 @@ def test_updates_are_posted_in_order_with_the_secret(fast_tg, receiver):
     tg = fast_tg
     answer = call(tg, "setWebhook", url=receiver.url, secret_token="s3cret_-Token")
     assert answer == {"ok": True, "result": True, "description": "Webhook was set"}
-    assert call(tg, "setWebhook", url=receiver.url, secret_token="s3cret_-Token")["description"] == "Webhook is already set"
+    assert (
+        call(tg, "setWebhook", url=receiver.url, secret_token="s3cret_-Token")["description"]
+        == "Webhook is already set"
+    )
     ann = tg.user(USER_ID)
     for text in ("a", "b", "c"):
         ann.send(text)
     tg.wait_idle(quiet=0.05)
     assert [(u["message"]["text"], secret) for u, secret in receiver.received] == [
-        ("a", "s3cret_-Token"), ("b", "s3cret_-Token"), ("c", "s3cret_-Token"),
-    ]  # fmt: skip
+        ("a", "s3cret_-Token"),
+        ("b", "s3cret_-Token"),
+        ("c", "s3cret_-Token"),
+    ]
     assert [u["update_id"] for u, _ in receiver.received] == [1, 2, 3]
     info = call(tg, "getWebhookInfo")["result"]
-    assert info["url"] == receiver.url and info["pending_update_count"] == 0 and "last_error_date" not in info
+    assert (
+        info["url"] == receiver.url
+        and info["pending_update_count"] == 0
+        and "last_error_date" not in info
+    )
 
 
 def test_failed_deliveries_are_retried_and_reported(fast_tg, receiver):
@@ -100,7 +111,9 @@ def test_unreachable_webhook_keeps_updates_pending(fast_tg):
     assert tg.world.wait_until(lambda: tg.webhook_info().get("last_error_message") is not None, 3)
     assert tg.webhook_info()["pending_update_count"] == 1
     assert call(tg, "deleteWebhook")["description"] == "Webhook was deleted"
-    assert [u["message"]["text"] for u in call(tg, "getUpdates")["result"]] == ["lost?"]  # back to polling
+    assert [u["message"]["text"] for u in call(tg, "getUpdates")["result"]] == [
+        "lost?"
+    ]  # back to polling
     assert call(tg, "deleteWebhook")["description"] == "Webhook is already deleted"
 
 
@@ -114,7 +127,10 @@ def test_a_webhook_answer_can_call_a_method(fast_tg, receiver):
 
 
 def test_set_webhook_rules(tg):
-    assert call(tg, "setWebhook", url="not a url")["description"] == "Bad Request: invalid webhook URL specified"
+    assert (
+        call(tg, "setWebhook", url="not a url")["description"]
+        == "Bad Request: invalid webhook URL specified"
+    )
     assert (
         call(tg, "setWebhook", url="https://x.org/h", secret_token="bad token!")["description"]
         == "Bad Request: secret token contains unallowed characters"

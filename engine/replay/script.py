@@ -1,0 +1,109 @@
+"""The script format: parsed with positions, so every failure names its file and line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.errors import EngineError
+from engine.yamlpos import load as load_yaml
+
+ACTIONS = ("send", "click", "contact", "sticker", "photo", "run", "press")
+STEP_KEYS = {*ACTIONS, "expect", "toast", "state", "probe", "data", "keyboard", "note",
+             "message"}
+EXPECT_KEYS = {"text", "photo", "buttons", "edited", "new"}
+SCRIPT_KEYS = {"name", "user", "setup", "steps", "description", "tags"}
+
+
+class ScriptError(EngineError):
+    """A script is malformed; the message starts with ``file:line``."""
+
+
+@dataclass
+class Step:
+    action: str
+    value: object
+    line: int
+    expect: list[dict] | None = None
+    toast: object = ...
+    state: str | None = None
+    probe: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+    keyboard: list | None = None
+    message: int | None = None  # click: which message (negative counts from the newest)
+
+    def describe(self) -> str:
+        return f"{self.action}: {self.value!r}" if self.value not in (True, None) else self.action
+
+
+@dataclass
+class Script:
+    name: str
+    file: str
+    line: int
+    user: dict
+    setup: list
+    steps: list[Step]
+    tags: list[str] = field(default_factory=list)
+
+    def where(self, line: int) -> str:
+        return f"{self.file}:{line}"
+
+
+def load_script(path: str | Path) -> Script:
+    """Parse and check one script; raise :class:`ScriptError` naming the file and line."""
+    path = Path(path)
+    doc, problems = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    if problems:
+        raise ScriptError("\n".join(str(p) for p in problems))
+    data = doc.data if isinstance(doc.data, dict) else {}
+
+    def fail(at: tuple, message: str):
+        line, column = doc.keys.get(at) or doc.values.get(at, (1, 1))
+        raise ScriptError(f"{path}:{line}:{column}: {message}")
+
+    unknown = set(data) - SCRIPT_KEYS
+    if unknown:
+        fail((sorted(unknown)[0],), f"unknown key {sorted(unknown)[0]!r}; expected one of "
+                                    f"{', '.join(sorted(SCRIPT_KEYS))}")
+    if not isinstance(data.get("steps"), list) or not data["steps"]:
+        fail(("steps",), "a script needs 'steps': a list of things the user does")
+    steps = []
+    for i, raw in enumerate(data["steps"]):
+        at = ("steps", i)
+        if not isinstance(raw, dict):
+            fail(at, "a step is a mapping like {send: /start} or {click: Catalog}")
+        unknown = set(raw) - STEP_KEYS
+        if unknown:
+            fail((*at, sorted(unknown)[0]), f"unknown key {sorted(unknown)[0]!r} in a step; "
+                                            f"expected one of {', '.join(sorted(STEP_KEYS))}")
+        actions = [key for key in ACTIONS if key in raw]
+        if len(actions) != 1:
+            fail(at, f"a step does exactly one of {', '.join(ACTIONS)}; found {actions or 'none'}")
+        expect = raw.get("expect")
+        if expect is not None:
+            expect = expect if isinstance(expect, list) else [expect]
+            for j, item in enumerate(expect):
+                bad = set(item) - EXPECT_KEYS if isinstance(item, dict) else {"?"}
+                if bad:
+                    fail((*at, "expect", j), f"an expected message has {', '.join(sorted(EXPECT_KEYS))}"
+                                             f"; got {sorted(bad)}")
+        steps.append(Step(action=actions[0], value=raw[actions[0]], line=doc.values[at][0],
+                          expect=expect, toast=raw.get("toast", ...), state=raw.get("state"),
+                          probe=raw.get("probe") or {}, data=raw.get("data") or {},
+                          keyboard=raw.get("keyboard"), message=raw.get("message")))
+    setup = data.get("setup") or []
+    return Script(name=str(data.get("name") or path.stem), file=str(path), line=1,
+                  user=dict(data.get("user") or {}), setup=setup if isinstance(setup, list)
+                  else [setup], steps=steps, tags=list(data.get("tags") or []))
+
+
+def find_scripts(paths: list[str | Path]) -> list[Path]:
+    """The ``*.yaml`` scripts in ``paths`` (files or directories, recursively), sorted."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*.yaml")) if not p.name.startswith("_"))
+        else:
+            found.append(path)
+    return found

@@ -1,0 +1,34 @@
+"""What a replay runs against: the application's engine, fixtures, probes and hooks."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Target:
+    """The application side of replays.
+
+    ``make_engine()`` builds a fresh engine with a :class:`engine.StubSender` on a fresh
+    database (in-process mode). ``fixtures`` prepare data (``setup: [demo_catalog]``),
+    ``probes`` read it for assertions (``probe: {cart: ...}``, called with the user id),
+    ``hooks`` change it mid-script (``run: {set_stock: {...}}``). ``bot_command`` and
+    ``bot_env`` start the real bot process for end-to-end mode.
+    """
+
+    make_engine: Callable[[], object]
+    fixtures: dict[str, Callable[..., None]] = field(default_factory=dict)
+    probes: dict[str, Callable[[int], object]] = field(default_factory=dict)
+    hooks: dict[str, Callable[..., None]] = field(default_factory=dict)
+    bot_command: list[str] | None = None
+    bot_env: dict[str, str] = field(default_factory=dict)
+    connect: Callable[[str], None] | None = None
+
+
+def load_target(spec: str) -> Target:
+    """``module:attribute`` -> the :class:`Target` (or a callable returning one)."""
+    module_name, _, attribute = spec.partition(":")
+    target = getattr(importlib.import_module(module_name), attribute or "target")
+    return target() if callable(target) and not isinstance(target, Target) else target
