@@ -90,6 +90,10 @@ class FakeTelegram:
             daemon=True,
         )
         self._thread.start()
+        with self.world.cond:
+            for bot in self.world.bots.values():
+                if bot.webhook is not None:  # set before a stop(): deliver again
+                    self._start_webhook(bot)
         logger.info("fake Telegram listening on %s", self.url)
         return self
 

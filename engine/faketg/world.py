@@ -7,6 +7,7 @@ long polls and the wait helpers wake as soon as something happens.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import itertools
 import logging
@@ -134,7 +135,7 @@ class World:
                     "update %s dropped: not in allowed_updates of @%s", kind, bot.user.username
                 )
                 return None
-            update = {"update_id": bot.next_update_id, kind: payload}
+            update = {"update_id": bot.next_update_id, kind: copy.deepcopy(payload)}
             bot.next_update_id += 1
             bot.pending.append(PendingUpdate(update, chat_id))
             self.cond.notify_all()

@@ -65,7 +65,7 @@ def check_semantic_rejections(case, response) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=150, deadline=None, database=None,
+@settings(max_examples=15, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 @pytest.mark.timeout(60)
 def test_no_server_errors_and_no_spec_violations(case, fuzz_app):

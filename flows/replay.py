@@ -1,0 +1,82 @@
+"""The shop's replay target: fresh embedded database per script, fixtures, probes, hooks.
+
+Scripts in ``tests/conversations/`` name it in their ``_replay.yaml``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+
+import models
+from engine import Engine, MemoryStore, StubSender, load_flows
+from engine.replay import Target
+from flows.app import FLOWS_DIR, ROOT
+
+_databases = itertools.count()
+_flows = []
+
+
+def make_engine() -> Engine:
+    """A fresh engine on a fresh embedded database (the flows are loaded once)."""
+    models.connect(f"mongomock://localhost/replay{next(_databases)}")
+    if not _flows:
+        _flows.append(load_flows(FLOWS_DIR))
+    return Engine(_flows[0], MemoryStore(), StubSender(), unit_of_work=models.serialised)
+
+
+def demo_catalog() -> None:
+    from models import demo
+
+    demo.load()
+
+
+def customer(telegram_id: int, language: str = "ru", email: str | None = None,
+             phone: str | None = None, address: str | None = None,
+             first_name: str = "Анна") -> None:
+    """A returning shopper with a saved profile."""
+    models.User(telegram_id=telegram_id, first_name=first_name, language=language, email=email,
+                phone=phone, address=address).save()
+
+
+def set_stock(sku: str, stock: int) -> None:
+    """Someone else bought it: the product's stock changes under the shopper."""
+    models.Product.objects(sku=sku).update_one(set__stock=stock)
+
+
+def cart_probe(user_id: int) -> list:
+    return [[line.product.name, line.quantity] for line in models.Cart.for_user(user_id).lines()]
+
+
+def last_order_probe(user_id: int) -> dict | None:
+    order = models.Order.for_user(user_id).first()
+    if order is None:
+        return None
+    return {"number": order.number, "total": order.total, "status": order.status,
+            "email": order.email, "phone": order.phone, "address": order.address,
+            "items": [[i.name, i.quantity, i.unit_price] for i in order.items]}
+
+
+def user_probe(user_id: int) -> dict | None:
+    user = models.User.objects(telegram_id=user_id).first()
+    if user is None:
+        return None
+    return {"first_name": user.first_name, "last_name": user.last_name, "email": user.email,
+            "phone": user.phone, "address": user.address, "language": user.language}
+
+
+def stock_probe(user_id: int) -> dict:
+    return {p.sku: p.stock for p in models.Product.objects.only("sku", "stock")}
+
+
+target = Target(
+    make_engine=make_engine,
+    fixtures={"demo_catalog": demo_catalog, "customer": customer},
+    probes={"cart": cart_probe, "last_order": last_order_probe, "user": user_probe,
+            "stock": stock_probe},
+    hooks={"set_stock": set_stock},
+    bot_command=[sys.executable, str(ROOT / "run_bot.py"), "--log-level", "WARNING"],
+    bot_env={"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")},
+    connect=models.connect,
+)
