@@ -18,6 +18,7 @@ from engine.sender import Blocked, Sender, SendError
 from engine.store import Conversation, ConversationStore
 
 logger = logging.getLogger(__name__)
+TOAST_LIMIT = 100  # longer notices are sent as messages: a toast is gone in seconds
 
 
 class _Outcome:
@@ -29,6 +30,7 @@ class _Outcome:
         self.edit = True
         self.toast: str | None = None
         self.alert = False
+        self.target: tuple[int, str | None] | None = None  # (message id, kind) to edit
 
 
 class Engine:
@@ -186,8 +188,15 @@ class Engine:
         for observer in self.observers:
             observer(source, fired.transition, conv.state)
         outcome.notices.extend(ctx.notices)
-        if fired.transition.dest == spec.STAY and self.flows.states[conv.state].screen.each_message:
-            outcome.render = False  # a list of item messages stays as it is; the toast tells
+        if fired.transition.dest == spec.STAY and event.kind == events.CALLBACK:
+            if self.flows.states[conv.state].screen.each_message:
+                outcome.render = False  # a list of item messages stays; the toast tells
+            elif event.message_id != conv.last_message_id:
+                # a button of an older message (a product card) changed the data the
+                # current screen shows: redraw that screen where it is, keep the card
+                outcome.target = (conv.last_message_id, conv.last_kind) if \
+                    conv.last_message_id else None
+                outcome.render = outcome.target is not None
         if fired.transition.toast:
             outcome.notices.append((fired.transition.toast.raw, {}))
         self._show(conv, event, outcome)
@@ -282,9 +291,8 @@ class Engine:
         texts = [self.flows.catalog.text(spec.Text(key), conv.lang, values, html=False)
                  for key, values in outcome.notices]
         if event.kind == events.CALLBACK and texts and outcome.toast is None and \
-                sum(map(len, texts)) <= 200:
+                sum(map(len, texts)) <= TOAST_LIMIT:
             outcome.toast, texts = "\n".join(texts), []
-            outcome.alert = any(len(t) > 60 for t in [outcome.toast])
         for text in texts:
             self.sender.send(event.chat_id, text, None, None, None)
         if not outcome.render:
@@ -306,8 +314,10 @@ class Engine:
         if plan.items or (paging and state.screen.each_message):
             self._show_items(conv, event, plan, parse_mode)
             return
-        target = event.message_id if (event.kind == events.CALLBACK and outcome.edit and
-                                      state.screen.mode == "edit" and not texts) else None
+        target = None
+        if event.kind == events.CALLBACK and outcome.edit and state.screen.mode == "edit" \
+                and not texts:
+            target = outcome.target or (event.message_id, event.message_kind)
         self._put(conv, event, plan.main, target, parse_mode)
 
     def _show_items(self, conv, event, plan: Plan, parse_mode) -> None:
@@ -320,10 +330,13 @@ class Engine:
                                           plan.main.markup, parse_mode)
         conv.last_message_id, conv.last_kind = conv.footer_id, plan.main.kind
 
-    def _put(self, conv, event, message: Message, target: int | None, parse_mode) -> None:
-        """Edit ``target`` into ``message`` when the kinds allow it, else send anew."""
+    def _put(self, conv, event, message: Message, target: tuple[int, str | None] | None,
+             parse_mode) -> None:
+        """Edit ``target`` (message id, kind) into ``message`` when the kinds allow it,
+        else send anew."""
         if target is not None and not isinstance(message.markup, ReplyKeyboard):
-            if event.message_kind == message.kind:
+            target, kind = target
+            if kind == message.kind:
                 try:
                     self.sender.edit(event.chat_id, target, message.text, message.photo,
                                      message.markup, parse_mode)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bson import ObjectId
 from bson.errors import InvalidId
 
-from engine import Html, condition, data_source
+from engine import Html, UserError, action, condition, data_source
 from models import Category, Product
 
 
@@ -39,6 +39,13 @@ def children(ctx) -> list[dict]:
 def has_subcategories(ctx) -> bool:
     chosen = _category(ctx.args.get("category"))
     return chosen is not None and Category.objects(parent=chosen).first() is not None
+
+
+@action("catalog.require_category")
+def require_category(ctx) -> None:
+    """A button of a category deleted since (or forged data) gets an answer, not a blank list."""
+    if _category(ctx.args.get("category")) is None:
+        raise UserError("catalog.gone")
 
 
 @data_source("catalog.products")
