@@ -36,8 +36,9 @@ def send_message(world: World, bot: BotState, params: Params) -> dict:
     chat = world.chat_for_api(bot, params.text("chat_id"))
     if formatted.length > MAX_TEXT_LENGTH:
         raise bad_request("message is too long")
+    replied = _replied(chat, params)
     _before_send(world, bot, chat, markup)
-    message = _new_message(bot, chat)
+    message = _new_message(bot, chat, replied)
     message["text"] = formatted.text
     if formatted.entities:
         message["entities"] = formatted.entities
@@ -73,8 +74,9 @@ def _send_media(kind: str, world: World, bot: BotState, params: Params) -> dict:
         if upload is not None
         else world.files.resolve(kind, reference)
     )
+    replied = _replied(chat, params)
     _before_send(world, bot, chat, markup)
-    message = _new_message(bot, chat)
+    message = _new_message(bot, chat, replied)
     if kind == "document" and params.text("file_name"):
         stored_file.file_name = params.text("file_name")
     message[kind] = media_json(world, kind, stored_file)
@@ -168,13 +170,37 @@ def _before_send(world: World, bot: BotState, chat: Chat, markup: dict | None) -
         world.rate_limiter.check(bot.token, chat.id)
 
 
-def _new_message(bot: BotState, chat: Chat) -> dict:
-    return {
+def _replied(chat: Chat, params: Params) -> StoredMessage | None:
+    """The message a send replies to (reply_parameters or reply_to_message_id), if any."""
+    reply = params.json_value("reply_parameters", "can't parse reply parameters JSON object")
+    if not isinstance(reply, dict):
+        reply = {
+            "message_id": params.integer("reply_to_message_id"),
+            "allow_sending_without_reply": params.flag("allow_sending_without_reply"),
+        }
+    message_id = reply.get("message_id") or 0
+    if not message_id:
+        return None
+    stored = chat.messages.get(int(message_id))
+    if stored is None or stored.deleted:
+        if reply.get("allow_sending_without_reply"):
+            return None
+        raise bad_request("message to be replied not found")
+    return stored
+
+
+def _new_message(bot: BotState, chat: Chat, replied: StoredMessage | None = None) -> dict:
+    message = {
         "message_id": chat.new_message_id(),
         "from": bot.user.to_json(),
         "chat": chat.user.chat_json(),
         "date": int(time.time()),
     }
+    if replied is not None:
+        quoted = replied.to_json()
+        quoted.pop("reply_to_message", None)  # Telegram nests one level only
+        message["reply_to_message"] = quoted
+    return message
 
 
 def _store(chat: Chat, message: dict, markup: dict | None) -> StoredMessage:

@@ -325,3 +325,17 @@ def test_successful_answers_are_telegram_shaped(tg, bot, ann):
     )["result"]
     assert "reply_markup" not in shown
     assert drain(tg) == []
+
+
+def test_replies_quote_the_message_or_fail(bot, ann):
+    start = bot.send_message(USER_ID, "menu")
+    reply = bot.reply_to(start, "a reply")
+    assert reply.reply_to_message.message_id == start.message_id
+    assert reply.reply_to_message.text == "menu"
+    _refused(
+        lambda: bot.send_message(USER_ID, "x", reply_to_message_id=999),
+        400,
+        "Bad Request: message to be replied not found",
+    )
+    lenient = types.ReplyParameters(999, allow_sending_without_reply=True)
+    assert bot.send_message(USER_ID, "x", reply_parameters=lenient).reply_to_message is None
