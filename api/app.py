@@ -18,6 +18,7 @@ from pymongo.errors import PyMongoError
 from werkzeug.routing import BaseConverter
 
 import models
+import settings
 from api.auth import normalise_tokens
 from api.errors import error_response
 from api.http import json_response
@@ -29,7 +30,6 @@ logger = logging.getLogger(__name__)
 PREFIX = "/api/v1"
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # bytes of a request body; more is 413
-    "JSON_SORT_KEYS": False,
 }
 
 __all__ = ["PREFIX", "create_app"]
@@ -104,8 +104,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(DEFAULTS)
     app.config.update(config)
     if "API_TOKENS" not in config or "MONGO_URI" not in config:
-        import settings
-
         loaded = settings.load()
         app.config.setdefault("API_TOKENS", loaded.api_tokens)
         app.config.setdefault("MONGO_URI", loaded.mongo_uri)

@@ -36,7 +36,7 @@ def _reject_constant(name: str) -> None:
 def _check_keys(value: object, path: str = "", depth: int = 0) -> None:
     """Refuse operator-like keys (``$ne``, ``a.b``) anywhere in a body."""
     if depth > MAX_DEPTH:
-        raise Unprocessable("The JSON body is nested too deeply.", location="json")
+        raise BadRequest("The JSON body is nested too deeply.")
     if isinstance(value, dict):
         for key, inner in value.items():
             where = f"{path}.{key}" if path else key

@@ -106,72 +106,85 @@ IF_MATCH = _header("If-Match", "The ETag read before; 412 when the item has chan
 IF_NONE_MATCH = _header("If-None-Match", "An ETag already held; 304 when it is current.")
 
 
+LIST_DESCRIPTION = ("Paginated (`page` from 1, `page_size` up to 100). Filters are the "
+                    "query parameters below; `sort` takes the allowed keys, comma-separated, "
+                    "`-` for descending. Unknown parameters are a 422.")
+WRITE_ERRORS = ("400", "409", "413", "415")
+
+
+def _crud(route: Route, method: str) -> dict | None:
+    """Summary, parameters, body and responses of a generic CRUD operation (or None)."""
+    cls, store = route.resource, getattr(route.resource, "store", None)
+    item, noun = (store.schema, store.noun) if store else (None, "")
+    with_etag = {"ETag": ETAG}
+    if method == "get" and issubclass(cls, Listing):
+        return {"summary": f"List {route.path.strip('/')}", "description": LIST_DESCRIPTION,
+                "parameters": [{"in": "query", "schema": type(store.query_schema)}],
+                "responses": {"200": {"description": "One page.", "headers": with_etag,
+                                      "content": _json(page_schema(item))}}}
+    if method == "post" and issubclass(cls, Creating):
+        location = {"description": "URL of the new item.", "schema": {"type": "string"}}
+        return {"summary": f"Create a {noun}", "body": item,
+                "responses": {"201": {"description": "Created.", "content": _json(item),
+                                      "headers": {**with_etag, "Location": location}},
+                              **{s: _error(s) for s in WRITE_ERRORS}}}
+    if method == "get" and issubclass(cls, Reading):
+        return {"summary": f"Get a {noun}", "parameters": [IF_NONE_MATCH],
+                "responses": {"200": {"description": "The item.", "headers": with_etag,
+                                      "content": _json(item)}}}
+    if method in ("put", "patch") and issubclass(cls, Updating):
+        if method == "put":
+            summary, body = f"Replace a {noun}", item
+            description = "Omitted optional fields get their defaults, as on creation."
+        else:
+            summary, body = f"Change some fields of a {noun}", item(partial=True)
+            description = "Only the fields given change."
+        return {"summary": summary, "description": description, "body": body,
+                "parameters": [IF_MATCH],
+                "responses": {"200": {"description": "Updated.", "headers": with_etag,
+                                      "content": _json(item)},
+                              **{s: _error(s) for s in (*WRITE_ERRORS, "412")}}}
+    if method == "delete" and issubclass(cls, Deleting):
+        return {"summary": f"Delete a {noun}", "parameters": [IF_MATCH],
+                "responses": {"204": {"description": "Deleted."},
+                              **{s: _error(s) for s in ("409", "412")}}}
+    return None
+
+
+def _custom(route: Route) -> dict:
+    """A read-only resource describes itself in its ``openapi`` attribute."""
+    spec = route.resource.openapi
+    query = [{"in": "query", "schema": spec["query"]}] if spec.get("query") else []
+    return {"summary": spec["summary"], "description": spec.get("description", ""),
+            "parameters": [*query, IF_NONE_MATCH],
+            "responses": {"200": {"description": "OK.", "headers": {"ETag": ETAG},
+                                  "content": _json(spec["response"])}}}
+
+
 def _operation(route: Route, method: str) -> dict:
     """The OpenAPI operation for ``method`` of ``route``'s resource."""
     cls = route.resource
-    store = getattr(cls, "store", None)
-    noun = store.noun if store else ""
-    item: Any = store.schema if store else None
-    params: list[dict] = [_id_parameter(route)] if "{id}" in route.path else []
-    responses: dict[str, Any] = {}
-    body: Any = None
-    summary = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-    if method == "get" and issubclass(cls, Listing):
-        summary = f"List {route.path.strip('/')}"
-        params.append({"in": "query", "schema": type(store.query_schema)})
-        responses["200"] = {"description": "One page.", "content": _json(page_schema(item))}
-    elif method == "post" and issubclass(cls, Creating):
-        summary, body = f"Create a {noun}", item
-        responses["201"] = {"description": "Created.", "content": _json(item), "headers": {
-            "ETag": ETAG, "Location": {"description": "URL of the new item.",
-                                       "schema": {"type": "string"}}}}
-        statuses = ("400", "409", "413", "415")
-        responses.update({s: _error(s) for s in statuses})
-    elif method == "get" and issubclass(cls, Reading):
-        summary = f"Get a {noun}"
-        params.append(IF_NONE_MATCH)
-        responses["200"] = {"description": "The item.", "content": _json(item),
-                            "headers": {"ETag": ETAG}}
-    elif method in ("put", "patch") and issubclass(cls, Updating):
-        summary = (f"Replace a {noun} (omitted optional fields get their defaults)"
-                   if method == "put" else f"Change some fields of a {noun}")
-        body = item if method == "put" else item(partial=True)
-        params.append(IF_MATCH)
-        responses["200"] = {"description": "Updated.", "content": _json(item),
-                            "headers": {"ETag": ETAG}}
-        responses.update({s: _error(s) for s in ("400", "409", "412", "413", "415")})
-    elif method == "delete" and issubclass(cls, Deleting):
-        summary = f"Delete a {noun}"
-        params.append(IF_MATCH)
-        responses["204"] = {"description": "Deleted."}
-        responses.update({s: _error(s) for s in ("409", "412")})
-    else:
-        spec = cls.openapi
-        if spec.get("query") is not None:
-            params.append({"in": "query", "schema": spec["query"]})
-        params.append(IF_NONE_MATCH)
-        responses["200"] = {"description": spec["description"],
-                            "content": _json(spec["response"])}
+    parts = _crud(route, method) or _custom(route)
+    path_params = [_id_parameter(route)] if "{id}" in route.path else []
+    responses = dict(parts["responses"])
     if method == "get":
         responses["304"] = {"description": "Not modified (If-None-Match).",
                             "headers": {"ETag": ETAG}}
-    if params and any(p["in"] == "path" for p in params):
+    if path_params:
         responses["404"] = _error("404")
     responses["422"] = _error("422")
-    operation = {"tags": [cls.tag], "summary": summary, "parameters": params,
-                 "responses": responses,
-                 "operationId": f"{route.endpoint}_{method}"}
-    description = " ".join((cls.__doc__ or "").split())
-    if description:
-        operation["description"] = description
-    if body is not None:
-        operation["requestBody"] = {"required": True, "content": _json(body)}
-    if cls.private or method.upper() not in SAFE_METHODS:
-        operation["security"] = [{"bearerAuth": []}]
+    private = cls.private or method.upper() not in SAFE_METHODS
+    if private:
         responses.update({s: _error(s) for s in ("401", "403")})
-    else:
-        operation["security"] = []
-    operation["responses"] = dict(sorted(responses.items()))
+    operation = {"tags": [cls.tag], "summary": parts["summary"],
+                 "operationId": f"{route.endpoint}_{method}",
+                 "parameters": [*path_params, *parts.get("parameters", [])],
+                 "security": [{"bearerAuth": []}] if private else [],
+                 "responses": dict(sorted(responses.items()))}
+    if parts.get("description"):
+        operation["description"] = parts["description"]
+    if parts.get("body") is not None:
+        operation["requestBody"] = {"required": True, "content": _json(parts["body"])}
     return operation
 
 

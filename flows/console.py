@@ -70,8 +70,10 @@ class Console:
         if line.isdigit() and 1 <= int(line) <= len(self.choices):
             kind, first, second = self.choices[int(line) - 1]
             if kind == "button":
+                messages = self.client.messages
+                where = messages.index(first) - len(messages) if first in messages else None
                 self.client.press(first, second.data)
-                self._record({"click": second.label})
+                self._record({"click": second.label, **({"message": where} if where else {})})
             elif first:  # a contact button
                 phone = self.read("📱 phone to share: ").strip() or "+79991234567"
                 self.client.share_contact(phone)

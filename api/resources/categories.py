@@ -99,8 +99,9 @@ class CategoryChildren(ApiResource):
 
     store = CategoryList.store
     tag = "categories"
-    openapi = {"description": "One page of subcategories.", "query": ChildrenQuery,
-               "response": page_schema(CategorySchema)}
+    openapi = {"summary": "List the direct subcategories of a category",
+               "description": "Paginated, in display order by default.",
+               "query": ChildrenQuery, "response": page_schema(CategorySchema)}
 
     def get(self, item_id):
         query = load_query(self.store.children_query)
@@ -115,7 +116,8 @@ class CategorySubtree(ApiResource):
 
     store = CategoryList.store
     tag = "categories"
-    openapi = {"description": "The category and its descendants.",
+    openapi = {"summary": "Get a category with all its descendants",
+               "description": "Every category carries its subcategories in `children`.",
                "response": CategoryTreeSchema}
 
     def get(self, item_id):
@@ -132,7 +134,10 @@ class CategoryTree(ApiResource):
 
     store = CategoryList.store
     tag = "categories"
-    openapi = {"description": "The whole catalog tree.", "response": CategoryForestSchema}
+    openapi = {"summary": "Get the whole catalog tree",
+               "description": "The top-level categories, each with its descendants nested "
+                              "in `children`, in display order.",
+               "response": CategoryForestSchema}
 
     def get(self):
         load_query(NO_QUERY)

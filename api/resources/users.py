@@ -73,8 +73,9 @@ class UserOrders(ApiResource):
     private = True
     tag = "users"
     query_schema = UserOrderQuery()
-    openapi = {"description": "One page of the user's orders.", "query": UserOrderQuery,
-               "response": page_schema(OrderSchema)}
+    openapi = {"summary": "List the orders of a user",
+               "description": "Paginated, newest first by default; filters as for /orders.",
+               "query": UserOrderQuery, "response": page_schema(OrderSchema)}
 
     def get(self, item_id):
         query = load_query(self.query_schema)
@@ -92,7 +93,10 @@ class UserCart(ApiResource):
     private = True
     tag = "users"
     cart_schema = CartSchema()
-    openapi = {"description": "The cart.", "response": CartSchema}
+    openapi = {"summary": "Get the cart of a user",
+               "description": "At today's prices, in kopecks; lines of deleted products are "
+                              "left out. Reading it does not create it.",
+               "response": CartSchema}
 
     def get(self, item_id):
         load_query(NO_QUERY)

@@ -86,7 +86,7 @@ def parse_datetime(text: str) -> dt.datetime:
             sign = -1 if offset[0] == "-" else 1
             delta = dt.timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
             value = (value.replace(tzinfo=dt.timezone(sign * delta))
-                     .astimezone(dt.timezone.utc).replace(tzinfo=None))
+                     .astimezone(dt.UTC).replace(tzinfo=None))
     except (ValueError, OverflowError):
         raise ValidationError("Not a valid date-time (out of range).") from None
     return value
@@ -99,7 +99,7 @@ class UtcDateTime(fields.DateTime):
         if value is None:
             return None
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value.isoformat(timespec="milliseconds") + "Z"
 
     def _deserialize(self, value, attr, data, **kwargs):

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import mongoengine
-import pytest
 
 import models
 from api import create_app

@@ -1,0 +1,69 @@
+"""``run_bot.py --console``: a shopper buys something by typing, and the walk is recorded."""
+
+from __future__ import annotations
+
+import settings
+from engine.replay import Runner, load_script
+from engine.replay.record import Recorder
+from flows.console import Console
+
+
+def run_console(inputs: list[str], **kwargs) -> list[str]:
+    lines: list[str] = []
+    feed = iter(inputs)
+
+    def read(prompt: str) -> str:
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    console = Console(settings.load({}), out=lines.append, read=read, **kwargs)
+    assert console.run() == 0
+    return lines
+
+
+def choice(lines: list[str], label: str) -> str:
+    """The number the console shows for a label (the newest one)."""
+    import re
+
+    for line in reversed(lines):
+        found = re.findall(r"\[(\d+)\] ([^\[]+)", line)
+        for number, text in found:
+            if text.strip() == label:
+                return number
+    raise AssertionError(f"{label!r} not offered in:\n" + "\n".join(lines[-15:]))
+
+
+def test_a_newcomer_buys_something_by_typing(tmp_path):
+    script = tmp_path / "walk.yaml"
+    recorder = Recorder(script, language="ru")
+    lines: list[str] = []
+    steps = [("🛍 Каталог", None), ("Книги", None), ("Научно-популярная", None),
+             ("🛒 В корзину", None), ("🛒 Корзина", None), ("✅ Оформить заказ", None),
+             ("Продолжить ›", None), (None, "ivan@example.com"), (None, "+7 999 123-45-67"),
+             (None, "Москва, ул. Ленина, д. 1"), ("✅ Подтвердить заказ", None)]
+    feed: list[str] = []
+
+    def read(prompt: str) -> str:
+        if not steps:
+            raise EOFError
+        label, typed = steps.pop(0)
+        return typed if typed is not None else choice(lines, label)
+
+    console = Console(settings.load({}), out=lines.append, read=read, recorder=recorder)
+    assert console.run() == 0
+    recorder.close()
+    text = "\n".join(lines)
+    assert "Здравствуйте, Гость!" in text
+    assert "🖼  [models/demo_data/images/science-" in text
+    assert "Заказ №1001 оформлен!" in text, text[-1500:]
+    assert not feed
+    result = Runner("flows.replay:target").run(load_script(script))
+    assert result.ok, "\n".join(result.failures)
+    assert result.steps == 12
+
+
+def test_unknown_input_gets_help_and_quit_leaves():
+    lines = run_console(["hello", "/quit"])
+    assert any("Я понимаю только кнопки и команды" in line for line in lines)
