@@ -92,11 +92,11 @@ def load_flows(directory: str | Path, *, registry: Registry | None = None,
     from engine.checks import check
 
     directory = Path(directory)
-    registry = registry or default_registry
     problems: list[Problem] = []
     if not directory.is_dir():
         raise FlowError([Problem(str(directory), 1, 1, "", "not a directory of flow files")])
     problems.extend(_import_modules(directory))
+    registry = registry or default_registry.scoped(directory)
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     digest = hashlib.sha256()
     docs: list[Located] = []

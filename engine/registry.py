@@ -23,10 +23,16 @@ class Registered:
 
 
 class Registry:
-    """Named callables by kind. ``engine.registry`` is the default one the decorators fill."""
+    """Named callables by kind. ``engine.registry`` is the default one the decorators fill.
+
+    Several bots may live in one process (a test suite runs the shop and an example bot):
+    a name may be registered once per directory of flows, and :meth:`scoped` gives a bot the
+    view of its own directory (names defined elsewhere are visible when they are unique).
+    """
 
     def __init__(self) -> None:
         self.entries: dict[str, dict[str, Registered]] = {kind: {} for kind in KINDS}
+        self._all: dict[str, dict[str, list[Registered]]] = {kind: {} for kind in KINDS}
 
     def _register(self, kind: str, name: str | None, key_length: int = 24) -> Callable:
         def decorator(func: Callable) -> Callable:
@@ -35,12 +41,31 @@ class Registry:
                 where = f"{inspect.getsourcefile(func)}:{inspect.getsourcelines(func)[1]}"
             except (OSError, TypeError):
                 where = repr(func)
-            existing = self.entries[kind].get(key)
-            if existing and existing.where != where:
-                raise ValueError(f"{kind} {key!r} is registered twice: {existing.where} and {where}")
-            self.entries[kind][key] = Registered(kind, key, func, where, key_length)
+            entry = Registered(kind, key, func, where, key_length)
+            versions = [e for e in self._all[kind].setdefault(key, []) if e.where != where]
+            folder = _folder(where)
+            clash = next((e for e in versions if _folder(e.where) == folder), None)
+            if clash is not None:
+                raise ValueError(f"{kind} {key!r} is registered twice: {clash.where} and {where}")
+            self._all[kind][key] = [*versions, entry]
+            self.entries[kind][key] = entry
             return func
         return decorator
+
+    def scoped(self, directory) -> Registry:
+        """The names a bot whose flows are in ``directory`` sees."""
+        import os
+
+        root = os.path.realpath(str(directory))
+        view = Registry()
+        for kind, names in self._all.items():
+            for key, versions in names.items():
+                inside = [e for e in versions if _folder(e.where) == root]
+                chosen = inside[-1] if inside else (versions[0] if len(versions) == 1 else None)
+                if chosen is not None:
+                    view.entries[kind][key] = chosen
+                    view._all[kind][key] = [chosen]
+        return view
 
     def action(self, name: str | None = None) -> Callable:
         """Register ``func(ctx)``: changes data, never sends messages."""
@@ -67,6 +92,12 @@ class Registry:
 
     def names(self, kind: str) -> list[str]:
         return sorted(self.entries[kind])
+
+
+def _folder(where: str) -> str:
+    import os
+
+    return os.path.dirname(os.path.realpath(where.rsplit(":", 1)[0]))
 
 
 registry = Registry()

@@ -1,0 +1,90 @@
+"""Webhook mode: ``gunicorn run_bot:app`` serves Telegram's updates over HTTPS (behind nginx).
+
+Each update is processed inside its request, so a 2xx means it was handled (nothing is lost
+when a worker restarts: Telegram redelivers what got no 2xx), duplicates are skipped by
+``update_id``, and a user's concurrent updates wait for each other's lease.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+
+from flask import Flask, abort, jsonify, request
+
+logger = logging.getLogger(__name__)
+
+
+def webhook_path(token: str) -> str:
+    """The secret URL path of the webhook: derived from the token, stable across restarts."""
+    return "/telegram/" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def create_app(settings) -> Flask:
+    """The Flask app with the webhook endpoint and ``/healthz``."""
+    from telebot import types
+
+    from engine.telegram import EngineBot, TelebotSender, attach, use_api_url
+    from flows.app import ROOT, build_engine
+
+    if not settings.bot_token:
+        raise RuntimeError("BOT_TOKEN is not set: the webhook needs it")
+    if not settings.webhook_secret:
+        raise RuntimeError("WEBHOOK_SECRET is not set: the webhook refuses unsigned requests")
+    use_api_url(settings.telegram_api_url)
+    bot = EngineBot(settings.bot_token, threaded=False)
+    engine = build_engine(settings, TelebotSender(bot, base_dir=str(ROOT)))
+    attach(bot, engine.handle)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 1 << 20
+    secret = settings.webhook_secret.encode()
+
+    @app.post(webhook_path(settings.bot_token))
+    def webhook():
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
+        if not hmac.compare_digest(given, secret):
+            abort(403)
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict) or "update_id" not in payload:
+            abort(400)
+        bot.process_new_updates([types.Update.de_json(payload)])
+        return "", 200
+
+    @app.get("/healthz")
+    def healthz():
+        import models
+
+        try:
+            with models.serialised():
+                models.User.objects.limit(1).first()
+        except Exception as err:  # any database failure makes the check fail
+            logger.warning("health check: database unreachable: %s", err)
+            return jsonify(status="error", database=str(err)), 503
+        return jsonify(status="ok", flows=engine.flows.version, states=len(engine.flows.states))
+
+    app.extensions["engine"] = engine
+    return app
+
+
+def set_webhook(settings, url: str, max_connections: int = 1) -> str:
+    """Register ``url`` (the public base) + the secret path with Telegram."""
+    import telebot
+
+    from engine.telegram import ALLOWED_UPDATES, use_api_url
+
+    use_api_url(settings.telegram_api_url)
+    full = url.rstrip("/") + webhook_path(settings.bot_token)
+    telebot.TeleBot(settings.bot_token, threaded=False).set_webhook(
+        url=full, secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES,
+        max_connections=max_connections)
+    return full
+
+
+def delete_webhook(settings) -> None:
+    import telebot
+
+    from engine.telegram import use_api_url
+
+    use_api_url(settings.telegram_api_url)
+    telebot.TeleBot(settings.bot_token, threaded=False).delete_webhook()
