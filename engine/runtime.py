@@ -266,7 +266,8 @@ class Engine:
         t = fired.transition
         if t.dest == spec.BACK:
             if conv.history:
-                conv.state, conv.params, conv.page = conv.history[-1]
+                last = conv.history[-1]
+                conv.state, conv.params, conv.page = last["state"], last["params"], last["page"]
                 conv.history = conv.history[:-1]
             else:
                 conv.state, conv.params, conv.page = self.bot.start, {}, 0
@@ -277,8 +278,8 @@ class Engine:
             dest = self.flows.states[fired.state]
             params = {p: ctx.args.get(p, ctx.params.get(p)) for p in dest.params}
             if (fired.state, params) != (conv.state, conv.params):
-                conv.history = [*conv.history, [conv.state, conv.params, conv.page]][
-                    -self.bot.history_limit:]
+                step = {"state": conv.state, "params": conv.params, "page": conv.page}
+                conv.history = [*conv.history, step][-self.bot.history_limit:]
             conv.state, conv.params, conv.page = fired.state, params, 0
         if t.reset_history:
             conv.history = []

@@ -38,7 +38,8 @@ class Conversation:
     state: str | None = None
     params: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)
-    history: list = field(default_factory=list)  # [[state, params, page], ...]
+    # [{state, params, page}, ...]: mappings, not nested lists, which FerretDB v1 refuses
+    history: list = field(default_factory=list)
     page: int = 0
     lang: str | None = None
     last_message_id: int | None = None

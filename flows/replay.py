@@ -79,4 +79,5 @@ target = Target(
     bot_command=[sys.executable, str(ROOT / "run_bot.py"), "--log-level", "WARNING"],
     bot_env={"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")},
     connect=models.connect,
+    load_flows=lambda: load_flows(FLOWS_DIR),
 )

@@ -42,15 +42,14 @@ class ApiResource(Resource):
 
 
 def search(text: str, *paths: str) -> Q:
-    """Documents whose fields at ``paths`` contain ``text`` literally, case-insensitively.
+    """Documents whose fields at ``paths`` (dotted) contain ``text``, case-insensitively.
 
     The text is escaped: ``.*`` looks for a dot and a star, it does not match everything.
+    (A raw ``$regex`` with only the ``i`` option: a compiled Python pattern would also carry
+    the ``u`` flag, which some MongoDB-compatible servers refuse.)
     """
-    pattern = re.compile(re.escape(text), re.IGNORECASE)
-    query = Q()
-    for path in paths:
-        query |= Q(**{path: pattern})
-    return query
+    pattern = {"$regex": re.escape(text), "$options": "i"}
+    return Q(__raw__={"$or": [{path: pattern} for path in paths]})
 
 
 class Store:
@@ -132,9 +131,9 @@ class Store:
         """Save ``doc``; an update only if the stored version is still ``version``.
 
         Raises SaveConditionError when someone else changed (or deleted) the document,
-        409 on a duplicate unique value. An exception raised after the document was
-        written (a post-save hook, such as a broadcast being queued) is logged and does
-        not fail the request: the data is saved, and the client must not retry it.
+        409 naming the field on a duplicate unique value. An exception raised after the
+        document was written (a post-save hook, such as a broadcast being queued) is logged
+        and does not fail the request: the data is saved, and the client must not retry.
         """
         if not new:
             # the new version must differ from the one we read, even within one millisecond
@@ -150,8 +149,12 @@ class Store:
         # broad on purpose: whatever a hook raises, only an unsaved document is an error
         except Exception as err:
             if not self._written(doc):
-                if isinstance(err, NotUniqueError):
-                    raise self.duplicate(doc) from None
+                # some servers (FerretDB v1) report a duplicate key on update as a plain error
+                conflicts = (self._unique_conflicts(doc)
+                             if isinstance(err, OperationError) else {})
+                if conflicts or isinstance(err, NotUniqueError):
+                    raise Conflict("A unique value is already used by another item.",
+                                   errors=conflicts or None, location="json") from None
                 raise
             logger.exception("%s %s was saved, but a post-save side effect failed",
                              self.noun, doc.pk)
@@ -166,16 +169,15 @@ class Store:
         expected = doc.to_mongo().to_dict()
         return all(stored.get(key) == value for key, value in expected.items())
 
-    def duplicate(self, doc: Document) -> Conflict:
-        """409 naming the unique field whose value another document already has."""
+    def _unique_conflicts(self, doc: Document) -> dict[str, list[str]]:
+        """The unique fields whose value another document already has."""
         errors = {}
         for field in self.unique:
             value = getattr(doc, field)
             if value is not None and self.document.objects(
                     **{field: value, "pk__ne": doc.pk}).first() is not None:
                 errors[field] = ["Already used by another item."]
-        return Conflict("A unique value is already used by another item.",
-                        errors=errors or None, location="json")
+        return errors
 
     def before_delete(self, doc: Document) -> None:
         """Refuse the deletion (raise) when a business rule forbids it."""

@@ -51,7 +51,7 @@ class CategoryStore(Store):
             condition &= Q(slug=query["slug"])
         if "q" in query:
             condition &= search(query["q"], "name",
-                                *(f"translations__{lang}__name" for lang in OTHER_LANGUAGES))
+                                *(f"translations.{lang}.name" for lang in OTHER_LANGUAGES))
         return condition
 
     def values(self, data: dict) -> dict:

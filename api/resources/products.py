@@ -40,7 +40,7 @@ class ProductStore(Store):
             condition &= Q(sku=query["sku"])
         if "q" in query:
             condition &= search(query["q"], "name",
-                                *(f"translations__{lang}__name" for lang in OTHER_LANGUAGES))
+                                *(f"translations.{lang}.name" for lang in OTHER_LANGUAGES))
         return condition
 
     def values(self, data: dict) -> dict:

@@ -77,6 +77,7 @@ def edit_message_caption(world: World, bot: BotState, params: Params) -> dict:
         method="editMessageCaption",
         message_id=stored.message_id,
         caption=formatted.text,
+        source=params.text("caption") if params.text("caption") != formatted.text else None,
         parse_mode=params.text("parse_mode") or None,
         reply_markup=markup,
     )
@@ -130,6 +131,7 @@ def edit_message_media(world: World, bot: BotState, params: Params) -> dict:
         message_id=stored.message_id,
         **{kind: stored_file.file_id},
         caption=formatted.text,
+        source=str(media.get("caption") or "") if media.get("caption") != formatted.text else None,
         reply_markup=markup,
         file_size=stored_file.size or None,
         url=stored_file.url,

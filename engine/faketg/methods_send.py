@@ -92,6 +92,7 @@ def _send_media(kind: str, world: World, bot: BotState, params: Params) -> dict:
         message_id=stored.message_id,
         **{kind: stored_file.file_id},
         caption=formatted.text or None,
+        source=params.text("caption") if params.text("caption") != formatted.text else None,
         parse_mode=params.text("parse_mode") or None,
         reply_markup=markup,
         file_size=stored_file.size or None,

@@ -159,19 +159,32 @@ def click(
     data: str | None = None,
     position: int | tuple[int, int] | list[int] | None = None,
     message_id: int | None = None,
+    forge: bool = False,
 ) -> dict | None:
     """The user presses an inline button of a bot message (by default the latest one with buttons).
 
     The button is looked up in the message's current keyboard; the update is a callback query
-    with a fresh id, the message as it is now, and the button's callback data.
+    with a fresh id, the message as it is now, and the button's callback data. With
+    ``forge=True`` the query carries ``data`` whatever the message shows (a modified client,
+    or a button of a message the bot has since edited).
     """
     with world.cond:
         user, chat = _writable_chat(world, bot, user_id)
-        stored = _clickable_message(chat, message_id)
+        if forge:
+            if data is None or message_id is None:
+                raise ControlError("a forged click needs data and message_id")
+            stored = chat.messages.get(int(message_id))
+            if stored is None:
+                raise ControlError(f"no message {message_id} in chat {chat.id}")
+            button = {"text": "(forged)", "callback_data": data}
+        else:
+            stored = _clickable_message(chat, message_id)
         where = f"message {stored.message_id}"
-        button = find_button(
-            stored.data.get("reply_markup"), data=data, label=label, position=position, where=where
-        )
+        if not forge:
+            button = find_button(
+                stored.data.get("reply_markup"), data=data, label=label, position=position,
+                where=where,
+            )
         if "callback_data" not in button:
             kind = next((key for key in button if key != "text"), "no action")
             raise ControlError(

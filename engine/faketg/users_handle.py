@@ -63,10 +63,12 @@ class FakeUser:
         data: str | None = None,
         position: int | tuple[int, int] | None = None,
         message_id: int | None = None,
+        forge: bool = False,
     ) -> dict | None:
         """Press an inline button by label, callback data or position (row, column) / index.
 
         The message is the latest bot message with inline buttons unless ``message_id`` says.
+        ``forge=True`` sends ``data`` on ``message_id`` even if no such button is shown.
         """
         return users.click(
             self.fake.world,
@@ -76,6 +78,7 @@ class FakeUser:
             data=data,
             position=position,
             message_id=message_id,
+            forge=forge,
         )
 
     def press(self, label: str) -> dict | None:

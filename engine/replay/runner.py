@@ -100,8 +100,8 @@ class Runner:
             return []
         try:
             outcome = driver.do(step)
-        except ClickError as err:
-            return [str(err)]
+        except (ClickError, TimeoutError) as err:  # e2e: the bot never went quiet, or a
+            return [str(err)]                      # callback query stayed unanswered
         unknown = [name for name in step.probe if name not in self.target.probes]
         if unknown:
             return [f"unknown probe {unknown[0]!r}; known: {', '.join(sorted(self.target.probes))}"]

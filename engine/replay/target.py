@@ -15,7 +15,8 @@ class Target:
     database (in-process mode). ``fixtures`` prepare data (``setup: [demo_catalog]``),
     ``probes`` read it for assertions (``probe: {cart: ...}``, called with the user id),
     ``hooks`` change it mid-script (``run: {set_stock: {...}}``). ``bot_command`` and
-    ``bot_env`` start the real bot process for end-to-end mode.
+    ``bot_env`` start the real bot process for end-to-end mode, ``connect(uri)`` connects the
+    runner to the database it shares with that process.
     """
 
     make_engine: Callable[[], object]
@@ -24,7 +25,9 @@ class Target:
     hooks: dict[str, Callable[..., None]] = field(default_factory=dict)
     bot_command: list[str] | None = None
     bot_env: dict[str, str] = field(default_factory=dict)
-    connect: Callable[[str], None] | None = None
+    connect: Callable[[str], None] | None = None  # the runner's own connection (e2e)
+    load_flows: Callable[[], object] | None = None  # the flows, for coverage in e2e mode
+    conversations: str = "conversations"  # the bot's conversation collection (e2e state)
 
 
 def load_target(spec: str) -> Target:

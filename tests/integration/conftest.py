@@ -3,7 +3,9 @@
 Every test here is marked ``integration`` (added below, so a new file cannot forget it)
 and runs only when ``MONGO_URI`` is a ``mongodb://`` or ``mongodb+srv://`` URI, for example
 the FerretDB that ``.ci/run`` starts, or a local ``mongod`` (docs/integration.md); otherwise
-it is skipped with the reason. Each test gets a database of its own, dropped afterwards.
+it is skipped with the reason (each module calls ``skip_module_unless_configured()``, so
+the summary has one line per module; the fixtures skip too, for a module that does not).
+Each test gets a database of its own, dropped afterwards.
 
 Fixtures: ``real_db`` / ``real_db_uri`` (a fresh database on the server, connected),
 ``atomic_db_uri`` (the same on a server with MongoDB's single-document atomicity: on
@@ -13,7 +15,6 @@ FerretDB v1, which lacks it, through ``serialiser.py``; for tests of concurrency
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import sys
 import uuid
@@ -27,10 +28,9 @@ import pymongo
 import pytest
 
 import models
+from tests.integration.server import MONGO_URI, SKIP_REASON, configured
 
 HERE = Path(__file__).parent
-MONGO_URI = os.environ.get("MONGO_URI", "")
-REAL_SCHEMES = ("mongodb", "mongodb+srv")
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m integration` selects by marker
@@ -61,9 +61,8 @@ def with_database(uri: str, name: str) -> str:
 @pytest.fixture(scope="session")
 def real_server() -> Server:
     """The server of ``MONGO_URI``, once it answers; skips when it is not a real server's URI."""
-    if urlsplit(MONGO_URI).scheme not in REAL_SCHEMES:
-        pytest.skip(f"needs a real MongoDB-wire server: MONGO_URI is {MONGO_URI or 'not set'!r}, "
-                    "not a mongodb:// URI (see docs/integration.md)")
+    if not configured():
+        pytest.skip(SKIP_REASON)
     client = pymongo.MongoClient(MONGO_URI, serverSelectionTimeoutMS=5000)
     try:
         build = client.admin.command("buildInfo")

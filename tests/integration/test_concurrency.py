@@ -18,6 +18,9 @@ from tests.integration.processes import (
     run_together,
     take_numbers,
 )
+from tests.integration.server import skip_module_unless_configured
+
+skip_module_unless_configured()
 
 CLICKS = 500  # per process
 

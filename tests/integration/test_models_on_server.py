@@ -6,6 +6,9 @@ import pytest
 from mongoengine import NotUniqueError
 
 from models import Category, Counter, Order, OrderItem, Product
+from tests.integration.server import skip_module_unless_configured
+
+skip_module_unless_configured()
 
 
 def index_keys(database, collection: str) -> dict[str, dict]:

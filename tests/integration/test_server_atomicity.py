@@ -11,6 +11,9 @@ import mongoengine
 import pytest
 
 from tests.integration.processes import increment, run_together
+from tests.integration.server import skip_module_unless_configured
+
+skip_module_unless_configured()
 
 COUNT = 300  # per process
 

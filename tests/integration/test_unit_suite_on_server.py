@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.integration.server import skip_module_unless_configured
 from tests.models.test_cart_and_orders import *  # noqa: F403
 from tests.models.test_catalog import *  # noqa: F403
 from tests.models.test_demo_and_news import *  # noqa: F403
 from tests.models.test_timestamps import *  # noqa: F403
 from tests.models.test_users import *  # noqa: F403
+
+skip_module_unless_configured()
 
 
 @pytest.fixture
