@@ -2,9 +2,11 @@
 
     python bench/api_bench.py [--workers 2] [--concurrency 4] [--duration 5]
 
-Starts ``gunicorn run_api:app`` (``--preload``, so every worker forks the same demo
-catalog) on 127.0.0.1 with the embedded store and the demo catalog (``API_DEMO=1``), or
-with ``--mongo-uri`` a real MongoDB; then, per scenario, keeps ``--concurrency`` client
+Starts ``gunicorn run_api:app`` on 127.0.0.1 with the demo catalog (``API_DEMO=1``) in
+the embedded store (with ``--preload``, so every worker forks the same copy), or with
+``--mongo-uri`` in a real MongoDB (loaded by each worker: the loader is idempotent; no
+``--preload``, a MongoDB client must not cross a fork); then, per scenario, keeps
+``--concurrency`` client
 threads sending requests for ``--duration`` seconds (one connection per request, as
 gunicorn's sync workers close it) and prints requests/s, p50/p99 latency and the
 workers' resident memory as a Markdown table.
@@ -159,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
 
     port = free_port()
     env = {**os.environ, "MONGO_URI": args.mongo_uri, "API_DEMO": "1", "API_TOKENS": TOKEN}
-    command = [sys.executable, "-m", "gunicorn", "--preload", "-w", str(args.workers),
-               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "run_api:app"]
+    embedded = args.mongo_uri.startswith("mongomock://")
+    command = [sys.executable, "-m", "gunicorn", *(["--preload"] if embedded else []),
+               "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+               "run_api:app"]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         wait_ready(port, process)
@@ -174,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         process.wait(timeout=30)
 
     print(f"\nPython {platform.python_version()}, {os.cpu_count()} CPUs, gunicorn "
-          f"{args.workers} sync workers (--preload), {args.concurrency} client threads, "
+          f"{args.workers} sync workers{' (--preload)' if embedded else ''}, "
+          f"{args.concurrency} client threads, "
           f"{args.duration:g} s per scenario, store {args.mongo_uri.split(':')[0]}\n")
     print("| request | requests/s | p50 ms | p99 ms | errors |")
     print("|---|---:|---:|---:|---:|")

@@ -46,12 +46,12 @@ class EndToEnd:
             raise BotProcessError("the target has no bot_command to start the bot process")
         self.uri = uri or real_mongo_uri()
         self.flows = self.target.load_flows() if self.target.load_flows else None
-        self.fake = FakeTelegram().start()
         self.workdir = Path(tempfile.mkdtemp(prefix="e2e-"))
         self.coverage_file = self.workdir / "coverage.jsonl"
-        self.log = open(self.workdir / "bot.log", "w+", encoding="utf-8")  # noqa: SIM115
         self.target.connect(self.uri)
         self.reset()
+        self.fake = FakeTelegram().start()
+        self.log = open(self.workdir / "bot.log", "w+", encoding="utf-8")  # noqa: SIM115
         env = {**os.environ, **self.target.bot_env, "BOT_TOKEN": self.fake.token,
                "TELEGRAM_API_URL": self.fake.url, "MONGO_URI": self.uri,
                "ENGINE_COVERAGE_FILE": str(self.coverage_file)}
@@ -60,8 +60,9 @@ class EndToEnd:
         try:
             self.fake.wait_polling(timeout=60)
         except TimeoutError:
+            output = self.output()
             self.close()
-            raise BotProcessError(f"the bot never started polling:\n{self.output()}") from None
+            raise BotProcessError(f"the bot never started polling:\n{output}") from None
 
     def output(self) -> str:
         self.log.flush()

@@ -87,3 +87,10 @@ def test_run_api_builds_the_app_for_gunicorn(tmp_path):
     assert result.returncode == 0, result.stderr
     total, stored, status = result.stdout.split()
     assert total == stored and int(total) >= 40 and status == "200"
+
+
+def test_head_answers_like_get_without_a_body(client, demo):
+    get = client.get("/api/v1/news")
+    head = client.head("/api/v1/news")
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["ETag"] == get.headers["ETag"]

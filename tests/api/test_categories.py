@@ -115,3 +115,10 @@ def test_deleting_an_empty_category(client, auth, catalog):
     speakers = catalog["categories"]["speakers"]
     assert client.delete(f"{BASE}/{speakers.pk}", headers=auth).status_code == 204
     assert Category.objects(pk=speakers.pk).count() == 0
+
+
+def test_a_category_cannot_be_its_own_parent(client, auth, catalog):
+    books = catalog["categories"]["books"]
+    response = client.patch(f"{BASE}/{books.pk}", headers=auth, json={"parent": str(books.pk)})
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["parent"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
+from pathlib import Path
 
 from engine import Invalid, UserError, action, condition, data_source, validator
 
@@ -21,6 +24,8 @@ PRODUCTS = {
     "p4": {"id": "p4", "name": "Bread", "node": "bakery", "stock": 9, "price": 50, "image": ""},
 }
 FAILURES = {"place": False}
+# the end-to-end replay's hook runs in another process than the bot: a file carries the flag
+FAIL_FILE = Path(os.environ.get("MINI_FAIL_FILE") or Path(tempfile.gettempdir()) / "mini-fail")
 
 
 @data_source("catalog.node")
@@ -105,8 +110,9 @@ def phone(ctx, value):
 
 @action("checkout.place")
 def place(ctx):
-    if FAILURES["place"]:
+    if FAILURES["place"] or FAIL_FILE.exists():
         FAILURES["place"] = False  # fails once
+        FAIL_FILE.unlink(missing_ok=True)
         raise RuntimeError("the order service is down")
     ctx.data["order"] = 1000 + sum(ctx.data.get("cart", {}).values())
     ctx.data["receipt"] = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from engine import Engine, MemoryStore, StubSender, load_flows
@@ -22,7 +23,18 @@ def make_engine() -> Engine:
 def _fail_next_order() -> None:
     from tests.engine.examples.mini import actions
 
-    actions.FAILURES["place"] = True
+    actions.FAIL_FILE.touch()
 
 
-target = Target(make_engine=make_engine, hooks={"fail_next_order": _fail_next_order})
+def _connect(uri: str) -> None:
+    import mongoengine
+
+    mongoengine.disconnect()
+    mongoengine.connect(host=uri, uuidRepresentation="standard")
+
+
+HERE = Path(__file__).resolve().parent
+target = Target(
+    make_engine=make_engine, hooks={"fail_next_order": _fail_next_order},
+    bot_command=[sys.executable, str(HERE / "run.py")], connect=_connect,
+    load_flows=lambda: load_flows(HERE))
