@@ -110,7 +110,8 @@ EOF
 }
 
 is_ours() {  # is_ours PID: a live process of ours, not a recycled pid
-    [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null && [[ "$(ps -o comm= -p "$1" 2>/dev/null)" == "$2" ]]
+    [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null \
+        && [[ "$(basename -- "$(ps -o comm= -p "$1" 2>/dev/null)")" == "$2" ]]
 }
 
 stop() {

@@ -2,14 +2,13 @@
 
     python bench/api_bench.py [--workers 2] [--concurrency 4] [--duration 5]
 
-Starts ``gunicorn run_api:app`` on 127.0.0.1 with the demo catalog (``API_DEMO=1``) in
-the embedded store (with ``--preload``, so every worker forks the same copy), or with
-``--mongo-uri`` in a real MongoDB (loaded by each worker: the loader is idempotent; no
-``--preload``, a MongoDB client must not cross a fork); then, per scenario, keeps
-``--concurrency`` client
-threads sending requests for ``--duration`` seconds (one connection per request, as
-gunicorn's sync workers close it) and prints requests/s, p50/p99 latency and the
-workers' resident memory as a Markdown table.
+Starts ``gunicorn run_api:app`` on 127.0.0.1 with the demo catalog: in the embedded store
+by default (``API_DEMO=1`` with ``--preload``, so every worker forks the same copy), or
+with ``--mongo-uri`` in a real MongoDB (loaded once by ``python -m models.demo`` first; no
+``--preload``: a MongoDB client must not cross a fork). Then, per scenario, it keeps
+``--concurrency`` client threads sending requests for ``--duration`` seconds (one
+connection per request, as gunicorn's sync workers close it) and prints requests/s,
+p50/p99 latency and the workers' resident memory as a Markdown table.
 """
 
 from __future__ import annotations
@@ -160,8 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     port = free_port()
-    env = {**os.environ, "MONGO_URI": args.mongo_uri, "API_DEMO": "1", "API_TOKENS": TOKEN}
     embedded = args.mongo_uri.startswith("mongomock://")
+    env = {**os.environ, "MONGO_URI": args.mongo_uri, "API_TOKENS": TOKEN,
+           "API_DEMO": "1" if embedded else ""}
+    if not embedded:
+        subprocess.run([sys.executable, "-m", "models.demo"], cwd=ROOT, env=env, check=True)
     command = [sys.executable, "-m", "gunicorn", *(["--preload"] if embedded else []),
                "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
                "run_api:app"]

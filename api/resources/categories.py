@@ -7,6 +7,8 @@ whole catalog. Deleting a category that still holds products or subcategories is
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mongoengine import Q
 
 from api.http import load_query, representation
@@ -66,7 +68,7 @@ class CategoryStore(Store):
         doc.ensure_empty()
 
 
-def build_forest(docs: list[Category], dump) -> list[dict]:
+def build_forest(docs: list[Category], dump: Callable[[Category], dict]) -> list[dict]:
     """Nest dumped categories under their parents; those without one present are roots.
 
     ``docs`` come in display order, so every ``children`` list is in display order too.

@@ -24,7 +24,7 @@ __all__ = ["Creating", "Deleting", "Listing", "Reading", "StoreResource", "Updat
 
 
 class StoreResource(ApiResource):
-    """A resource over one noun's store; ``endpoint`` of the item names the Location."""
+    """A resource over one noun's store; ``item_endpoint`` names the item route (Location)."""
 
     store: ClassVar[Store]
     item_endpoint: ClassVar[str] = ""
@@ -48,7 +48,7 @@ class Creating(StoreResource):
         data = load_body(self.store.item_schema)
         doc = self.store.build(data)
         self.store.save(doc, new=True)
-        stored = self.store.get(str(doc.pk))
+        stored = self.store.document.objects(pk=doc.pk).first() or doc
         location = url_for(self.item_endpoint, item_id=doc.pk)
         return representation(self.store.dump(stored), 201, {"Location": location})
 

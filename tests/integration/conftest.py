@@ -90,7 +90,9 @@ def atomic_server(real_server) -> Iterator[str]:
     proxy = subprocess.Popen([sys.executable, str(HERE / "serialiser.py"), upstream],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        port = int(proxy.stdout.readline())
+        port = proxy.stdout.readline().strip()
+        if not port.isdigit():
+            pytest.fail(f"serialiser.py did not start (exit code {proxy.poll()})", pytrace=False)
         netloc = f"{credentials}@127.0.0.1:{port}" if credentials else f"127.0.0.1:{port}"
         yield urlunsplit(parts._replace(netloc=netloc))
     finally:

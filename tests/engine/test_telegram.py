@@ -1,0 +1,110 @@
+"""The Telegram adapter against the fake Bot API server: real telebot HTTP, real rules."""
+
+from __future__ import annotations
+
+import pytest
+import telebot
+from telebot import apihelper
+
+from engine import Engine, MemoryStore
+from engine.faketg import FakeTelegram
+from engine.render import Inline, InlineButton
+from engine.sender import Blocked, SendError
+from engine.telegram import EngineBot, TelebotSender, attach
+from tests.engine.conftest import MINI
+
+
+@pytest.fixture
+def tg(monkeypatch):
+    with FakeTelegram() as fake:
+        monkeypatch.setattr(apihelper, "API_URL", fake.api_url)
+        monkeypatch.setattr(apihelper, "FILE_URL", fake.file_url)
+        yield fake
+
+
+@pytest.fixture
+def sender(tg):
+    return TelebotSender(telebot.TeleBot(tg.token, threaded=False), base_dir=".")
+
+
+@pytest.fixture
+def ann(tg):
+    user = tg.user(42, first_name="Ann", language_code="en")
+    user.send("/start")
+    return user
+
+
+def test_send_edit_not_modified_and_delete(sender, tg, ann):
+    markup = Inline([[InlineButton("Go", "1:go")]])
+    message_id = sender.send(42, "<b>Hi</b>", None, markup, "HTML")
+    sender.edit(42, message_id, "<b>Hi</b>", None, markup, "HTML")  # not modified: success
+    sender.edit(42, message_id, "<b>Hello</b>", None, markup, "HTML")
+    assert tg.message(42, message_id)["text"] == "Hello"
+    sender.delete(42, message_id)
+    with pytest.raises(SendError, match="message to delete not found"):
+        sender.delete(42, message_id)
+
+
+def test_a_local_picture_is_uploaded_once_then_sent_by_file_id(sender, tg, ann):
+    path = str(MINI / "orange.png")
+    sender.send(42, "one", path, None, None)
+    sender.send(42, "two", path, None, None)
+    sends = [e for e in ann.transcript(actor="bot") if e["action"] == "send"]
+    assert sends[0].get("upload") and not sends[1].get("upload")
+    assert sends[0]["photo"] == sends[1]["photo"]
+
+
+def test_429_is_waited_out_and_403_is_blocked(sender, tg, ann):
+    tg.fail_next("sendMessage", "429", retry_after=0)
+    assert sender.send(42, "after a flood wait", None, None, None)
+    ann.block()
+    with pytest.raises(Blocked):
+        sender.send(42, "nobody reads this", None, None, None)
+
+
+def test_the_engine_answers_every_callback_and_marks_blocked_users(tg, monkeypatch):
+    from engine import load_flows
+
+    bot = EngineBot(tg.token, threaded=False)
+    blocked = []
+    engine = Engine(load_flows(MINI), MemoryStore(), TelebotSender(bot, base_dir="."),
+                    on_blocked=blocked.append)
+    attach(bot, engine.handle)
+
+    def pump() -> None:
+        updates = bot.get_updates(offset=getattr(pump, "offset", None), timeout=0)
+        if updates:
+            pump.offset = updates[-1].update_id + 1
+            bot.process_new_updates(updates)
+
+    ann = tg.user(7, first_name="Ann", language_code="en")
+    ann.send("/start")
+    pump()
+    ann.press("Catalog")
+    pump()
+    ann.click("Fruit")
+    pump()
+    assert tg.unanswered_callbacks() == []
+    assert tg.last_message(7)["text"] == "CatalogFruit"
+    ann.click("Citrus")
+    pump()
+    assert tg.unanswered_callbacks() == []
+    assert [m.get("caption", m.get("text")) for m in tg.messages(7)][-1] == "Products in Citrus"
+    ann.click("Show more")  # pressed, then the user blocks the bot before it answers
+    ann.block()
+    pump()
+    assert blocked == [7]
+    assert tg.unanswered_callbacks() == [], "even then the press is answered"
+
+
+def test_commands_are_registered_in_both_languages(tg, monkeypatch):
+    from engine import load_flows
+    from flows.app import FLOWS_DIR, register_commands
+
+    flows = load_flows(FLOWS_DIR)
+    register_commands(telebot.TeleBot(tg.token, threaded=False), flows)
+    ru = {c["command"]: c["description"] for c in tg.commands("ru")}
+    en = {c["command"]: c["description"] for c in tg.commands("en")}
+    default = {c["command"] for c in tg.commands("")}
+    assert ru["catalog"] == "Каталог товаров" and en["catalog"] == "Browse the catalog"
+    assert default == set(ru) == {"start", "catalog", "cart", "orders", "help", "cancel"}
