@@ -141,4 +141,5 @@ def bot(doc: Located) -> spec.BotSpec | None:
         fallback=_text(raw.get("fallback")) or spec.Text("engine.unexpected"),
         keyboard=_keyboard(raw.get("keyboard")), commands=commands,
         history_limit=raw.get("history_limit", 20), texts_dir=raw.get("texts"),
+        renamed=dict(raw.get("renamed") or {}),
         where=_where(doc, ("bot",)))

@@ -134,6 +134,10 @@ class _Checker:
         self.text(bot.fallback, bot.where, None, MESSAGE_LIMIT, "fallback text")
         if bot.start:
             self.state_ref(bot.start, bot.where, "start")
+        for old, new in bot.renamed.items():
+            self.state_ref(new, bot.where, f"'renamed' target of {old!r}:")
+            if old in self.states:
+                self.add(bot.where, f"'renamed' maps {old!r}, which is still a state")
         self.leaving: dict[str, set[str]] = defaultdict(set)
         plain: dict[tuple[str, str], list[spec.Transition]] = defaultdict(list)
         for t in flows.transitions:

@@ -144,6 +144,9 @@ class Engine:
     def _process(self, conv: Conversation, event: events.Event) -> tuple[_Outcome, str | None]:
         outcome = _Outcome()
         conv.lang = self._language(conv, event)
+        if conv.state in self.bot.renamed:  # a declared migration: same place, new name
+            conv.state = self.bot.renamed[conv.state]
+            conv.history = [h for h in conv.history if h.get("state") in self.flows.states]
         if conv.state not in self.flows.states:
             if conv.state is not None:
                 logger.info("user=%s: state %r is gone from the flows: back to the start",

@@ -173,5 +173,6 @@ class BotSpec:
     keyboard: Keyboard | None = None
     commands: list[Command] = field(default_factory=list)
     history_limit: int = 20
+    renamed: dict[str, str] = field(default_factory=dict)
     texts_dir: str | None = None
     where: Where | None = None

@@ -262,3 +262,17 @@ def test_users_do_not_share_state(make_client):
     ann.click("Catalog")
     assert ann.state == "catalog" and bob.state == "menu"
     assert bob.last.text == "Hello, Bob!"
+
+
+def test_a_renamed_state_is_migrated_without_a_reset(mini_flows):
+    from engine import ChatClient, Engine, MemoryStore, StubSender
+
+    mini_flows.bot.renamed = {"old_menu": "menu"}
+    client = ChatClient(Engine(mini_flows, MemoryStore(), StubSender()), 5, first_name="Ann")
+    client.send("/start")
+    conv = client.engine.store.acquire(5)
+    conv.state = "old_menu"
+    client.engine.store.save(conv)
+    client.send("Catalog")
+    assert client.state == "catalog"
+    assert "The bot was updated: starting over." not in client.texts()
