@@ -5,6 +5,8 @@ products, users, orders), its OpenAPI document at ``/api/v1/openapi.json`` and a
 offline docs page at ``/api/v1/docs``.
 """
 
+from __future__ import annotations
+
 from api.app import PREFIX, create_app
 
 __all__ = ["PREFIX", "create_app"]

@@ -10,7 +10,7 @@ lost; an update id already seen is skipped, so Telegram's redeliveries count onc
 
 from __future__ import annotations
 
-import copy
+import pickle
 import threading
 import time
 import uuid
@@ -142,10 +142,11 @@ class MongoStore:
 
 
 class MemoryStore:
-    """Conversations in a dict, with a per-user lock as the lease: tests and benchmarks."""
+    """Conversations in a dict, with a per-user lock as the lease: tests, benchmarks, and the
+    embedded demo store. Documents are kept pickled, so a caller can never alias them."""
 
     def __init__(self) -> None:
-        self.docs: dict[int, dict] = {}
+        self.docs: dict[int, bytes] = {}
         self.locks: dict[int, threading.Lock] = {}
         self.guard = threading.Lock()
 
@@ -153,15 +154,16 @@ class MemoryStore:
         with self.guard:
             lock = self.locks.setdefault(user_id, threading.Lock())
         lock.acquire()
-        doc = self.docs.get(user_id)
-        conv = Conversation.from_doc(copy.deepcopy(doc)) if doc else Conversation(user_id)
+        blob = self.docs.get(user_id)
+        conv = Conversation.from_doc(pickle.loads(blob)) if blob else Conversation(user_id)
         conv.lease = "memory"
         return conv
 
     def save(self, conversation: Conversation) -> None:
         conversation.version += 1
-        self.docs[conversation.user_id] = {"_id": conversation.user_id, "v": conversation.version,
-                                           **copy.deepcopy(conversation.fields())}
+        self.docs[conversation.user_id] = pickle.dumps(
+            {"_id": conversation.user_id, "v": conversation.version, **conversation.fields()},
+            protocol=pickle.HIGHEST_PROTOCOL)
         self.release(conversation)
 
     def release(self, conversation: Conversation) -> None:
@@ -169,5 +171,5 @@ class MemoryStore:
         self.locks[conversation.user_id].release()
 
     def peek(self, user_id: int) -> Conversation | None:
-        doc = self.docs.get(user_id)
-        return Conversation.from_doc(copy.deepcopy(doc)) if doc else None
+        blob = self.docs.get(user_id)
+        return Conversation.from_doc(pickle.loads(blob)) if blob else None

@@ -1,5 +1,7 @@
 """Marshmallow schemas: every input of the API is loaded through one of these."""
 
+from __future__ import annotations
+
 from api.schemas.base import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
