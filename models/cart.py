@@ -133,6 +133,16 @@ class Cart(TimestampedDocument):
                      {"$set": {key: {"quantity": quantity, "added": utcnow()}}})
         return self._reload_quantity(product)
 
+    def take(self, lines: list[tuple[Product, int]]) -> None:
+        """Remove exactly these quantities (what an order bought): a click that added to the
+        cart while the order was being placed is kept, not silently dropped."""
+        for product, quantity in lines:
+            key = f"items.{product.pk}"
+            if not self._update({f"{key}.quantity": quantity}, {"$unset": {key: ""}}):
+                self._update({f"{key}.quantity": {"$gt": quantity}},
+                             {"$inc": {f"{key}.quantity": -quantity}})
+        self.reload()
+
     def clear(self) -> None:
         self._update({}, {"$set": {"items": {}}})
         self.reload()

@@ -54,7 +54,7 @@ class Order(TimestampedDocument):
     @classmethod
     def from_cart(cls, cart: Cart, *, email: str | None = None, phone: str | None = None,
                   address: str | None = None) -> Order:
-        """Place an order for everything in ``cart``, then empty the cart.
+        """Place an order for everything in ``cart``, then take those lines out of the cart.
 
         Stock is taken with one conditional decrement per line, so two shoppers buying
         the last unit cannot both succeed; if any line is short, what was taken is put
@@ -92,5 +92,5 @@ class Order(TimestampedDocument):
                     total=sum(i.line_total for i in items), email=email, phone=phone,
                     address=address)
         order.save()
-        cart.clear()
+        cart.take([(line.product, line.quantity) for line in lines])
         return order

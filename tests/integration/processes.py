@@ -168,3 +168,47 @@ def increment(barrier, uri: str, collection: str, count: int) -> int:
                    for _ in range(count))
     finally:
         client.close()
+
+
+def engine_updates(barrier, uri: str, user_ids: list[int], per_user: int,
+                   threads: int = 4, id_base: int = 0, store_class: str = "MongoStore") -> int:
+    """Each thread sends ``/start`` ``per_user`` times for each user through a real engine
+    (the engine's example bot, whose /start counts itself in the conversation's data) with
+    its conversations in the server's ``conversations`` collection. ``id_base`` keeps the
+    processes' update ids apart, as Telegram's are (an id seen twice is skipped)."""
+    import itertools
+    from pathlib import Path
+
+    import engine.store
+    import engine.testing
+
+    engine.testing._updates = itertools.count(id_base + 1)
+    from engine import ChatClient, Engine, StubSender, load_flows
+
+    models.connect(uri)
+    import mongoengine
+
+    collection = mongoengine.get_db()["conversations"]
+    store = getattr(engine.store, store_class)(collection)
+    flows = load_flows(Path(__file__).resolve().parents[1] / "engine" / "examples" / "mini")
+    bot = Engine(flows, store, StubSender())
+    import threading
+
+    lock = threading.Lock()  # the stub sender's dict is per process; guard it, not the store
+    send = bot.sender.send
+
+    def locked(*args, **kwargs):
+        with lock:
+            return send(*args, **kwargs)
+    bot.sender.send = locked
+    barrier.wait(timeout=START_TIMEOUT)
+
+    def work(_: int) -> int:
+        clients = [ChatClient(bot, uid) for uid in user_ids]
+        for _ in range(per_user):
+            for client in clients:
+                client.send("/start")
+        return per_user * len(clients)
+
+    with ThreadPoolExecutor(threads) as pool:
+        return sum(pool.map(work, range(threads)))

@@ -110,3 +110,19 @@ def test_orders_of_a_user_newest_first(shop):
         user.cart.add(cup)
         Order.from_cart(user.cart)
     assert [o.number for o in Order.for_user(user.telegram_id)] == [1002, 1001]
+
+
+def test_a_click_during_checkout_stays_in_the_cart(shop):
+    user, tea, cup = shop
+    cart = user.cart
+    cart.add(cup, 2)
+    stale = Cart.for_user(user.telegram_id)  # what checkout read
+    cart.add(cup)  # a click lands before the order is written
+    cart.add(tea)
+    order = Order.from_cart(stale)
+    assert [(i.name, i.quantity) for i in order.items] == [("Cup", 3), ("Tea", 1)] or \
+        [(i.name, i.quantity) for i in order.items] == [("Cup", 2)]
+    left = {line.product.name: line.quantity for line in Cart.for_user(user.telegram_id).lines()}
+    ordered = {i.name: i.quantity for i in order.items}
+    assert {name: left.get(name, 0) + ordered.get(name, 0) for name in ("Cup", "Tea")} == \
+        {"Cup": 3, "Tea": 1}, "nothing lost, nothing counted twice"
