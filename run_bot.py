@@ -5,6 +5,8 @@
     python run_bot.py --console            the shop in this terminal: no token, no network
     python run_bot.py set-webhook URL      register https://URL/<secret path> with Telegram
     python run_bot.py delete-webhook       back to polling
+    python run_bot.py broadcast --text T   send T to every user (or --news ID), with progress
+    python run_bot.py worker               send queued broadcasts until stopped (SIGTERM)
     gunicorn run_bot:app                   webhook mode (needs BOT_TOKEN, WEBHOOK_SECRET)
 """
 
@@ -21,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run_bot.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", nargs="?", default="poll",
-                        choices=["poll", "set-webhook", "delete-webhook"])
+                        choices=["poll", "set-webhook", "delete-webhook", "broadcast", "worker"])
     parser.add_argument("url", nargs="?", help="with set-webhook: the public base URL")
     parser.add_argument("--console", action="store_true", help="chat in the terminal")
     parser.add_argument("--demo", action="store_true", help="load the demo catalog first")
@@ -32,12 +34,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="with set-webhook: Telegram's parallel deliveries (1 keeps each "
                         "user's updates in order across workers)")
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--no-worker", action="store_true", help="poll without the broadcast "
+                        "worker (when `run_bot.py worker` processes send broadcasts)")
+    add_broadcast_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_module.load()
     if args.console:
         return console(settings, args)
+    if args.command in ("broadcast", "worker"):
+        from flows import broadcast_cli
+
+        return getattr(broadcast_cli, args.command)(settings, args)
     if not settings.bot_token:
         print("BOT_TOKEN is not set (try --console for a chat without Telegram)", file=sys.stderr)
         return 2
@@ -58,8 +67,26 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from flows.app import run_polling
 
-    run_polling(settings, demo=args.demo)
+    run_polling(settings, demo=args.demo, broadcasts=not args.no_worker)
     return 0
+
+
+def add_broadcast_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("broadcast and worker")
+    group.add_argument("--text", help="broadcast: the message, plain text sent as typed")
+    group.add_argument("--photo", help="broadcast: a picture (path, URL or file_id) with "
+                       "--text as its caption")
+    group.add_argument("--news", metavar="ID", help="broadcast: this news item (queued once)")
+    group.add_argument("--no-wait", action="store_true",
+                       help="broadcast: queue it and exit (running workers send it)")
+    group.add_argument("--threads", type=int, default=8, help="sending threads (default 8)")
+    group.add_argument("--timeout", type=float, default=20.0,
+                       help="seconds a send may take (default 20)")
+    group.add_argument("--lease", type=float, default=60.0,
+                       help="seconds a claimed batch is held without renewal; a dead "
+                       "worker's batches are taken over after it (default 60)")
+    group.add_argument("--batch-size", type=int, default=100,
+                       help="recipients per claimed batch (default 100)")
 
 
 def console(settings, args) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import models
@@ -12,6 +13,13 @@ from engine.sender import Sender
 logger = logging.getLogger(__name__)
 FLOWS_DIR = Path(__file__).resolve().parent
 ROOT = FLOWS_DIR.parent
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the shop's actions get as ``ctx.services``: the admins' Telegram ids."""
+
+    admin_ids: frozenset[int] = frozenset()
 
 
 def mark_blocked(user_id: int) -> None:
@@ -40,7 +48,7 @@ def build_engine(settings, sender: Sender, *, demo: bool = False) -> Engine:
 
         store = MongoStore(mongoengine.get_db()["conversations"])
     return Engine(load_flows(FLOWS_DIR), store, sender, unit_of_work=models.serialised,
-                  on_blocked=mark_blocked)
+                  on_blocked=mark_blocked, services=Services(admin_ids=settings.admin_ids))
 
 
 def register_commands(bot, flows) -> None:
@@ -57,8 +65,13 @@ def register_commands(bot, flows) -> None:
             bot.set_my_commands(commands, language_code=lang)
 
 
-def run_polling(settings, *, demo: bool = False, workers: int = 4) -> None:
-    """Long polling against ``TELEGRAM_API_URL`` until interrupted."""
+def run_polling(settings, *, demo: bool = False, workers: int = 4,
+                broadcasts: bool = True) -> None:
+    """Long polling against ``TELEGRAM_API_URL`` until interrupted.
+
+    With ``broadcasts``, the broadcast worker runs beside it on threads of its own (its
+    sends never wait for, nor hold up, shoppers' updates).
+    """
     from engine.telegram import ALLOWED_UPDATES, EngineBot, OrderedWorkers, TelebotSender, attach, use_api_url
 
     use_api_url(settings.telegram_api_url)
@@ -70,8 +83,15 @@ def run_polling(settings, *, demo: bool = False, workers: int = 4) -> None:
     me = bot.get_me()
     logger.info("polling as @%s (flows %s, store %s)", me.username, engine.flows.version,
                 type(engine.store).__name__)
+    broadcaster = None
+    if broadcasts:
+        from flows.broadcast import build_worker
+
+        broadcaster = build_worker(settings).start()
     try:
         bot.infinity_polling(timeout=20, long_polling_timeout=20, allowed_updates=ALLOWED_UPDATES,
                              skip_pending=False, logger_level=logging.WARNING)
     finally:
+        if broadcaster is not None:
+            broadcaster.stop()
         pool.stop()

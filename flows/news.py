@@ -8,8 +8,13 @@ from models import News
 from models.text import esc
 
 
+def news_html(item: News, lang: str) -> str:
+    """A news item as the bot shows it (HTML): in the news list and in its broadcast."""
+    return text("news.item", lang, title=esc(item.title),
+                date=item.published.strftime("%d.%m.%Y"), content=esc(item.content))
+
+
 @data_source("news.latest")
 def latest(ctx) -> list[dict]:
-    return [{"id": str(item.pk), "html": Html(text(
-        "news.item", ctx.lang, title=esc(item.title), date=item.published.strftime("%d.%m.%Y"),
-        content=esc(item.content)))} for item in News.latest(5)]
+    return [{"id": str(item.pk), "html": Html(news_html(item, ctx.lang))}
+            for item in News.latest(5)]

@@ -12,10 +12,11 @@ import sys
 import models
 from engine import Engine, MemoryStore, StubSender, load_flows
 from engine.replay import Target
-from flows.app import FLOWS_DIR, ROOT
+from flows.app import FLOWS_DIR, ROOT, Services
 
 _databases = itertools.count()
 _flows = []
+ADMIN_ID = 900  # the admin of the scripts (tests/conversations/ru_admin_broadcast.yaml)
 
 
 def make_engine() -> Engine:
@@ -23,7 +24,8 @@ def make_engine() -> Engine:
     models.connect(f"mongomock://localhost/replay{next(_databases)}")
     if not _flows:
         _flows.append(load_flows(FLOWS_DIR))
-    return Engine(_flows[0], MemoryStore(), StubSender(), unit_of_work=models.serialised)
+    return Engine(_flows[0], MemoryStore(), StubSender(), unit_of_work=models.serialised,
+                  services=Services(admin_ids=frozenset({ADMIN_ID})))
 
 
 def demo_catalog() -> None:
@@ -43,6 +45,25 @@ def customer(telegram_id: int, language: str = "ru", email: str | None = None,
 def set_stock(sku: str, stock: int) -> None:
     """Someone else bought it: the product's stock changes under the shopper."""
     models.Product.objects(sku=sku).update_one(set__stock=stock)
+
+
+def deliver_broadcasts() -> None:
+    """A broadcast worker sends everything queued (to a recording transport, not Telegram)."""
+    from engine.broadcast import RecordingTransport, Worker
+    from flows.broadcast import ShopQueue
+
+    Worker(ShopQueue(tick=0.05), RecordingTransport(), rate=1000, threads=1, tick=0.05,
+           poll=0.05).run_until_idle(timeout=30)
+
+
+def broadcast_probe(user_id: int) -> dict | None:
+    """The newest broadcast: its status, counters and text (the default language's)."""
+    broadcast = models.Broadcast.objects.order_by("-created").first()
+    if broadcast is None:
+        return None
+    return {"status": broadcast.status, "origin": broadcast.origin, "author": broadcast.author,
+            "text": broadcast.text_for(None) if broadcast.texts else None,
+            **broadcast.counts()}
 
 
 def cart_probe(user_id: int) -> list:
@@ -74,10 +95,14 @@ target = Target(
     make_engine=make_engine,
     fixtures={"demo_catalog": demo_catalog, "customer": customer},
     probes={"cart": cart_probe, "last_order": last_order_probe, "user": user_probe,
-            "stock": stock_probe},
-    hooks={"set_stock": set_stock},
-    bot_command=[sys.executable, str(ROOT / "run_bot.py"), "--log-level", "WARNING"],
-    bot_env={"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")},
+            "stock": stock_probe, "broadcast": broadcast_probe},
+    hooks={"set_stock": set_stock, "deliver_broadcasts": deliver_broadcasts},
+    # no broadcast worker in the bot process: the deliver_broadcasts hook sends, at a
+    # known moment, in both modes
+    bot_command=[sys.executable, str(ROOT / "run_bot.py"), "--log-level", "WARNING",
+                 "--no-worker"],
+    bot_env={"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+             "ADMIN_IDS": str(ADMIN_ID)},
     connect=models.connect,
     load_flows=lambda: load_flows(FLOWS_DIR),
 )

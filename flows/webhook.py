@@ -68,16 +68,22 @@ def create_app(settings) -> Flask:
 
 
 def set_webhook(settings, url: str, max_connections: int = 1) -> str:
-    """Register ``url`` (the public base) + the secret path with Telegram."""
+    """Register ``url`` (the public base) + the secret path with Telegram, and the commands.
+
+    Polling registers the command menu at every start; in webhook mode nothing else would.
+    """
     import telebot
 
+    from engine import load_flows
     from engine.telegram import ALLOWED_UPDATES, use_api_url
+    from flows.app import FLOWS_DIR, register_commands
 
     use_api_url(settings.telegram_api_url)
     full = url.rstrip("/") + webhook_path(settings.bot_token)
-    telebot.TeleBot(settings.bot_token, threaded=False).set_webhook(
-        url=full, secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES,
-        max_connections=max_connections)
+    bot = telebot.TeleBot(settings.bot_token, threaded=False)
+    bot.set_webhook(url=full, secret_token=settings.webhook_secret,
+                    allowed_updates=ALLOWED_UPDATES, max_connections=max_connections)
+    register_commands(bot, load_flows(FLOWS_DIR))
     return full
 
 

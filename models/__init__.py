@@ -5,6 +5,8 @@ with :func:`connect` (the only place that does).
 """
 
 from models.base import TimestampedDocument, TimestampedQuerySet, utcnow
+from models.broadcast import Broadcast, BroadcastWorker
+from models.broadcast_batches import BatchRecipients, BroadcastBatch
 from models.cart import Cart, CartItem, CartLine
 from models.category import Category
 from models.counter import Counter
@@ -25,10 +27,15 @@ from models.product import Product
 from models.user import User
 from models.validation import InvalidValue, normalise_email, normalise_phone
 
-DOCUMENTS = (Category, Product, User, Cart, Order, News, Counter)
+DOCUMENTS = (Category, Product, User, Cart, Order, News, Counter, Broadcast, BroadcastBatch,
+             BatchRecipients, BroadcastWorker)
 
 __all__ = [
     "DOCUMENTS",
+    "BatchRecipients",
+    "Broadcast",
+    "BroadcastBatch",
+    "BroadcastWorker",
     "Cart",
     "CartItem",
     "CartLine",

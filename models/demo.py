@@ -84,8 +84,9 @@ def load(verbose: bool = False) -> dict[str, int]:
             upsert=True, **{f"set__{k}": v for k, v in fields.items()})
     for index, (title, title_en, content, content_en) in enumerate(data["news"]):
         if not News.objects(title=title).first():
+            # sample data, not announcements: not broadcast to the users
             News(title=title, content=content,
-                 published=NEWS_START + timedelta(days=index)).save()
+                 published=NEWS_START + timedelta(days=index)).save(broadcast=False)
     counts = {"categories": Category.objects.count(), "products": Product.objects.count(),
               "news": News.objects.count()}
     if verbose:

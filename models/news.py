@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bson import ObjectId
 from mongoengine import DateTimeField, StringField
 
 from models.base import TimestampedDocument, utcnow
@@ -19,6 +20,29 @@ class News(TimestampedDocument):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, broadcast: bool = True, **kwargs):
+        """Save; creating the item also queues its broadcast, once (``broadcast=False``: not).
+
+        The broadcast is queued first, naming the item's id, so that no crash between the
+        two writes can leave an item without its broadcast; if the item is not written,
+        the broadcast is dropped (at once here, or by a worker after a minute). Only
+        ``save()`` and ``News.objects.create()`` do this: ``insert()``, ``update()`` and
+        ``modify()`` do not create through here.
+        """
+        if not (broadcast and self._created):
+            return super().save(*args, **kwargs)
+        from models.broadcast import Broadcast
+
+        if self.pk is None:
+            self.pk = ObjectId()
+        queued = Broadcast.for_news(self.pk)
+        try:
+            return super().save(*args, **kwargs)
+        except BaseException:
+            if queued is not None:
+                queued.delete()
+            raise
 
     @classmethod
     def latest(cls, count: int = 5):

@@ -1,0 +1,174 @@
+"""The shop's broadcasts: news rendered as the bot shows it, and the worker wired to models.
+
+``engine.broadcast`` sends (generic: limits, retries, threads); ``models.broadcast`` and
+``models.broadcast_batches`` keep what is sent to whom (durable, claimed atomically); this
+module joins them (:class:`ShopQueue`) and builds the worker that ``run_bot.py worker``, the
+polling process and ``run_bot.py broadcast`` run.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import socket
+import uuid
+from datetime import timedelta
+
+from bson import ObjectId
+
+from constants import CAPTION_LIMIT, LANGUAGES
+from engine.broadcast import BotApi, Message, Transport, Worker
+from models import Broadcast, BroadcastWorker, News
+from models.broadcast_batches import Claim, claim, expand, finish
+from models.db import serialised
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ShopBatch", "ShopQueue", "build_worker", "render_news"]
+
+NEWS_GRACE = timedelta(minutes=1)  # a news broadcast whose item is not written by then is dropped
+_TAG = re.compile(r"<[^>]+>")
+
+
+def render_news(news: News) -> tuple[dict[str, str], str | None]:
+    """A news item's broadcast: its text per language as the news screen shows it, and its
+    picture when every text fits a caption (else the text alone)."""
+    from flows.news import news_html
+
+    texts = {lang: news_html(news, lang) for lang in LANGUAGES}
+    fits = all(len(html.unescape(_TAG.sub("", t)).strip()) <= CAPTION_LIMIT
+               for t in texts.values())
+    return texts, news.image if news.image and fits else None
+
+
+class ShopBatch:
+    """A claimed batch of the shop's broadcast, as the engine's worker sees it."""
+
+    def __init__(self, held: Claim, broadcast: Broadcast, queue: ShopQueue) -> None:
+        self.claim = held
+        self.key = held.key
+        self.broadcast = broadcast
+        self.queue = queue
+        self._messages: dict[str | None, Message] = {}
+
+    def recipients(self) -> list[int]:
+        return list(self.claim.pending)
+
+    def message(self, chat_id: int) -> Message:
+        language = self.claim.languages.get(chat_id)
+        if language not in self._messages:
+            self._messages[language] = Message(self.broadcast.text_for(language),
+                                               self.broadcast.photo or None,
+                                               self.broadcast.parse_mode or None)
+        return self._messages[language]
+
+    def begin(self, chat_id: int) -> bool:
+        return self.claim.begin(chat_id)
+
+    def finish(self, chat_id: int, outcome: str, description: str = "") -> bool:
+        return self.claim.finish(chat_id, outcome, description)
+
+    def retry(self, chat_id: int) -> bool:
+        return self.claim.retry(chat_id)
+
+    def keep_alive(self) -> bool:
+        return self.claim.keep_alive()
+
+    def cancelled(self) -> bool:
+        return self.broadcast.pk in self.queue.cancelled
+
+    def close(self, complete: bool) -> None:
+        self.claim.close(complete)
+
+
+class ShopQueue:
+    """The engine's :class:`~engine.broadcast.Queue` over the shop's broadcast documents."""
+
+    def __init__(self, worker: str | None = None, *, batch_size: int = 100,
+                 lease: float = 60.0, tick: float = 2.0) -> None:
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.batch_size = batch_size
+        self.lease = lease
+        self.tick_interval = tick
+        self.cancelled: set[ObjectId] = set()
+        self._broadcasts: dict[ObjectId, Broadcast] = {}
+
+    def tick(self) -> int:
+        """Heartbeat; render news broadcasts; end broadcasts whose work is over."""
+        live = BroadcastWorker.beat(self.worker, self.tick_interval)
+        for broadcast in Broadcast.unfinished():
+            if broadcast.status == "cancelled":
+                self.cancelled.add(broadcast.pk)
+                finish(broadcast)
+            elif not broadcast.ready:
+                self._prepare(broadcast)
+            elif broadcast.status == "running":
+                finish(broadcast)
+        return live
+
+    def _prepare(self, broadcast: Broadcast) -> None:
+        """Render a news broadcast once its item is there; drop it if the item never comes."""
+        if not broadcast.news:
+            return  # composed broadcasts are ready from the start
+        with serialised():
+            news = News.objects(id=broadcast.news).first()
+        if news is not None:
+            texts, photo = render_news(news)
+            if broadcast.make_ready(texts, photo):
+                logger.info("broadcast %s: news %s rendered", broadcast.pk, news.pk)
+        elif broadcast.is_stale_news(NEWS_GRACE):
+            broadcast.cancel(note="nothing to send: the news item was never saved")
+            logger.warning("broadcast %s dropped: %s", broadcast.pk, broadcast.note)
+
+    def expand(self, stopping) -> bool:
+        """Split the oldest broadcast whose recipients are not all in batches yet."""
+        for broadcast in Broadcast.unfinished():
+            if broadcast.is_active and broadcast.ready and not broadcast.expanded:
+                return expand(broadcast.pk, self.worker, size=self.batch_size,
+                              lease=self.lease, stopping=stopping)
+        return False
+
+    def claim(self) -> ShopBatch | None:
+        for broadcast in Broadcast.sending():
+            held = claim(broadcast.pk, self.worker, self.lease)
+            if held is not None:
+                return ShopBatch(held, self._broadcast(broadcast.pk), self)
+        return None
+
+    def _broadcast(self, broadcast_id: ObjectId) -> Broadcast:
+        if broadcast_id not in self._broadcasts:  # its texts never change once sending
+            with serialised():
+                self._broadcasts[broadcast_id] = Broadcast.objects.get(id=broadcast_id)
+        return self._broadcasts[broadcast_id]
+
+    def pending(self) -> bool:
+        return bool(Broadcast.unfinished(limit=1))
+
+    def close(self) -> None:
+        BroadcastWorker.leave(self.worker)
+
+
+def build_worker(settings, *, transport: Transport | None = None, threads: int = 8,
+                 lease: float = 60.0, batch_size: int = 100, timeout: float = 20.0,
+                 tick: float = 2.0, **options) -> Worker:
+    """The broadcast worker for ``settings`` (BOT_TOKEN, TELEGRAM_API_URL, BROADCAST_RATE).
+
+    A send can take ``timeout`` seconds (and as long again, up to 5, to connect); a claim
+    is renewed every ``lease / 3``, so the lease must leave room for one send in between.
+    """
+    from flows.app import ROOT
+
+    connect = min(5.0, timeout)
+    if connect + timeout >= lease * 2 / 3:
+        raise ValueError(f"lease {lease}s is too short for sends of up to {connect + timeout}s:"
+                         f" give at least {1.5 * (connect + timeout):.0f}s")
+    if transport is None:
+        if not settings.bot_token:
+            raise ValueError("BOT_TOKEN is not set: the broadcast worker needs it")
+        transport = BotApi(settings.telegram_api_url, settings.bot_token,
+                           timeout=(connect, timeout), base_dir=str(ROOT))
+    queue = ShopQueue(batch_size=batch_size, lease=lease, tick=tick)
+    return Worker(queue, transport, rate=settings.broadcast_rate, threads=threads, lease=lease,
+                  tick=tick, **options)

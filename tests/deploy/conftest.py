@@ -1,0 +1,114 @@
+"""Fixtures of the deployment tests: a real MongoDB-wire server and the stack on loopback.
+
+The end-to-end tests need ``MONGO_URI=mongodb://...`` (several gunicorn workers and the test
+share the data; the embedded store is per process) and nginx; without either they are
+skipped, with the reason in pytest's summary. ``.ci/run`` provides both.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import pytest
+
+from tests.deploy.stack import nginx_binary, running_stack
+
+MONGO_SKIP = ("needs a real MongoDB-wire server shared by the test and the gunicorn workers: "
+              "MONGO_URI=mongodb://... (see docs/integration.md; .ci/run starts FerretDB)")
+NGINX_SKIP = ("nginx is not installed (apt-get install nginx; .ci/run installs it where apt "
+              "is available)")
+SERIALISER = Path(__file__).resolve().parents[1] / "integration" / "serialiser.py"
+
+
+def mongo_uri() -> str:
+    import os
+
+    return os.environ.get("MONGO_URI", "")
+
+
+def real_server_configured() -> bool:
+    return urlsplit(mongo_uri()).scheme in ("mongodb", "mongodb+srv")
+
+
+@pytest.fixture(scope="session")
+def nginx() -> str:
+    path = nginx_binary()
+    if path is None:
+        pytest.skip(NGINX_SKIP)
+    return path
+
+
+@pytest.fixture(scope="session")
+def atomic_uri() -> Iterator[str]:
+    """``MONGO_URI``, with MongoDB's single-document atomicity.
+
+    FerretDB v1 lacks it (docs/integration.md): two leases of one conversation taken at the
+    same moment could both succeed there, which MongoDB never allows. In front of FerretDB
+    this is the integration suite's serialising proxy, which restores it.
+    """
+    if not real_server_configured():
+        pytest.skip(MONGO_SKIP)
+    import pymongo
+
+    client = pymongo.MongoClient(mongo_uri(), serverSelectionTimeoutMS=5000)
+    try:
+        ferretdb = client.admin.command("buildInfo").get("ferretdbVersion")
+    except pymongo.errors.PyMongoError as err:
+        pytest.fail(f"MONGO_URI={mongo_uri()!r} does not answer: {err}", pytrace=False)
+    finally:
+        client.close()
+    parts = urlsplit(mongo_uri())
+    if not ferretdb:
+        yield mongo_uri()
+        return
+    if parts.scheme != "mongodb" or "," in parts.netloc:
+        pytest.skip("FerretDB behind a mongodb+srv:// or multi-host URI: cannot serialise it")
+    credentials, _, upstream = parts.netloc.rpartition("@")
+    proxy = subprocess.Popen([sys.executable, str(SERIALISER), upstream],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proxy.stdout.readline())
+        netloc = f"{credentials}@127.0.0.1:{port}" if credentials else f"127.0.0.1:{port}"
+        yield urlunsplit(parts._replace(netloc=netloc))
+    finally:
+        proxy.stdin.close()  # its signal to stop
+        try:
+            proxy.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proxy.kill()
+            proxy.wait()
+        proxy.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def deploy_db_uri(atomic_uri) -> Iterator[str]:
+    """A fresh database on the server for the stack, dropped at the end."""
+    import models
+
+    parts = urlsplit(atomic_uri)
+    name = f"tgshop_deploy_{uuid.uuid4().hex[:10]}"
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if "@" in parts.netloc and not any(key.lower() == "authsource" for key, _ in query):
+        # the URI's database is also where its credentials live: keep authenticating there
+        query.append(("authSource", parts.path.lstrip("/") or "admin"))
+    uri = urlunsplit(parts._replace(path=f"/{name}", query=urlencode(query)))
+    models.connect(uri)
+    try:
+        yield uri
+    finally:
+        import mongoengine
+
+        mongoengine.get_db().client.drop_database(name)
+        models.disconnect()
+
+
+@pytest.fixture(scope="session")
+def stack(nginx, deploy_db_uri):
+    """nginx + gunicorn bot (2 workers) + gunicorn API + fake Telegram, webhook registered."""
+    with running_stack(deploy_db_uri, bot_workers=2, api_workers=2) as running:
+        yield running

@@ -1,0 +1,201 @@
+"""The production path end to end, on loopback: the fake Telegram server delivers webhooks
+through nginx (the shipped routes) to gunicorn serving ``run_bot:app`` with two workers, the
+API is called through the same nginx, and everything shares one MongoDB-wire server.
+CI runs it against FerretDB (``.ci/run``); it needs nginx and ``MONGO_URI=mongodb://...``."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.deploy.conftest import MONGO_SKIP, real_server_configured
+from tests.deploy.stack import API_TOKEN, ROOT, WEBHOOK_SECRET, request
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not real_server_configured(), reason=MONGO_SKIP),
+]
+
+
+def fresh(stack) -> None:
+    """Empty database (indexes kept) with the demo catalog; the fake forgets its users."""
+    import mongoengine
+
+    from models import demo
+
+    stack.fake.reset()
+    database = mongoengine.get_db()
+    for name in database.list_collection_names():
+        database[name].delete_many({})
+    demo.load()
+
+
+def conversation(user_id: int) -> dict | None:
+    import mongoengine
+
+    return mongoengine.get_db()["conversations"].find_one({"_id": user_id})
+
+
+def bot_actions(stack, user_id: int) -> list[dict]:
+    return stack.fake.transcript(user_id, actor="bot")
+
+
+def at_once(calls, threads: int = 16) -> list:
+    """Run the calls together (released by a barrier); their results in order."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait(timeout=30)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=max(threads, len(calls))) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_both_apps_are_healthy_through_nginx(stack):
+    status, headers, body = request(stack.port, "GET", "/healthz/bot")
+    assert status == 200, body
+    health = json.loads(body)
+    assert health["status"] == "ok" and health["states"] > 0
+    status, _, body = request(stack.port, "GET", "/healthz/api")
+    assert (status, json.loads(body)["status"]) == (200, "ok")
+    assert len(stack.workers("run_bot:app")) == 2, stack.logs()
+
+
+def test_set_webhook_registered_the_secret_path_updates_and_commands(stack):
+    info = stack.fake.webhook_info()
+    assert info["url"] == f"http://127.0.0.1:{stack.port}{stack.webhook_url_path()}"
+    assert sorted(info["allowed_updates"]) == ["callback_query", "message"]
+    assert info["max_connections"] == 8
+    # in webhook mode nothing else registers the command menu
+    assert {c["command"] for c in stack.fake.commands()} >= {"start", "help", "cart"}
+
+
+def test_scripted_conversations_complete_through_nginx_and_two_workers(stack):
+    """Every shop script, replayed through the webhook path, with full coverage."""
+    from engine.replay.script import find_scripts, load_script
+    from engine.replay.webhook import WebhookEndToEnd
+
+    session = WebhookEndToEnd("flows.replay:target", stack.fake, uri=stack.uri,
+                              coverage_file=stack.coverage_file)
+    stack.fake.reset()
+    runner = session.runner()
+    failures = []
+    scripts = find_scripts([str(ROOT / "tests" / "conversations")])
+    assert scripts
+    for path in scripts:
+        result = runner.run(load_script(path))
+        failures += result.failures
+    assert not failures, "\n".join(failures) + "\n" + stack.logs()
+    coverage = session.coverage()
+    assert coverage.percent == 100, coverage.report()
+    assert not stack.fake.webhook_info().get("last_error_message"), stack.fake.webhook_info()
+
+
+def test_api_through_nginx(stack):
+    fresh(stack)
+    status, headers, body = request(stack.port, "GET", "/api/v1/categories?page_size=50",
+                                    headers={"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers.get("content-encoding") == "gzip"  # JSON is compressed by nginx
+    status, _, body = request(stack.port, "GET", "/api/v1/categories?page_size=50")
+    names = {item["slug"] for item in json.loads(body)["items"]}
+    assert {"electronics", "classics"} <= names
+    status, _, body = request(stack.port, "GET", "/api/v1/products?page_size=5")
+    assert status == 200 and json.loads(body)["items"]
+    # personal data: the bearer token passes through nginx
+    assert request(stack.port, "GET", "/api/v1/users")[0] == 401
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+    assert request(stack.port, "GET", "/api/v1/users", headers=auth)[0] == 200
+    # security headers on every answer, errors too; nginx's version hidden
+    for path, expected in (("/api/v1/categories", 200), ("/api/v1/nothing", 404),
+                           ("/elsewhere", 404)):
+        status, headers, _ = request(stack.port, "GET", path)
+        assert status == expected, path
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["content-security-policy"].startswith("default-src 'none'")
+        assert headers["server"] == "nginx"
+    # the docs page runs its own inline script
+    status, headers, _ = request(stack.port, "GET", "/api/v1/docs")
+    assert status == 200 and "script-src 'unsafe-inline'" in headers["content-security-policy"]
+    assert request(stack.port, "GET", "/api/v1/openapi.json")[0] == 200
+
+
+def test_webhook_refuses_what_telegram_would_not_send(stack):
+    fresh(stack)
+    update = {"update_id": 990001, "message": {
+        "message_id": 1, "date": 1700000000, "text": "/start",
+        "from": {"id": 703, "is_bot": False, "first_name": "Eve"},
+        "chat": {"id": 703, "type": "private", "first_name": "Eve"}}}
+    assert stack.post_update(update, secret=None) == 403
+    assert stack.post_update(update, secret="wrong") == 403
+    assert stack.post_update(update, path="/telegram/" + "0" * 32) == 404
+    status, headers, _ = request(stack.port, "GET", stack.webhook_url_path())
+    assert status == 403 and headers["x-content-type-options"] == "nosniff"
+    too_big = b'{"update_id": 1, "pad": "' + b"x" * (2 << 20) + b'"}'
+    status, _, _ = request(stack.port, "POST", stack.webhook_url_path(), too_big,
+                           {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET,
+                            "Content-Type": "application/json"})
+    assert status == 413
+    assert conversation(703) is None  # nothing of it was processed
+
+
+def test_a_redelivered_update_is_processed_once(stack):
+    fresh(stack)
+    ann = stack.fake.user(701, first_name="Ann", language_code="en")
+    update = ann.send("/start")
+    stack.fake.wait_idle(timeout=20)
+    done = bot_actions(stack, 701)
+    assert done, stack.logs()
+    version = conversation(701)["v"]
+    # Telegram sends an update again when it saw no 2xx in time: here once more at once
+    # from four connections, then once more later; every copy is acknowledged, none redone
+    assert at_once([lambda: stack.post_update(update)] * 4) == [200] * 4
+    assert stack.post_update(update) == 200
+    stack.fake.wait_idle(timeout=20)
+    assert bot_actions(stack, 701) == done
+    assert conversation(701)["v"] == version
+    # the same content under a new update_id is a new update
+    assert stack.post_update({**update, "update_id": update["update_id"] + 100000}) == 200
+    stack.fake.wait_idle(timeout=20)
+    assert len(bot_actions(stack, 701)) > len(done)
+
+
+def test_concurrent_clicks_of_one_user_across_workers_each_count_once(stack):
+    """12 "+" clicks arrive at once on both workers, each twice; then Telegram redelivers
+    them all again. The cart line grows by exactly 12, and each click is answered."""
+    import models
+
+    fresh(stack)
+    user_id, clicks = 702, 12
+    bob = stack.fake.user(user_id, first_name="Bob", language_code="en")
+    product = models.Product.objects(stock__gt=0).first()
+    product.update(set__stock=100)
+    product.reload()
+    bob.send("/start")
+    stack.fake.wait_idle(timeout=20)
+    models.Cart.for_user(user_id).add(product, 1)
+    bob.press("🛒 Cart")
+    stack.fake.wait_idle(timeout=20)
+    token = stack.fake.token
+    # hold Telegram's deliveries while the clicks queue up, then deliver them ourselves
+    assert request(stack.fake.port, "POST", f"/bot{token}/deleteWebhook")[0] == 200
+    updates = [bob.click("➕") for _ in range(clicks)]
+    assert all(u and "callback_query" in u for u in updates)
+    copies = [u for u in updates for _ in range(2)]
+    random.Random(8).shuffle(copies)
+    statuses = at_once([lambda u=u: stack.post_update(u) for u in copies])
+    assert statuses == [200] * len(copies), stack.logs()
+    assert models.Cart.for_user(user_id).quantity(product) == 1 + clicks, stack.logs()
+    # back to Telegram: it delivers the queued clicks again, which were all seen already
+    stack.set_webhook()
+    stack.fake.wait_idle(timeout=30)
+    assert not stack.fake.pending_updates()
+    assert models.Cart.for_user(user_id).quantity(product) == 1 + clicks
+    assert stack.fake.unanswered_callbacks() == []
+    assert conversation(user_id)["lease"] is None
