@@ -85,8 +85,10 @@ class CompiledFlows:
             except (UserError, Invalid):
                 raise
             except Exception as err:
+                state = self.flows.states.get(ctx.state)
                 err.add_note(f"in {kind} {name!r} of {label!r} at {where}; "
-                             f"state {ctx.state!r}, trigger {ctx.trigger!r}, user {ctx.user_id}")
+                             f"flow {state.flow if state else '?'!r}, state {ctx.state!r}, "
+                             f"trigger {ctx.trigger!r}, user {ctx.user_id}")
                 raise
         call.__name__ = f"{kind}:{name}"
         return call

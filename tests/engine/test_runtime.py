@@ -222,6 +222,7 @@ def test_an_action_that_raises_is_logged_and_the_user_keeps_their_place(client, 
     record = next(r for r in caplog.records if r.exc_info)
     notes = "".join(getattr(record.exc_info[1], "__notes__", []))
     assert "action 'checkout.place'" in notes and "cart.yaml" in notes and "trigger 'place'" in notes
+    assert "flow 'cart', state 'confirm'" in notes
     client.click("Place order")  # the failure was one-off: the retry works
     assert client.state == "done"
 
