@@ -1,6 +1,6 @@
 """Memory of the production processes: the bot's webhook and the API under gunicorn, behind nginx.
 
-    .ci/ferretdb.sh run python bench/memory_bench.py [--users 200] [--steps 10] [--api-seconds 60]
+    .ci/ferretdb.sh run python bench/memory_bench.py [--users 100] [--steps 10] [--worker]
 
 Starts the stack of ``tests/deploy/stack.py`` (``deploy/gunicorn.conf.py`` as the systemd
 units run it: 2 workers x 4 threads per app; nginx with the shipped routes; the fake
@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import random
+import signal
 import sys
 import threading
 import time
@@ -99,9 +100,11 @@ def shopper_round(stack, users: range, steps: int, rng: random.Random) -> int:
     return sent
 
 
-def api_load(port: int, stop: threading.Event, counter: list[int], rng: random.Random) -> None:
-    """Read the API until stopped; ``counter[0]`` counts the 200s. Straight to its gunicorn:
-    through nginx, its rate limit (10/s per client) would answer most of these itself."""
+def api_load(port: int, stop: threading.Event, counter: list[int], rng: random.Random,
+             interval: float) -> None:
+    """Read the API until stopped, a request every ``interval`` seconds (0: back to back);
+    ``counter[0]`` counts them. Straight to its gunicorn: through nginx, its rate limit
+    (10/s per client address) would answer most of them itself."""
     paths = ["/api/v1/categories?page_size=50", "/api/v1/products?page_size=20",
              "/api/v1/products?page=2&page_size=20", "/api/v1/news", "/api/v1/categories/tree",
              "/api/v1/openapi.json"]
@@ -115,13 +118,17 @@ def api_load(port: int, stop: threading.Event, counter: list[int], rng: random.R
         if status != 200:
             raise RuntimeError(f"GET {path}: {status}")
         counter[0] += 1
+        if interval:
+            stop.wait(interval)
 
 
 def load_round(stack, first_user: int, args, seed: int) -> tuple[int, int, float]:
     rng = random.Random(seed)
     stop, counter = threading.Event(), [0]
+    interval = args.api_threads / args.api_rate if args.api_rate else 0.0
     threads = [threading.Thread(target=api_load, args=(stack.api_port, stop, counter,
-                                                       random.Random(seed + i)), daemon=True)
+                                                       random.Random(seed + i), interval),
+                                daemon=True)
                for i in range(args.api_threads)]
     started = time.monotonic()
     for thread in threads:
@@ -156,15 +163,20 @@ def table(snapshots: list[tuple[str, dict]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python bench/memory_bench.py",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=200, help="shoppers per round (200)")
+    parser.add_argument("--users", type=int, default=100, help="shoppers per round (100)")
     parser.add_argument("--steps", type=int, default=10, help="updates per shopper (10)")
     parser.add_argument("--api-threads", type=int, default=4, help="API clients (4)")
+    parser.add_argument("--api-rate", type=float, default=50,
+                        help="API requests per second, all clients together (50; 0: as fast "
+                        "as they can)")
     parser.add_argument("--api-seconds", type=float, default=0,
                         help="keep the API busy at least this long per round (default: as "
                         "long as the shoppers take)")
     parser.add_argument("--worker", action="store_true",
                         help="also run and measure `run_bot.py worker` (broadcasts)")
     args = parser.parse_args(argv)
+    # stopped by a signal: still stop the stack (the finally blocks run on SystemExit)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     uri = os.environ.get("MONGO_URI", "")
     if not uri.startswith(("mongodb://", "mongodb+srv://")):
         print("needs MONGO_URI=mongodb://... (the workers share the data): "
@@ -185,14 +197,14 @@ def main(argv: list[str] | None = None) -> int:
     demo.load()
     worker = None
     with running_stack(uri) as stack:
-        if args.worker:
-            worker = Process("worker", [sys.executable, str(ROOT / "run_bot.py"), "worker"],
-                             stack.workdir / "worker.log", {**os.environ, **stack.bot_env})
-            time.sleep(5)
-            if not worker.alive():
-                print(f"run_bot.py worker exited:\n{worker.output()}", file=sys.stderr)
-                worker = None
         try:
+            if args.worker:
+                worker = Process("worker", [sys.executable, str(ROOT / "run_bot.py"), "worker"],
+                                 stack.workdir / "worker.log", {**os.environ, **stack.bot_env})
+                time.sleep(5)
+                if not worker.alive():
+                    print(f"run_bot.py worker exited:\n{worker.output()}", file=sys.stderr)
+                    worker = None
             start = snapshot(stack, worker)
             first = load_round(stack, 100000, args, 1)
             after_first = snapshot(stack, worker)

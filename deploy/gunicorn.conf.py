@@ -1,4 +1,4 @@
-"""Gunicorn settings for both apps: the bot's webhook (``run_bot:app``) and the API (``run_api:app``).
+"""Gunicorn settings for both apps: the bot's webhook (``run_bot:app``), the API (``run_api:app``).
 
     gunicorn -c deploy/gunicorn.conf.py run_bot:app      # GUNICORN_BIND=127.0.0.1:8001
     gunicorn -c deploy/gunicorn.conf.py run_api:app      # GUNICORN_BIND=127.0.0.1:8002
@@ -97,11 +97,17 @@ logconfig_dict = {
 
 
 def _embedded_store() -> bool:
-    try:
-        import settings
-    except ImportError:  # started outside the project's directory: the app will say so
-        return False
-    return settings.load().embedded_store
+    """Whether MONGO_URI (environment, else ./.env as settings.py reads it) is mongomock's.
+
+    Read here without importing the project: the master must not hold the apps' modules, or
+    workers forked after a reload (HUP) would inherit the old code.
+    """
+    uri = os.environ.get("MONGO_URI")
+    if uri is None and os.path.isfile(".env"):
+        from dotenv import dotenv_values
+
+        uri = dotenv_values(".env").get("MONGO_URI")
+    return not uri or uri.startswith("mongomock://")
 
 
 def on_starting(server) -> None:

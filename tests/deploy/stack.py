@@ -44,9 +44,8 @@ def free_port() -> int:
 
 def nginx_binary() -> str | None:
     """nginx, also where a non-root PATH does not look (/usr/sbin)."""
-    return shutil.which("nginx") or next(
-        (path for path in ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
-         if os.access(path, os.X_OK)), None)
+    places = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
+    return shutil.which("nginx") or next((p for p in places if os.access(p, os.X_OK)), None)
 
 
 def request(port: int, method: str, path: str, body: bytes | None = None,
@@ -285,7 +284,8 @@ class Stack:
             env={**os.environ, **self.bot_env}, capture_output=True, text=True, timeout=60,
             cwd=ROOT)
         if done.returncode != 0:
-            raise RuntimeError(f"set-webhook failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+            raise RuntimeError(f"set-webhook failed ({done.returncode}):\n"
+                               f"{done.stdout}{done.stderr}")
         return done.stdout
 
     def webhook_url_path(self) -> str:
@@ -326,11 +326,13 @@ def running_stack(uri: str, **options) -> Iterator[Stack]:
     from engine.faketg import FakeTelegram
 
     workdir = Path(tempfile.mkdtemp(prefix="tgshop-deploy-"))
-    with FakeTelegram() as fake:
-        stack = Stack(fake, uri, workdir, **options)
-        try:
-            stack.set_webhook()
-            yield stack
-        finally:
-            stack.stop()
-    shutil.rmtree(workdir, ignore_errors=True)
+    try:
+        with FakeTelegram() as fake:
+            stack = Stack(fake, uri, workdir, **options)
+            try:
+                stack.set_webhook()
+                yield stack
+            finally:
+                stack.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
