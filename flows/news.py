@@ -10,8 +10,8 @@ from models.text import esc
 
 def news_html(item: News, lang: str) -> str:
     """A news item as the bot shows it (HTML): in the news list and in its broadcast."""
-    return text("news.item", lang, title=esc(item.title),
-                date=item.published.strftime("%d.%m.%Y"), content=esc(item.content))
+    return text("news.item", lang, title=esc(item.title_in(lang)),
+                date=item.published.strftime("%d.%m.%Y"), content=esc(item.content_in(lang)))
 
 
 @data_source("news.latest")

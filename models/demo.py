@@ -85,8 +85,9 @@ def load(verbose: bool = False) -> dict[str, int]:
     for index, (title, title_en, content, content_en) in enumerate(data["news"]):
         if not News.objects(title=title).first():
             # sample data, not announcements: not broadcast to the users
-            News(title=title, content=content,
-                 published=NEWS_START + timedelta(days=index)).save(broadcast=False)
+            News(title=title, content=content, published=NEWS_START + timedelta(days=index),
+                 translations={"en": Translation(name=title_en, description=content_en)},
+                 ).save(broadcast=False)
     counts = {"categories": Category.objects.count(), "products": Product.objects.count(),
               "news": News.objects.count()}
     if verbose:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bson import ObjectId
-from mongoengine import DateTimeField, StringField
+from mongoengine import DateTimeField, EmbeddedDocumentField, MapField, StringField
 
 from models.base import TimestampedDocument, utcnow
+from models.i18n import Translation
 
 
 class News(TimestampedDocument):
@@ -15,11 +16,22 @@ class News(TimestampedDocument):
     content = StringField(required=True, max_length=3500)
     published = DateTimeField(default=utcnow)
     image = StringField(max_length=512)
+    # other languages: Translation.name is the title, Translation.description the content
+    translations = MapField(EmbeddedDocumentField(Translation))
 
     meta = {"collection": "news", "indexes": ["-published"], "ordering": ["-published"]}
 
     def __str__(self) -> str:
         return self.title
+
+    def title_in(self, lang: str | None) -> str:
+        translation = (self.translations or {}).get(lang) if lang else None
+        return translation.name if translation and translation.name else self.title
+
+    def content_in(self, lang: str | None) -> str:
+        translation = (self.translations or {}).get(lang) if lang else None
+        return translation.description if translation and translation.description else \
+            self.content
 
     def save(self, *args, broadcast: bool = True, **kwargs):
         """Save; creating the item also queues its broadcast, once (``broadcast=False``: not).

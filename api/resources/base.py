@@ -167,7 +167,9 @@ class Store:
         if stored is None:
             return False
         expected = doc.to_mongo().to_dict()
-        return all(stored.get(key) == value for key, value in expected.items())
+        # an empty map or list is not stored at all: absent and empty are the same
+        return all(stored.get(key, type(value)() if value in ({}, []) else None) == value
+                   for key, value in expected.items())
 
     def _unique_conflicts(self, doc: Document) -> dict[str, list[str]]:
         """The unique fields whose value another document already has."""
