@@ -9,10 +9,10 @@ from engine.errors import EngineError, FlowError, Invalid, Problem, UserError
 from engine.events import Event
 from engine.loader import Flows, load_flows
 from engine.registry import Registry, action, condition, data_source, registry, validator
-from engine.templates import Html
 from engine.runtime import Engine
 from engine.sender import Blocked, Sender, SendError, StubSender
 from engine.store import Conversation, ConversationStore, MemoryStore, MongoStore
+from engine.templates import Html
 from engine.testing import ChatClient
 
 __all__ = [

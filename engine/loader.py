@@ -11,10 +11,12 @@ from pathlib import Path
 
 from engine import build, spec
 from engine.errors import FlowError, Problem
-from engine.registry import Registry, registry as default_registry
+from engine.registry import Registry
+from engine.registry import registry as default_registry
 from engine.schema import check_structure
 from engine.templates import Catalog
-from engine.yamlpos import Located, load as load_yaml
+from engine.yamlpos import Located
+from engine.yamlpos import load as load_yaml
 
 
 @dataclass

@@ -114,49 +114,6 @@ class MongoStore:
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
 
-    def save(self, conversation: Conversation) -> None: ...
-
-    def release(self, conversation: Conversation) -> None: ...
-
-    def peek(self, user_id: int) -> Conversation | None: ...
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-class MongoStore:
-    """Conversations in a MongoDB collection (or mongomock's, for the embedded store)."""
-
-    def __init__(self, collection, lease_seconds: float = 15.0, wait_seconds: float = 30.0) -> None:
-        self.collection = collection
-        self.lease_seconds = lease_seconds
-        self.wait_seconds = wait_seconds
-
-    def acquire(self, user_id: int) -> Conversation:
-        """Lease and read the user's conversation (created when new), waiting if leased."""
-        token = uuid.uuid4().hex
-        deadline = time.monotonic() + self.wait_seconds
-        delay = 0.001
-        while True:
-            now = _now()
-            try:
-                doc = self.collection.find_one_and_update(
-                    {"_id": user_id, "$or": [{"lease": None}, {"lease_until": {"$lt": now}}]},
-                    {"$set": {"lease": token,
-                              "lease_until": now + timedelta(seconds=self.lease_seconds)},
-                     "$setOnInsert": {"v": 0, "created": now}},
-                    upsert=True, return_document=ReturnDocument.AFTER)
-            except DuplicateKeyError:
-                doc = None  # it exists and is leased: the upsert collided with it
-            if doc is not None:
-                return Conversation.from_doc(doc)
-            if time.monotonic() > deadline:
-                raise Busy(f"conversation of user {user_id} stayed leased for "
-                           f"{self.wait_seconds}s")
-            time.sleep(delay)
-            delay = min(delay * 2, 0.05)
-
     def save(self, conversation: Conversation) -> None:
         """Write the conversation back and release the lease: compare-and-set on both."""
         result = self.collection.update_one(

@@ -11,10 +11,10 @@ from __future__ import annotations
 import itertools
 import time
 
+from engine.render import ReplyKeyboard
 from engine.runtime import Engine
 from engine.sender import Action, SentMessage, StubSender
 from engine.store import MemoryStore
-from engine.render import ReplyKeyboard
 
 _updates = itertools.count(1)
 _queries = itertools.count(1)

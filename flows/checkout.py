@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from engine import Invalid, UserError, action, condition, data_source, validator
 from flows.common import current_user
-from models import Cart, EmptyCart, InvalidValue, Order, OutOfStock, normalise_email, normalise_phone
+from models import (
+    Cart,
+    EmptyCart,
+    InvalidValue,
+    Order,
+    OutOfStock,
+    normalise_email,
+    normalise_phone,
+)
 
 
 @validator("email")

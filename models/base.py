@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from mongoengine import DateTimeField, Document, QuerySet
 
 
 def utcnow() -> datetime:
     """Now in UTC, naive (as MongoDB returns it), truncated to the millisecond it stores."""
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
