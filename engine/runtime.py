@@ -9,13 +9,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from pymongo.errors import PyMongoError
+
 from engine import callback, events, spec
 from engine.context import Context
 from engine.errors import Invalid, StaleConversation, UserError
 from engine.machine import CompiledFlows
 from engine.render import Message, Plan, Renderer, ReplyKeyboard
 from engine.sender import Blocked, Sender, SendError
-from engine.store import Conversation, ConversationStore
+from engine.store import Busy, Conversation, ConversationStore
 
 logger = logging.getLogger(__name__)
 TOAST_LIMIT = 100  # longer notices are sent as messages: a toast is gone in seconds
@@ -63,23 +65,31 @@ class Engine:
             self.observers.append(FileRecorder(os.environ["ENGINE_COVERAGE_FILE"]))
 
     # -- entry point ---------------------------------------------------------------------
-    def handle(self, event: events.Event) -> None:
-        """Process one event; never raises for the user's mistakes or an action's bug."""
+    def handle(self, event: events.Event) -> bool:
+        """Process one event; never raises for the user's mistakes or an action's bug.
+
+        Returns False when the update could not be processed for a reason outside the flows
+        (the database unreachable, the conversation leased or changing under every retry):
+        a webhook then answers 5xx, so Telegram delivers the update again, and a retry of
+        anything already done is skipped by its ``update_id``.
+        """
         started = time.perf_counter()
         answered = event.kind != events.CALLBACK
         before = after = trigger = None
+        ok = True
         try:
             for attempt in range(3):
                 try:
                     with self.unit_of_work():
                         conv = self.store.acquire(event.user_id)
                         try:
-                            before = conv.state
+                            before = after = conv.state
                             if event.update_id is not None and event.update_id in conv.seen:
                                 logger.info("user=%s update=%s already processed: skipped",
                                             event.user_id, event.update_id)
                                 self.store.release(conv)
-                                return
+                                answered = True  # the first delivery answered it
+                                return True
                             outcome, trigger = self._process(conv, event)
                             if event.update_id is not None:
                                 conv.seen = [*conv.seen, event.update_id][-32:]
@@ -96,10 +106,16 @@ class Engine:
                 except StaleConversation:
                     logger.warning("user=%s: conversation changed under the update; retry %d",
                                    event.user_id, attempt + 1)
+            else:
+                raise StaleConversation(f"conversation of user {event.user_id} kept changing")
         except Blocked:
             logger.info("user=%s blocked the bot", event.user_id)
             if self.on_blocked:
                 self.on_blocked(event.user_id)
+        except (PyMongoError, Busy, StaleConversation) as err:
+            ok = False
+            logger.error("user=%s update=%s not processed, to be retried: %r", event.user_id,
+                         event.update_id, err)
         except Exception:
             logger.exception("user=%s state=%s event=%s %s: update failed", event.user_id,
                              before, event.kind, event.data or event.text or event.content_type)
@@ -113,6 +129,7 @@ class Engine:
                 self._answer(event, None, False)
             logger.info("user=%s state=%s->%s trigger=%s %.1fms", event.user_id, before, after,
                         trigger, (time.perf_counter() - started) * 1000)
+        return ok
 
     def _answer(self, event: events.Event, text: str | None, alert: bool) -> None:
         try:

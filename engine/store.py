@@ -85,7 +85,7 @@ def _now() -> datetime:
 class MongoStore:
     """Conversations in a MongoDB collection (or mongomock's, for the embedded store)."""
 
-    def __init__(self, collection, lease_seconds: float = 15.0, wait_seconds: float = 30.0) -> None:
+    def __init__(self, collection, lease_seconds: float = 60.0, wait_seconds: float = 30.0) -> None:
         self.collection = collection
         self.lease_seconds = lease_seconds
         self.wait_seconds = wait_seconds

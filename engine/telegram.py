@@ -66,10 +66,14 @@ class TelebotSender:
     is used from then on.
     """
 
-    def __init__(self, bot: telebot.TeleBot, *, base_dir: str = ".", max_retries: int = 3) -> None:
+    def __init__(self, bot: telebot.TeleBot, *, base_dir: str = ".", max_retries: int = 3,
+                 max_wait: float = 10.0) -> None:
         self.bot = bot
         self.base_dir = base_dir
         self.max_retries = max_retries
+        # a shopper's update holds its conversation's lease while it waits: a longer flood
+        # wait gives up (the update fails and can be retried) rather than outlive the lease
+        self.max_wait = max_wait
         self.file_ids: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -81,10 +85,11 @@ class TelebotSender:
                 description = err.description or str(err)
                 if err.error_code == 400 and "message is not modified" in description:
                     return None
-                if err.error_code == 429 and attempt < self.max_retries:
-                    retry = (err.result_json or {}).get("parameters", {}).get("retry_after", 1)
+                retry = (err.result_json or {}).get("parameters", {}).get("retry_after", 1)
+                if err.error_code == 429 and attempt < self.max_retries and \
+                        float(retry) <= self.max_wait:
                     logger.warning("429 from Telegram: waiting %ss", retry)
-                    time.sleep(min(float(retry), 60))
+                    time.sleep(float(retry))
                     continue
                 if err.error_code == 403:
                     raise Blocked(403, description) from None

@@ -126,6 +126,21 @@ class ChatClient:
         self.last_answer = answers[-1].text if answers else None
         return actions
 
+    def engine_event_for_test(self, label: str):
+        """The engine event a press of the newest button ``label`` makes (for direct calls)."""
+        from engine import events
+
+        for message in reversed(self.messages):
+            for row in getattr(message.markup, "rows", []):
+                for button in row:
+                    if getattr(button, "label", None) == label:
+                        return events.Event(
+                            events.CALLBACK, user_id=self.user_id, chat_id=self.user_id,
+                            update_id=next(_updates), callback_id=f"q{next(_queries)}",
+                            data=button.data, message_id=message.message_id,
+                            message_kind=message.kind, user=dict(self.user))
+        raise ClickError(f"no button {label!r} on screen")
+
     # -- what the user sees --------------------------------------------------------------
     @property
     def replies(self) -> list[Action]:

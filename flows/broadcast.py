@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import socket
+import time
 import uuid
 from datetime import timedelta
 
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["ShopBatch", "ShopQueue", "build_worker", "render_news"]
 
 NEWS_GRACE = timedelta(minutes=1)  # a news broadcast whose item is not written by then is dropped
+SWEEP_EVERY = 30.0  # seconds between looks for news items whose broadcast was never queued
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -94,10 +96,15 @@ class ShopQueue:
         self.tick_interval = tick
         self.cancelled: set[ObjectId] = set()
         self._broadcasts: dict[ObjectId, Broadcast] = {}
+        self._swept = 0.0
 
     def tick(self) -> int:
-        """Heartbeat; render news broadcasts; end broadcasts whose work is over."""
+        """Heartbeat; queue missed news broadcasts, render news broadcasts; end broadcasts
+        whose work is over."""
         live = BroadcastWorker.beat(self.worker, self.tick_interval)
+        if time.monotonic() - self._swept >= SWEEP_EVERY:
+            self._swept = time.monotonic()
+            Broadcast.queue_missed()
         for broadcast in Broadcast.unfinished():
             if broadcast.status == "cancelled":
                 self.cancelled.add(broadcast.pk)
@@ -161,7 +168,7 @@ def build_worker(settings, *, transport: Transport | None = None, threads: int =
     from flows.app import ROOT
 
     connect = min(5.0, timeout)
-    if connect + timeout >= lease * 2 / 3:
+    if connect + timeout > lease * 2 / 3:
         raise ValueError(f"lease {lease}s is too short for sends of up to {connect + timeout}s:"
                          f" give at least {1.5 * (connect + timeout):.0f}s")
     if transport is None:

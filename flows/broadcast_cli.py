@@ -53,24 +53,27 @@ def _queue(args) -> Broadcast | str:
 def broadcast(settings, args) -> int:
     """Queue a broadcast; unless ``--no-wait``, send it here, showing progress, then counts."""
     models.connect(settings.mongo_uri)
+    sender = None
+    if not args.no_wait:  # a worker that cannot be built queues nothing
+        if not settings.bot_token:
+            print("BOT_TOKEN is not set: cannot send (--no-wait only queues)", file=sys.stderr)
+            return 2
+        try:
+            sender = _worker(settings, args)
+        except ValueError as err:
+            print(f"broadcast: {err}", file=sys.stderr)
+            return 2
     queued = _queue(args)
     if isinstance(queued, str):
         print(f"broadcast: {queued}", file=sys.stderr)
         return 2
     print(f"broadcast {queued.pk}: {queued.status}")
-    if args.no_wait:
+    if sender is None:
         if models.is_embedded():
             print("warning: MONGO_URI is the embedded store, which forgets everything when this "
                   "process exits: nothing will send it", file=sys.stderr)
         return 0
-    if not settings.bot_token:
-        print("BOT_TOKEN is not set: cannot send (--no-wait only queues)", file=sys.stderr)
-        return 2
-    try:
-        sender = _worker(settings, args).start()
-    except ValueError as err:
-        print(f"broadcast: {err}", file=sys.stderr)
-        return 2
+    sender.start()
     try:
         _follow(queued, sender)
     except KeyboardInterrupt:

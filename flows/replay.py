@@ -36,10 +36,10 @@ def demo_catalog() -> None:
 
 def customer(telegram_id: int, language: str = "ru", email: str | None = None,
              phone: str | None = None, address: str | None = None,
-             first_name: str = "Анна") -> None:
-    """A returning shopper with a saved profile."""
+             first_name: str = "Анна", blocked: bool = False) -> None:
+    """A returning shopper with a saved profile (``blocked``: who has blocked the bot)."""
     models.User(telegram_id=telegram_id, first_name=first_name, language=language, email=email,
-                phone=phone, address=address).save()
+                phone=phone, address=address, blocked=blocked).save()
 
 
 def set_stock(sku: str, stock: int) -> None:

@@ -1,8 +1,10 @@
 """Webhook mode: ``gunicorn run_bot:app`` serves Telegram's updates over HTTPS (behind nginx).
 
 Each update is processed inside its request, so a 2xx means it was handled (nothing is lost
-when a worker restarts: Telegram redelivers what got no 2xx), duplicates are skipped by
-``update_id``, and a user's concurrent updates wait for each other's lease.
+when a worker restarts: Telegram redelivers what got no 2xx, and an update that could not be
+processed, with the database unreachable say, is answered 503 so that it comes again),
+duplicates are skipped by ``update_id``, and a user's concurrent updates wait for each
+other's lease.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import threading
 
 from flask import Flask, abort, jsonify, request
 
@@ -35,7 +38,13 @@ def create_app(settings) -> Flask:
     use_api_url(settings.telegram_api_url)
     bot = EngineBot(settings.bot_token, threaded=False)
     engine = build_engine(settings, TelebotSender(bot, base_dir=str(ROOT)))
-    attach(bot, engine.handle)
+    failures = threading.local()
+
+    def handle(event) -> None:
+        if not engine.handle(event):
+            failures.count = getattr(failures, "count", 0) + 1
+
+    attach(bot, handle)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1 << 20
     secret = settings.webhook_secret.encode()
@@ -48,7 +57,11 @@ def create_app(settings) -> Flask:
         payload = request.get_json(silent=True)
         if not isinstance(payload, dict) or "update_id" not in payload:
             abort(400)
+        failures.count = 0
         bot.process_new_updates([types.Update.de_json(payload)])
+        if failures.count:
+            # not processed (the database unreachable, say): Telegram will deliver it again
+            return "", 503
         return "", 200
 
     @app.get("/healthz")

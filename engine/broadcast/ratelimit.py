@@ -16,7 +16,7 @@ __all__ = ["RateLimiter"]
 
 
 class RateLimiter:
-    """Thread-safe pacing: ``acquire()`` before each send, ``chat_wait()`` per recipient.
+    """Thread-safe pacing: ``acquire()`` a global slot, then ``reserve_chat()`` the chat.
 
     Memory stays bounded: a chat is remembered only until its interval has passed.
     """
@@ -68,14 +68,22 @@ class RateLimiter:
         with self._lock:
             return max(0.0, self._chats.get(chat_id, 0.0) - self._clock())
 
-    def reserve_chat(self, chat_id: int) -> None:
-        """A send to ``chat_id`` starts now: the next one waits ``per_chat_interval``."""
+    def reserve_chat(self, chat_id: int) -> float:
+        """Take ``chat_id``'s turn: 0 if a send to it may start now (the next one then waits
+        ``per_chat_interval``), else the seconds to wait, and nothing is taken.
+
+        Checking and taking are one step, so two threads sending different broadcasts
+        to one chat cannot both find it free.
+        """
         with self._lock:
             now = self._clock()
-            self._chats[chat_id] = max(self._chats.get(chat_id, 0.0),
-                                       now + self.per_chat_interval)
+            wait = self._chats.get(chat_id, 0.0) - now
+            if wait > 0:
+                return wait
+            self._chats[chat_id] = now + self.per_chat_interval
             if len(self._chats) > 256 + 4 * self._rate * self.per_chat_interval:
                 self._chats = {c: t for c, t in self._chats.items() if t > now}
+            return 0.0
 
     def flood(self, chat_id: int, seconds: float) -> None:
         """A 429 for ``chat_id``: nothing more to it for ``seconds``."""

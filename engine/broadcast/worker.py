@@ -213,6 +213,11 @@ class Worker:
                 continue
             if not self.limiter.acquire(self._stopping):
                 return False
+            wait = self.limiter.reserve_chat(item.chat_id)
+            if wait > 0:  # another thread took the chat's turn meanwhile (another broadcast)
+                item.ready = time.monotonic() + wait
+                heapq.heappush(later, item)
+                continue
             step = self._send_one(batch, item)
             if step == _LOST:
                 logger.warning("batch %s: claim lost (taken over)", batch.key)
@@ -225,7 +230,6 @@ class Worker:
         chat_id = item.chat_id
         if not batch.begin(chat_id):
             return _LOST
-        self.limiter.reserve_chat(chat_id)
         result = self.transport.send(chat_id, batch.message(chat_id))
         logger.debug("batch %s chat %s: %s %s", batch.key, chat_id, result.kind,
                      result.description)

@@ -240,10 +240,10 @@ def test_the_same_update_twice_is_processed_once(client):
         "message": {"message_id": client.messages[-3].message_id, "date": 0,
                     "chat": {"id": client.user_id, "type": "private"}, "text": "x"}}}
     client.bot.process_new_updates([types.Update.de_json(update)])
-    client.sender.answered.pop("dup")
-    client.bot.process_new_updates([types.Update.de_json(update)])
+    assert client.sender.answered["dup"] == "Added to cart"
+    client.bot.process_new_updates([types.Update.de_json(update)])  # redelivered
     assert client.conversation.data["cart"] == {"p1": 1}
-    assert "dup" in client.sender.answered, "the duplicate is answered too"
+    assert [a.kind for a in client.replies] == [], "nothing done twice, not even the answer"
 
 
 def test_a_state_gone_from_the_flows_resets_to_the_start(client):
@@ -277,3 +277,36 @@ def test_a_renamed_state_is_migrated_without_a_reset(mini_flows):
     client.send("Catalog")
     assert client.state == "catalog"
     assert "The bot was updated: starting over." not in client.texts()
+
+
+def test_a_database_failure_is_reported_for_a_retry_and_the_press_still_answered(client):
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    client.send("/start")
+    client.click("Catalog")
+    store = client.engine.store
+
+    def down(user_id):
+        raise ServerSelectionTimeoutError("no server")
+
+    original, store.acquire = store.acquire, down
+    try:
+        assert client.engine.handle(client.engine_event_for_test("Fruit")) is False
+    finally:
+        store.acquire = original
+    assert client.engine.handle(client.engine_event_for_test("Fruit")) is True
+
+
+def test_a_duplicate_is_not_answered_twice(client):
+    from engine import callback
+
+    client.send("/start")
+    client.click("Catalog")
+    message = client.last
+    event = client.engine_event_for_test("Fruit")
+    assert client.engine.handle(event) is True
+    answers = len(client.sender.answered)
+    event.callback_id = "another-id-same-update"
+    assert client.engine.handle(event) is True
+    assert len(client.sender.answered) == answers, "the first delivery answered it"
+    assert callback.decode(event.data) == ("open", {"node": "fruit"}) and message
