@@ -12,8 +12,10 @@ set -euo pipefail
 : "${MONGO_URI:?MONGO_URI is not set (it comes from /etc/tgshop/tgshop.env)}"
 dir=${BACKUP_DIR:-/var/backups/tgshop}
 keep=${BACKUP_KEEP_DAYS:-14}
-command -v mongodump >/dev/null \
-    || { echo "backup.sh: mongodump not found (apt-get install mongodb-database-tools)" >&2; exit 1; }
+if ! command -v mongodump >/dev/null; then
+    echo "backup.sh: mongodump not found (apt-get install mongodb-database-tools)" >&2
+    exit 1
+fi
 
 mkdir -p "$dir"
 name="tgshop-$(date -u +%Y%m%dT%H%M%SZ).archive.gz"
@@ -22,4 +24,5 @@ trap 'rm -f "$partial"' EXIT
 mongodump --uri="$MONGO_URI" --archive="$partial" --gzip --quiet
 mv "$partial" "$dir/$name"
 find "$dir" -maxdepth 1 -name 'tgshop-*.archive.gz' -mtime +"$keep" -delete
-echo "backup.sh: $dir/$name ($(du -h "$dir/$name" | cut -f1)); kept: $(find "$dir" -maxdepth 1 -name 'tgshop-*.archive.gz' | wc -l)"
+kept=$(find "$dir" -maxdepth 1 -name 'tgshop-*.archive.gz' | wc -l)
+echo "backup.sh: $dir/$name ($(du -h "$dir/$name" | cut -f1)); $kept dumps kept"

@@ -25,18 +25,19 @@ import os
 # -- workers ---------------------------------------------------------------------------------
 # A webhook request mostly waits: on MongoDB (one read, one write) and on Telegram (one to
 # three HTTPS calls of 50-300 ms each). Threads overlap that waiting at a few MB each, where
-# processes cost ~50 MB each; two processes per app keep one serving while the other restarts
-# (max_requests, a crash) and let the kernel use a second core where there is one. 2 x 4
-# threads = 8 updates in flight, the same number that `set-webhook --max-connections` can use.
+# processes cost 40-60 MB each (measured); two processes per app keep one serving while the
+# other restarts (max_requests, a crash) and let the kernel use a second core where there is
+# one. 2 x 4 threads = 8 updates in flight: `set-webhook --max-connections 8`.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
 # Every worker imports the app itself: the apps open their MongoDB client while loading, and
-# a pymongo client must not cross a fork. preload_app would save ~15 MB per worker of shared
-# pages at most (refcounting dirties most of them) and would need the client reopened in
-# post_fork; `systemctl reload` (HUP) then also picks up new code without a restart.
+# a pymongo client must not cross a fork. preload_app would share part of each worker's
+# ~40 MB of app memory at first (less and less, as refcounting dirties the pages) and would
+# need the clients reopened in post_fork; without it, `systemctl reload` (HUP) starts workers
+# on new code, since the master never imports the apps.
 preload_app = False
 
 # -- time ------------------------------------------------------------------------------------

@@ -16,34 +16,28 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
-from tests.deploy.stack import nginx_binary, running_stack
+from tests.deploy.stack import (
+    MONGO_SKIP,
+    NGINX_SKIP,
+    mongo_uri,
+    nginx_binary,
+    real_server_configured,
+    running_stack,
+)
 
-MONGO_SKIP = ("needs a real MongoDB-wire server shared by the test and the gunicorn workers: "
-              "MONGO_URI=mongodb://... (see docs/integration.md; .ci/run starts FerretDB)")
-NGINX_SKIP = ("nginx is not installed (apt-get install nginx; .ci/run installs it where apt "
-              "is available)")
 SERIALISER = Path(__file__).resolve().parents[1] / "integration" / "serialiser.py"
-
-
-def mongo_uri() -> str:
-    import os
-
-    return os.environ.get("MONGO_URI", "")
-
-
-def real_server_configured() -> bool:
-    return urlsplit(mongo_uri()).scheme in ("mongodb", "mongodb+srv")
 
 
 @pytest.fixture(scope="session")
 def nginx() -> str:
+    """The nginx binary; skips the test without one."""
     path = nginx_binary()
     if path is None:
         pytest.skip(NGINX_SKIP)
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def atomic_uri() -> Iterator[str]:
     """``MONGO_URI``, with MongoDB's single-document atomicity.
 
@@ -85,9 +79,12 @@ def atomic_uri() -> Iterator[str]:
         proxy.stdout.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def deploy_db_uri(atomic_uri) -> Iterator[str]:
-    """A fresh database on the server for the stack, dropped at the end."""
+    """A fresh database on the server for the stack (the test is connected to it), dropped
+    at the end."""
+    import pymongo
+
     import models
 
     parts = urlsplit(atomic_uri)
@@ -101,14 +98,23 @@ def deploy_db_uri(atomic_uri) -> Iterator[str]:
     try:
         yield uri
     finally:
-        import mongoengine
-
-        mongoengine.get_db().client.drop_database(name)
         models.disconnect()
+        client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
+        try:
+            client.drop_database(name)
+        finally:
+            client.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack(nginx, deploy_db_uri):
-    """nginx + gunicorn bot (2 workers) + gunicorn API + fake Telegram, webhook registered."""
-    with running_stack(deploy_db_uri, bot_workers=2, api_workers=2) as running:
+    """nginx + gunicorn bot (2 workers) + gunicorn API + fake Telegram, webhook registered.
+
+    Module-scoped: the processes stop when the module's tests are done.
+    """
+    from engine.replay.target import load_target
+
+    target = load_target("flows.replay:target")  # the scripts' settings (ADMIN_IDS)
+    with running_stack(deploy_db_uri, bot_workers=2, api_workers=2,
+                       bot_env=target.bot_env) as running:
         yield running

@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -34,6 +35,19 @@ SITES = DEPLOY / "nginx" / "sites"
 UNITS = DEPLOY / "systemd"
 WEBHOOK_SECRET = "deploy-test-secret"
 API_TOKEN = "deploy-test-token"
+MONGO_SKIP = ("needs a real MongoDB-wire server shared by the test and the gunicorn workers: "
+              "MONGO_URI=mongodb://... (see docs/integration.md; .ci/run starts FerretDB)")
+NGINX_SKIP = ("nginx is not installed (apt-get install nginx; .ci/run installs it where apt "
+              "is available)")
+
+
+def mongo_uri() -> str:
+    return os.environ.get("MONGO_URI", "")
+
+
+def real_server_configured() -> bool:
+    """``MONGO_URI`` names a real server (the embedded store is per process)."""
+    return urlsplit(mongo_uri()).scheme in ("mongodb", "mongodb+srv")
 
 
 def free_port() -> int:
@@ -236,16 +250,18 @@ class Stack:
     """nginx + gunicorn (bot, API) + the fake Telegram server, on one database.
 
     ``port`` is nginx's; ``fake`` the :class:`FakeTelegram` the bot talks to;
-    ``coverage_file`` the bot workers' ENGINE_COVERAGE_FILE.
+    ``coverage_file`` the bot workers' ENGINE_COVERAGE_FILE; ``bot_env`` more settings of the
+    bot (a replay target's, such as ADMIN_IDS).
     """
 
     def __init__(self, fake, uri: str, workdir: Path, *, bot_workers: int = 2,
-                 api_workers: int = 2) -> None:
+                 api_workers: int = 2, bot_env: dict | None = None) -> None:
         self.fake, self.uri, self.workdir = fake, uri, workdir
         self.port, self.bot_port, self.api_port = free_port(), free_port(), free_port()
         self.coverage_file = workdir / "coverage.jsonl"
-        self.bot_env = {"BOT_TOKEN": fake.token, "TELEGRAM_API_URL": fake.url,
-                        "WEBHOOK_SECRET": WEBHOOK_SECRET, "MONGO_URI": uri}
+        self.bot_env = {**(bot_env or {}), "BOT_TOKEN": fake.token,
+                        "TELEGRAM_API_URL": fake.url, "WEBHOOK_SECRET": WEBHOOK_SECRET,
+                        "MONGO_URI": uri}
         self.processes: list[Process] = []
         try:
             self.processes.append(gunicorn("run_bot:app", self.bot_port, workdir / "bot.log", {
