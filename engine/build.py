@@ -49,7 +49,8 @@ def _buttons(doc: Located, entries, path: tuple) -> list[spec.Row | spec.Each]:
                                      columns=raw.get("columns", 1), page_size=raw.get("page_size"),
                                      where=_where(doc, (*at, "each"))))
         elif "row" in raw:
-            row = [b for j, r in enumerate(raw["row"] or []) if (b := _button(doc, r, (*at, "row", j)))]
+            row = [b for j, r in enumerate(raw["row"] or [])
+                   if (b := _button(doc, r, (*at, "row", j)))]
             out.append(spec.Row(row))
         elif (button := _button(doc, raw, at)) is not None:
             out.append(spec.Row([button]))
@@ -73,7 +74,8 @@ def _screen(doc: Located, raw, path: tuple) -> spec.Screen:
     each_message = None
     if isinstance(each, dict) and isinstance(each.get("source"), str):
         each_message = spec.EachMessage(
-            source=each["source"], text=spec.Text(str(each.get("text", ""))), photo=each.get("photo"),
+            source=each["source"], text=spec.Text(str(each.get("text", ""))),
+            photo=each.get("photo"),
             page_size=each.get("page_size", 5),
             buttons=_buttons(doc, each.get("buttons"), (*path, "each_message", "buttons")),
             empty=_text(each.get("empty")), where=_where(doc, (*path, "each_message")))
@@ -96,11 +98,13 @@ def states(doc: Located, flow: str) -> list[spec.State]:
         if isinstance(inp, dict) and isinstance(inp.get("trigger"), str):
             input_spec = spec.Input(trigger=inp["trigger"], kind=inp.get("kind", "text"),
                                     validator=inp.get("validator"), save_as=inp.get("save_as"),
-                                    error=_text(inp.get("error")), where=_where(doc, (*path, "input")))
+                                    error=_text(inp.get("error")),
+                                    where=_where(doc, (*path, "input")))
         line, column = doc.keys.get(path, (1, 1))
         out.append(spec.State(
             name=name, params=[p for p in raw.get("params") or [] if isinstance(p, str)],
-            on_enter=_names(raw.get("on_enter")), screen=_screen(doc, raw.get("screen"), (*path, "screen")),
+            on_enter=_names(raw.get("on_enter")),
+            screen=_screen(doc, raw.get("screen"), (*path, "screen")),
             input=input_spec, description=str(raw.get("description", "")), flow=flow,
             where=spec.Where(doc.file, line, column, format_path(path))))
     return out
@@ -115,11 +119,13 @@ def transitions(doc: Located) -> list[spec.Transition]:
             continue
         source = raw["source"]
         out.append(spec.Transition(
-            trigger=str(raw["trigger"]), source=[source] if isinstance(source, str) else _names(source),
+            trigger=str(raw["trigger"]),
+            source=[source] if isinstance(source, str) else _names(source),
             dest=str(raw["dest"]), conditions=_names(raw.get("conditions")),
             unless=_names(raw.get("unless")), before=_names(raw.get("before")),
             after=_names(raw.get("after")), toast=_text(raw.get("toast")),
-            reset_history=bool(raw.get("reset_history")), description=str(raw.get("description", "")),
+            reset_history=bool(raw.get("reset_history")),
+            description=str(raw.get("description", "")),
             where=_where(doc, ("transitions", i))))
     return out
 

@@ -56,7 +56,8 @@ class _Checker:
             missing = [lang for lang in self.langs if not catalog.has(text.raw, lang)]
             if missing:
                 self.add(where, f"{what} {text.raw!r} has no text for language "
-                                f"{', '.join(missing)}{_suggest(text.raw, catalog.texts.get(missing[0], {}))}")
+                                f"{', '.join(missing)}"
+                                f"{_suggest(text.raw, catalog.texts.get(missing[0], {}))}")
                 return
             templates = [(lang, catalog.raw(text.raw, lang)) for lang in self.langs]
         elif "{" in text.raw:
@@ -213,7 +214,8 @@ class _Checker:
             self.template(screen.photo, screen.at("photo", where), scope, "photo")
         self.buttons(state, screen.buttons, scope)
         if screen.keyboard and screen.buttons:
-            self.add(screen.at("keyboard", where), "a screen has inline 'buttons' or a reply 'keyboard', not both (a "
+            self.add(screen.at("keyboard", where),
+                     "a screen has inline 'buttons' or a reply 'keyboard', not both (a "
                             "Telegram message carries one kind of markup)")
         self.keyboard(screen.keyboard, state, screen.at("keyboard", where))
         each = screen.each_message

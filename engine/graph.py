@@ -50,7 +50,8 @@ def mermaid(compiled: CompiledFlows) -> str:
 def dot(compiled: CompiledFlows) -> str:
     """The same graph in Graphviz's DOT language."""
     flows = compiled.flows
-    out = ["digraph flows {", '  rankdir=LR; node [shape=box, style=rounded, fontname="Helvetica"];',
+    out = ["digraph flows {",
+           '  rankdir=LR; node [shape=box, style=rounded, fontname="Helvetica"];',
            '  edge [fontname="Helvetica", fontsize=10];', '  start [shape=point];',
            f'  start -> "{flows.bot.start}";']
     if any(t.is_global for t in flows.transitions):
@@ -59,7 +60,8 @@ def dot(compiled: CompiledFlows) -> str:
         extra = f"\\n(awaits {state.input.kind})" if state.input else ""
         out.append(f'  "{name}" [label="{name}{extra}"];')
     for source, dest, label, style in _edges(compiled):
-        attrs = {"back": ', style=dashed, color="gray40"', "stay": ', color="gray50"'}.get(style, "")
+        attrs = {"back": ', style=dashed, color="gray40"',
+                 "stay": ', color="gray50"'}.get(style, "")
         out.append(f'  "{source}" -> "{dest}" [label="{label}"{attrs}];')
     out.append("}")
     return "\n".join(out) + "\n"

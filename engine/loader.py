@@ -115,7 +115,8 @@ def load_flows(directory: str | Path, *, registry: Registry | None = None,
         problems.append(Problem(str(directory), 1, 1, "", "no flow files (*.yaml) here"))
     bots = [(doc, b) for doc in docs if (b := build.bot(doc)) is not None]
     for doc, _ in bots[1:]:
-        problems.append(doc.at(("bot",), f"a second 'bot' section; the first is in {bots[0][0].file}",
+        problems.append(doc.at(("bot",),
+                               f"a second 'bot' section; the first is in {bots[0][0].file}",
                                key=True))
     if not bots and files:
         problems.append(Problem(str(files[0]), 1, 1, "", "no file has a 'bot' section "

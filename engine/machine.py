@@ -112,7 +112,7 @@ class CompiledFlows:
         graph; ``=`` stays and ``^`` goes back to every state that can lead here.
         """
         out = []
-        for trigger, event in self.machine.events.items():
+        for event in self.machine.events.values():
             for source, transitions in event.transitions.items():
                 for tr in transitions:
                     spec_t = next((b.__closure__[0].cell_contents for b in tr.before

@@ -93,7 +93,8 @@ class Renderer:
         if button.unless and resolve(button.unless, scope):
             return None
         args = {name: render(value, scope, html=False) for name, value in button.args.items()}
-        return InlineButton(self.label(button.label, ctx, scope), callback.encode(button.trigger, args))
+        return InlineButton(self.label(button.label, ctx, scope),
+                            callback.encode(button.trigger, args))
 
     def inline(self, entries: list, ctx, scope: dict) -> Inline | None:
         rows: list[list[InlineButton]] = []
@@ -112,7 +113,8 @@ class Renderer:
             if entry.row:
                 for item in items:
                     item_scope = {**scope, "item": item}
-                    row = [b for button in entry.row if (b := self._button(button, ctx, item_scope))]
+                    row = [b for button in entry.row
+                           if (b := self._button(button, ctx, item_scope))]
                     if row:
                         rows.append(row)
             else:

@@ -82,7 +82,8 @@ class Category(TimestampedDocument):
             seen += 1
             if seen > MAX_DEPTH:
                 raise ValidationError("the category tree is too deep", errors={
-                    "parent": ValidationError(f"deeper than {MAX_DEPTH} levels", field_name="parent")})
+                    "parent": ValidationError(f"deeper than {MAX_DEPTH} levels",
+                                              field_name="parent")})
             node = node.parent
 
     def ensure_empty(self) -> None:

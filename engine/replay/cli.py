@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             result = runner.run(script)
             if result.ok:
                 if not args.quiet:
-                    print(f"PASS {script.file} ({result.steps} steps, {result.seconds * 1000:.0f} ms)")
+                    print(f"PASS {script.file} ({result.steps} steps, "
+                          f"{result.seconds * 1000:.0f} ms)")
             else:
                 failed += 1
                 print(f"FAIL {script.file}")

@@ -39,7 +39,8 @@ def compare_message(expected: dict, actual: Shown) -> list[str]:
     if "buttons" in expected and not _buttons(expected["buttons"], actual.buttons):
         problems.append(f"buttons: expected {expected['buttons']!r}, got {actual.buttons!r}")
     if "edited" in expected and bool(expected["edited"]) != (actual.kind == "edit"):
-        problems.append(f"expected the message {'edited in place' if expected['edited'] else 'sent new'}"
+        wanted = "edited in place" if expected["edited"] else "sent new"
+        problems.append(f"expected the message {wanted}"
                         f", but it was {'edited' if actual.kind == 'edit' else 'sent new'}")
     if "new" in expected and bool(expected["new"]) != (actual.kind == "send"):
         problems.append(f"expected a {'new' if expected['new'] else 'edited'} message, got "
@@ -59,7 +60,8 @@ def compare(step, result: StepResult, state: str | None, data: dict,
         if len(step.expect) != len(result.shown):
             problems.append(f"expected {len(step.expect)} message(s), the bot showed "
                             f"{len(result.shown)}")
-        for index, (expected, actual) in enumerate(zip(step.expect, result.shown), start=1):
+        pairs = zip(step.expect, result.shown, strict=False)  # a count mismatch is said above
+        for index, (expected, actual) in enumerate(pairs, start=1):
             problems.extend(f"message {index}: {p}" for p in compare_message(expected, actual))
     if step.toast is not ...:
         toast = result.answers[-1] if result.answers else None

@@ -86,7 +86,8 @@ def load_script(path: str | Path) -> Script:
             for j, item in enumerate(expect):
                 bad = set(item) - EXPECT_KEYS if isinstance(item, dict) else {"?"}
                 if bad:
-                    fail((*at, "expect", j), f"an expected message has {', '.join(sorted(EXPECT_KEYS))}"
+                    fail((*at, "expect", j),
+                         f"an expected message has {', '.join(sorted(EXPECT_KEYS))}"
                                              f"; got {sorted(bad)}")
         steps.append(Step(action=actions[0], value=raw[actions[0]], line=doc.values[at][0],
                           expect=expect, toast=raw.get("toast", ...), state=raw.get("state"),
