@@ -25,8 +25,20 @@ def _ids(value: str | None) -> frozenset[int]:
         try:
             ids.add(int(part))
         except ValueError:
-            raise ValueError(f"ADMIN_IDS: {part!r} is not a Telegram id (expected integers)") from None
+            raise ValueError(f"ADMIN_IDS: {part!r} is not a Telegram id (expected "
+                             "integers)") from None
     return frozenset(ids)
+
+
+def _rate(value: str | None) -> float:
+    try:
+        rate = float(value) if value else 25.0
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate < float("inf"):
+        raise ValueError(f"BROADCAST_RATE: {value!r} is not a rate (expected messages per "
+                         "second above 0, such as 25)")
+    return rate
 
 
 @dataclass(frozen=True)
@@ -60,5 +72,5 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         webhook_secret=env.get("WEBHOOK_SECRET") or None,
         api_tokens=frozenset(_split(env.get("API_TOKENS"))),
         admin_ids=_ids(env.get("ADMIN_IDS")),
-        broadcast_rate=float(env.get("BROADCAST_RATE") or 25.0),
+        broadcast_rate=_rate(env.get("BROADCAST_RATE")),
     )

@@ -26,12 +26,14 @@ VERSION = "1.0.0"
 OPENAPI_VERSION = "3.0.3"
 
 DESCRIPTION = """\
-The shop's data over HTTP: the catalog (categories, products), news, users and orders.
+The shop's data over HTTP: the catalog (categories, products), news, users and orders,
+and the broadcasts' progress (creating a news item broadcasts it to every user).
 
 **Authentication.** `Authorization: Bearer <token>`, with a token from `API_TOKENS`.
-Reading the catalog and news needs no token. Users and orders (personal data) and every
-write need one: without it the answer is 401 with `WWW-Authenticate: Bearer`. When the
-server has no tokens configured, these operations are refused with 403.
+Reading the catalog and news needs no token. Users and orders (personal data), broadcasts
+(operational data) and every write need one: without it the answer is 401 with
+`WWW-Authenticate: Bearer`. When the server has no tokens configured, these operations are
+refused with 403.
 
 **Money** is integer kopecks (minor units): `"price": 129900` is 1 299.00 RUB.
 `final_price` is the price after `discount` percent.
@@ -195,7 +197,7 @@ def build_spec() -> dict:
                    info={"description": DESCRIPTION},
                    servers=[{"url": "/api/v1"}],
                    tags=[{"name": name} for name in
-                         ("categories", "products", "news", "users", "orders")])
+                         ("categories", "products", "news", "users", "orders", "broadcasts")])
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
     for name, description in ERRORS.values():

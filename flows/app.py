@@ -72,7 +72,14 @@ def run_polling(settings, *, demo: bool = False, workers: int = 4,
     With ``broadcasts``, the broadcast worker runs beside it on threads of its own (its
     sends never wait for, nor hold up, shoppers' updates).
     """
-    from engine.telegram import ALLOWED_UPDATES, EngineBot, OrderedWorkers, TelebotSender, attach, use_api_url
+    from engine.telegram import (
+        ALLOWED_UPDATES,
+        EngineBot,
+        OrderedWorkers,
+        TelebotSender,
+        attach,
+        use_api_url,
+    )
 
     use_api_url(settings.telegram_api_url)
     bot = EngineBot(settings.bot_token, threaded=False)

@@ -105,7 +105,10 @@ class ShopQueue:
         if time.monotonic() - self._swept >= SWEEP_EVERY:
             self._swept = time.monotonic()
             Broadcast.queue_missed()
-        for broadcast in Broadcast.unfinished():
+        unfinished = Broadcast.unfinished()
+        for gone in set(self._broadcasts) - {b.pk for b in unfinished}:
+            self._broadcasts.pop(gone, None)  # ended: its batches are no longer claimed
+        for broadcast in unfinished:
             if broadcast.status == "cancelled":
                 self.cancelled.add(broadcast.pk)
                 finish(broadcast)

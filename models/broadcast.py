@@ -14,6 +14,7 @@ kept live while sending, and recounted exactly from the recipients' states at th
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from bson import ObjectId
@@ -30,6 +31,8 @@ from mongoengine import (
 from constants import DEFAULT_LANGUAGE
 from models.base import TimestampedDocument, utcnow
 from models.db import serialised
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["ACTIVE", "OUTCOMES", "STATUSES", "Broadcast", "BroadcastWorker"]
 
@@ -100,6 +103,26 @@ class Broadcast(TimestampedDocument):
             except NotUniqueError:
                 return None
         return broadcast
+
+    @classmethod
+    def queue_missed(cls, within: timedelta = timedelta(days=1)) -> int:
+        """Queue the broadcasts that news items created within ``within`` should have and
+        do not (queueing failed when the item was saved, see ``News.save``); how many."""
+        from models.news import News
+
+        with serialised():
+            created = [doc["_id"] for doc in News._get_collection().find(
+                {"announce": True, "created": {"$gte": utcnow() - within}}, {"_id": 1})]
+            if not created:
+                return 0
+            queued = {doc["news"] for doc in cls._get_collection().find(
+                {"news": {"$in": created}}, {"news": 1})}
+        missed = [news_id for news_id in created if news_id not in queued]
+        for news_id in missed:
+            if cls.for_news(news_id) is not None:
+                logger.warning("news %s had no broadcast (queueing failed on creation): "
+                               "queued now", news_id)
+        return len(missed)
 
     def make_ready(self, texts: dict[str, str], photo: str | None = None) -> bool:
         """Put a news item's rendered texts in place (once: the first renderer wins)."""

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 from bson import ObjectId
-from mongoengine import DateTimeField, EmbeddedDocumentField, MapField, StringField
+from mongoengine import BooleanField, DateTimeField, EmbeddedDocumentField, MapField, StringField
 
 from models.base import TimestampedDocument, utcnow
 from models.i18n import Translation
+
+logger = logging.getLogger(__name__)
 
 
 class News(TimestampedDocument):
@@ -18,6 +23,9 @@ class News(TimestampedDocument):
     image = StringField(max_length=512)
     # other languages: Translation.name is the title, Translation.description the content
     translations = MapField(EmbeddedDocumentField(Translation))
+    # created to be broadcast (save(broadcast=False) makes it False): a worker queues the
+    # broadcast of such an item if queueing it on creation failed (Broadcast.queue_missed)
+    announce = BooleanField(default=False)
 
     meta = {"collection": "news", "indexes": ["-published"], "ordering": ["-published"]}
 
@@ -38,9 +46,10 @@ class News(TimestampedDocument):
 
         The broadcast is queued first, naming the item's id, so that no crash between the
         two writes can leave an item without its broadcast; if the item is not written,
-        the broadcast is dropped (at once here, or by a worker after a minute). Only
-        ``save()`` and ``News.objects.create()`` do this: ``insert()``, ``update()`` and
-        ``modify()`` do not create through here.
+        the broadcast is dropped (at once here, or by a worker after a minute). If queueing
+        fails, the item is saved all the same (its broadcast failing must not lose it) and
+        a worker queues the broadcast later. Only ``save()`` and ``News.objects.create()``
+        do this: ``insert()``, ``update()`` and ``modify()`` do not create through here.
         """
         if not (broadcast and self._created):
             return super().save(*args, **kwargs)
@@ -48,12 +57,21 @@ class News(TimestampedDocument):
 
         if self.pk is None:
             self.pk = ObjectId()
-        queued = Broadcast.for_news(self.pk)
+        self.announce = True
+        try:
+            queued = Broadcast.for_news(self.pk)
+        # broad on purpose: whatever went wrong, the item is saved; a worker queues it later
+        except Exception:
+            logger.exception("news %s: queueing its broadcast failed; a broadcast worker "
+                             "will queue it", self.pk)
+            queued = None
         try:
             return super().save(*args, **kwargs)
         except BaseException:
             if queued is not None:
-                queued.delete()
+                with contextlib.suppress(Exception):  # else a worker drops it after a minute
+                    if not News.objects(pk=self.pk).only("id").first():
+                        queued.delete()
             raise
 
     @classmethod

@@ -21,3 +21,14 @@ def test_values_are_parsed():
 def test_bad_admin_id_is_named():
     with pytest.raises(ValueError, match="'x'"):
         settings.load({"ADMIN_IDS": "1,x"})
+
+
+@pytest.mark.parametrize("value", ["fast", "0", "-5", "nan", "inf"])
+def test_a_bad_broadcast_rate_is_named(value):
+    with pytest.raises(ValueError, match="BROADCAST_RATE"):
+        settings.load({"BROADCAST_RATE": value})
+
+
+def test_broadcast_rate():
+    assert settings.load({}).broadcast_rate == 25.0
+    assert settings.load({"BROADCAST_RATE": "12.5"}).broadcast_rate == 12.5

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from flask_restful import Api
 
 from api.resources.base import ApiResource
+from api.resources.broadcasts import BroadcastItem, BroadcastList
 from api.resources.categories import (
     CategoryChildren,
     CategoryItem,
@@ -54,6 +55,9 @@ ROUTES: tuple[Route, ...] = (
     Route(UserCart, f"/users/{USER_ID}/cart", "user_cart", "/users/{id}/cart"),
     Route(OrderList, "/orders", "order_list", "/orders"),
     Route(OrderItem, "/orders/<objectid:item_id>", "order_item", "/orders/{id}"),
+    Route(BroadcastList, "/broadcasts", "broadcast_list", "/broadcasts"),
+    Route(BroadcastItem, "/broadcasts/<objectid:item_id>", "broadcast_item",
+          "/broadcasts/{id}"),
 )
 
 

@@ -11,6 +11,7 @@ from api.schemas.base import (
     PageQuery,
     page_schema,
 )
+from api.schemas.broadcasts import BroadcastQuery, BroadcastSchema
 from api.schemas.categories import (
     CategoryForestSchema,
     CategoryQuery,
@@ -28,6 +29,8 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "NO_QUERY",
     "BaseSchema",
+    "BroadcastQuery",
+    "BroadcastSchema",
     "CartSchema",
     "CategoryForestSchema",
     "CategoryQuery",

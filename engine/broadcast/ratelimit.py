@@ -32,6 +32,7 @@ class RateLimiter:
         self._next = 0.0  # the earliest moment of the next global slot
         self._paused_until = 0.0
         self._chats: dict[int, float] = {}  # chat id -> earliest moment of its next send
+        self._prune_at = 256  # forget chats whose interval has passed when there are more
 
     @property
     def rate(self) -> float:
@@ -81,8 +82,9 @@ class RateLimiter:
             if wait > 0:
                 return wait
             self._chats[chat_id] = now + self.per_chat_interval
-            if len(self._chats) > 256 + 4 * self._rate * self.per_chat_interval:
+            if len(self._chats) > self._prune_at:  # amortised: about twice the chats in play
                 self._chats = {c: t for c, t in self._chats.items() if t > now}
+                self._prune_at = max(256, 2 * len(self._chats))
             return 0.0
 
     def flood(self, chat_id: int, seconds: float) -> None:

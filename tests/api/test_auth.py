@@ -11,7 +11,7 @@ NEWS = {"title": "T", "content": "C"}
 PUBLIC_READS = ["/api/v1/news", "/api/v1/categories", "/api/v1/categories/tree",
                 "/api/v1/products", "/api/v1/openapi.json", "/api/v1/docs"]
 PRIVATE_READS = ["/api/v1/users", "/api/v1/users/101", "/api/v1/users/101/orders",
-                 "/api/v1/users/101/cart", "/api/v1/orders"]
+                 "/api/v1/users/101/cart", "/api/v1/orders", "/api/v1/broadcasts"]
 WRITES = [("post", "/api/v1/news", NEWS), ("post", "/api/v1/categories", {"name": "C"}),
           ("patch", "/api/v1/users/101", {"address": "A"}), ("delete", "/api/v1/users/101", None)]
 

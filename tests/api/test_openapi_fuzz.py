@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api import create_app
 from api.openapi import build_spec
-from models import Product, User
+from models import Broadcast, Product, User
 from tests.api.conftest import TOKEN, make_order
 
 SEMANTIC_FIELDS = {"category", "parent", "max_price", "email", "phone"}
@@ -47,6 +47,7 @@ schema.app, schema.location = current, "/api/v1/openapi.json"  # as from_wsgi wo
 def fuzz_app(demo):
     User.register(101, username="anna")
     make_order(101, [(Product.objects.first(), 1)])
+    Broadcast.compose("<b>Sale</b>", author=101)
     current.app = create_app({"TESTING": False, "API_TOKENS": TOKEN})
     yield current.app
     current.app = None

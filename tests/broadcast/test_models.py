@@ -180,3 +180,33 @@ def test_cancel_stops_a_broadcast_and_finishes_it_with_what_was_sent(db):
     held.close(False)
     assert finish(broadcast.reload())
     assert broadcast.reload().status == "cancelled" and broadcast.counts()["pending"] == 3
+
+
+def test_news_saved_despite_a_failing_post_save_hook_keeps_its_broadcast(db):
+    import mongoengine
+
+    def broken(sender, document, **kwargs):
+        raise RuntimeError("a hook failed")
+
+    mongoengine.signals.post_save.connect(broken, sender=News)
+    try:
+        with pytest.raises(RuntimeError):
+            News(title="Sale", content="-20%").save()
+    finally:
+        mongoengine.signals.post_save.disconnect(broken, sender=News)
+    news = News.objects.get(title="Sale")
+    assert Broadcast.objects.get().news == news.pk
+
+
+def test_missed_news_broadcasts_are_queued_once_and_only_for_recent_news_meant_for_it(db):
+    quiet = News(title="Quiet", content="Internal")
+    quiet.save(broadcast=False)
+    old = News(title="Old", content="Long ago")
+    old.save()
+    missed = News(title="Missed", content="Queueing failed")
+    missed.save()
+    Broadcast.objects.delete()  # as if queueing both had failed
+    News.objects(id=old.pk).update(set__created=utcnow() - timedelta(days=2))
+    assert Broadcast.queue_missed() == 1
+    assert [b.news for b in Broadcast.objects] == [missed.pk]
+    assert Broadcast.queue_missed() == 0

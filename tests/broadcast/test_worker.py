@@ -74,6 +74,23 @@ def test_429s_in_a_row_pause_every_send(db):
     assert all(len(transport.sent_to(chat)) == 1 for chat in (1, 2, 3, 4))
 
 
+def test_a_chats_turn_is_taken_by_one_thread_only():
+    limiter = RateLimiter(1000, per_chat_interval=5.0)
+    barrier = threading.Barrier(8)
+    waits = []
+
+    def take():
+        barrier.wait()
+        waits.append(limiter.reserve_chat(1))
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(waits)[0] == 0 and all(w > 4 for w in sorted(waits)[1:])
+
+
 def test_a_single_429_pauses_only_its_chat():
     limiter = RateLimiter(1000)
     limiter.flood(1, 5.0)
@@ -181,3 +198,26 @@ def test_stop_hands_unfinished_batches_back(db):
     worker(transport).run_until_idle(10)
     assert sorted(c for c, _, _ in transport.calls) == list(range(1, 51))
     assert broadcast.reload().counts()["sent"] == 50
+
+
+def test_two_workers_on_one_broadcast_send_each_message_once(db):
+    users(*range(1, 201))
+    transport = Scripted({chat: [Result(TRANSIENT, description="HTTP 502")]
+                          for chat in range(1, 201, 7)})
+    broadcast = Broadcast.compose("hi")
+    first = worker(transport, threads=3, batch_size=10).start()
+    second = worker(transport, threads=3, batch_size=10).start()
+    try:
+        deadline = time.monotonic() + 20
+        while broadcast.reload().finished is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        first.stop()
+        second.stop()
+    sent = sorted(c for c, kind, _ in transport.calls if kind == SENT)
+    assert sent == list(range(1, 201))
+    assert broadcast.counts() == {"total": 200, "sent": 200, "blocked": 0, "failed": 0,
+                                  "unknown": 0, "pending": 0}
+    from models import BroadcastBatch
+
+    assert len(set(BroadcastBatch.objects.distinct("owner"))) == 2  # both did some

@@ -212,3 +212,19 @@ def engine_updates(barrier, uri: str, user_ids: list[int], per_user: int,
 
     with ThreadPoolExecutor(threads) as pool:
         return sum(pool.map(work, range(threads)))
+
+
+def send_broadcasts(barrier, uri: str, api_url: str, token: str, *, threads: int = 4,
+                    batch_size: int = 10, rate: float = 300.0) -> str:
+    """A broadcast worker sending through ``api_url`` until no broadcast has work left;
+    returns the worker's name (the owner recorded on the batches it sent)."""
+    models.connect(uri)
+    from engine.broadcast import BotApi, Worker
+    from flows.broadcast import ShopQueue
+
+    queue = ShopQueue(batch_size=batch_size, lease=10.0, tick=0.2)
+    worker = Worker(queue, BotApi(api_url, token, timeout=(1.0, 1.0)), rate=rate,
+                    threads=threads, lease=10.0, tick=0.2, poll=0.1, backoff=(0.05, 0.3))
+    barrier.wait(timeout=START_TIMEOUT)
+    worker.run_until_idle(timeout=120)
+    return queue.worker

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.test_auth import *  # noqa: F403
+from tests.api.test_broadcasts import *  # noqa: F403
 from tests.api.test_categories import *  # noqa: F403
 from tests.api.test_errors import *  # noqa: F403
 from tests.api.test_etag import *  # noqa: F403
