@@ -19,11 +19,11 @@ messages to one chat (Telegram: about a second). The embedded store holds the da
 process, one broadcast, and a fresh worker process that splits the recipients, claims
 batches, records every state and recounts at the end, with a transport that answers "sent"
 at once (so the worker's own cost is measured, not the network's). Reported: resident memory
-after start-up and at its peak (sampled every 50 ms, and the kernel's high-water mark), and
-recipients per second. The database is MongoDB when ``MONGO_URI`` names one, else
-``bench/mongomock_server.py`` (mongomock behind the wire protocol: FerretDB v1 re-reads a
-whole collection for every update, and the embedded store would live in the measured
-process).
+after start-up and at its peak (sampled every 50 ms, and the kernel's high-water mark for
+the process, ``VmHWM``), and recipients per second. The database is MongoDB when
+``MONGO_URI`` names one, else ``bench/mongomock_server.py`` (mongomock behind the wire
+protocol: FerretDB v1 re-reads a whole collection for every update, and the embedded store
+would live in the measured process).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import threading
@@ -141,9 +140,11 @@ class Instant:
         pass
 
 
-def rss_mib() -> float:
+def rss_mib(field: str = "VmRSS") -> float:
+    """This process's resident memory (``VmHWM``: its peak; unlike ``ru_maxrss``, not
+    inherited from the parent that forked it)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -169,7 +170,7 @@ def memory_child(uri: str) -> None:
     sampler.join()
     broadcast = Broadcast.objects.get()
     print(json.dumps({"baseline": baseline, "peak": peak[0], "elapsed": elapsed,
-                      "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "hwm": rss_mib("VmHWM"),
                       "sent": broadcast.sent, "total": broadcast.total}))
 
 
@@ -220,11 +221,13 @@ def memory_part(sizes: list[int]) -> None:
         for size in sizes:
             fill(size)
             out = subprocess.run([sys.executable, __file__, "--memory-child", uri],
-                                 capture_output=True, text=True, check=True)
+                                 capture_output=True, text=True)
+            if out.returncode:
+                raise RuntimeError(f"the worker failed with {size:,} users:\n{out.stderr}")
             row = json.loads(out.stdout.strip().splitlines()[-1])
             assert row["sent"] == row["total"] == size - size // 50, row
             print(f"| {row['total']:,} | {row['baseline']:.1f} MiB | {row['peak']:.1f} MiB | "
-                  f"{row['maxrss']:.1f} MiB | {row['peak'] - row['baseline']:+.1f} MiB | "
+                  f"{row['hwm']:.1f} MiB | {row['peak'] - row['baseline']:+.1f} MiB | "
                   f"{row['total'] / row['elapsed']:,.0f} |", flush=True)
     finally:
         models.disconnect()

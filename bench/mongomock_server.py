@@ -18,6 +18,7 @@ except unique ones through mongomock, and what mongomock does not do, it does no
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import socketserver
 import struct
@@ -53,6 +54,10 @@ def _iter_documents(self, filter):  # noqa: A002 - mongomock's name
 Collection._iter_documents = _iter_documents
 
 
+UNLOCKED = {"hello", "ismaster", "ping", "buildinfo", "endsessions"}
+NO_LOCK = contextlib.nullcontext()
+
+
 class Server:
     """The command handlers over one mongomock client; one command at a time."""
 
@@ -69,7 +74,10 @@ class Server:
             return {"ok": 0.0, "errmsg": f"no such command: {name!r}", "code": 59,
                     "codeName": "CommandNotFound"}
         database = self.client[command.get("$db", "test")]
-        with self.lock:
+        # the handshake and pings never wait for a long command (the client's monitor
+        # would take the server for dead)
+        lock = NO_LOCK if name.lower() in UNLOCKED else self.lock
+        with lock:
             try:
                 return {**handler(database, command[name], command), "ok": 1.0}
             except OperationFailure as err:
@@ -98,24 +106,28 @@ class Server:
 
     # -- reading -------------------------------------------------------------------------
     def _cursor(self, namespace: str, documents, batch_size: int | None, first: str) -> dict:
-        documents = list(documents)
-        size = DEFAULT_BATCH if batch_size is None else batch_size or len(documents)
+        """A batch of ``documents`` (an iterator, read lazily) and a cursor on the rest."""
+        documents = iter(documents)
+        if batch_size == 0:  # everything at once
+            return {"cursor": {"id": bson.int64.Int64(0), "ns": namespace,
+                               first: list(documents)}}
+        size = batch_size or DEFAULT_BATCH
+        batch = list(itertools.islice(documents, size + 1))
         cursor_id = 0
-        if len(documents) > size:
+        if len(batch) > size:
             cursor_id = next(self.ids)
-            self.cursors[cursor_id] = [namespace, documents[size:]]
+            self.cursors[cursor_id] = [namespace, itertools.chain(batch[size:], documents)]
         return {"cursor": {"id": bson.int64.Int64(cursor_id), "ns": namespace,
-                           first: documents[:size]}}
+                           first: batch[:size]}}
 
     def cmd_find(self, database, name, command) -> dict:
-        found = database[name].find(command.get("filter") or {}, command.get("projection"))
-        if command.get("sort"):
-            found = found.sort(list(command["sort"].items()))
-        if command.get("skip"):
-            found = found.skip(command["skip"])
-        limit = command.get("limit") or 0
-        if limit:
-            found = found.limit(abs(limit))
+        collection = database[name]
+        sort = list(command["sort"].items()) if command.get("sort") else None
+        # mongomock's own cursor copies every match up front; its dataset copies lazily
+        found = collection._get_dataset(command.get("filter") or {}, sort,
+                                        command.get("projection"), dict)
+        skip, limit = command.get("skip") or 0, command.get("limit") or 0
+        found = itertools.islice(found, skip, skip + abs(limit) if limit else None)
         batch = command.get("batchSize")
         if command.get("singleBatch") or limit < 0:
             batch = 0
