@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -47,7 +48,13 @@ def _queue(args) -> Broadcast | str:
     limit = CAPTION_LIMIT if args.photo else MESSAGE_LIMIT
     if len(message) > limit:
         return f"--text is {len(message)} characters; Telegram takes {limit}"
-    return Broadcast.compose(esc(message), photo=args.photo, origin="cli")
+    photo = args.photo
+    if photo and "://" not in photo:  # a file here, or else a Telegram file_id
+        if os.path.isfile(photo):
+            photo = os.path.abspath(photo)  # workers resolve relative paths elsewhere
+        elif os.sep in photo or "." in os.path.basename(photo):
+            return f"--photo {photo!r}: no such file (give a path, an http(s) URL or a file_id)"
+    return Broadcast.compose(esc(message), photo=photo, origin="cli")
 
 
 def broadcast(settings, args) -> int:

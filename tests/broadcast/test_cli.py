@@ -59,6 +59,7 @@ def test_broadcast_of_a_news_item_follows_the_one_queued_when_it_was_created(cli
     (("--text", "   "), "give --text MESSAGE or --news ID"),
     (("--text", "x" * 4097), "--text is 4097 characters; Telegram takes 4096"),
     (("--text", "x" * 1025, "--photo", "pic.png"), "Telegram takes 1024"),
+    (("--text", "Sale", "--photo", "no/such/pic.png"), "--photo 'no/such/pic.png': no such file"),
     (("--news", "nope"), "no news item 'nope'"),
     (("--news", "6650c0ffee0000000000cafe"), "no news item"),
 ])
@@ -77,3 +78,17 @@ def test_no_wait_only_queues(cli, capsys):
 def test_a_separate_worker_refuses_the_embedded_store(cli, capsys):
     assert cli("worker") == 2
     assert "embedded store" in capsys.readouterr().err
+
+
+def test_a_local_picture_is_sent_with_the_text_as_its_caption(cli, tg, tmp_path, monkeypatch):
+    from PIL import Image
+
+    make_users(tg, [1, 2])
+    monkeypatch.chdir(tmp_path)  # a path relative to where the command runs
+    Image.new("RGB", (8, 8), "red").save(tmp_path / "sale.png")
+    assert cli("broadcast", "--text", "Sale!", "--photo", "sale.png") == 0
+    assert Broadcast.objects.get().photo == str(tmp_path / "sale.png")
+    first, second = (bot_sends(tg, chat)[0] for chat in (1, 2))
+    assert first["caption"] == second["caption"] == "Sale!"
+    assert first["photo"] == second["photo"]  # uploaded once, then its file_id
+    assert [c["method"] for c in tg.calls(method="sendPhoto")] == ["sendPhoto"] * 2

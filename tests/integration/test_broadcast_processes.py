@@ -76,7 +76,7 @@ def test_a_worker_killed_mid_broadcast_resumes_and_no_one_gets_it_twice(atomic_d
     users(tg, ids, blocked_since=blocked)
     broadcast = Broadcast.compose(TEXT)
     log = open(tmp_path / "worker.log", "w+", encoding="utf-8")  # noqa: SIM115
-    first = start_worker(atomic_db_uri, tg, log)
+    first, second = start_worker(atomic_db_uri, tg, log), None
     try:
         sent = lambda: len(tg.calls(method="sendMessage"))  # noqa: E731
         wait_for(lambda: sent() >= 80, 60, "the first 80 sends")
@@ -100,7 +100,7 @@ def test_a_worker_killed_mid_broadcast_resumes_and_no_one_gets_it_twice(atomic_d
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=30) == 0
     finally:
-        for process in (first, locals().get("second")):
+        for process in (first, second):
             if process is not None and process.poll() is None:
                 process.kill()
                 process.wait()
