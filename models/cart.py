@@ -162,7 +162,8 @@ class Cart(TimestampedDocument):
         """
         items = self.items or {}
         products = {str(p.pk): p for p in Product.objects(id__in=list(items))}
-        ordered = sorted(items.items(), key=lambda kv: (kv[1].added or utcnow(), kv[0]))
+        # by time added; lines added in the same millisecond keep the map's (insertion) order
+        ordered = sorted(items.items(), key=lambda kv: kv[1].added or utcnow())
         return [CartLine(products[pid], item.quantity) for pid, item in ordered if pid in products]
 
     def total(self) -> int:
