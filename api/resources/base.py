@@ -60,6 +60,9 @@ class Store:
     query: ClassVar[type[Schema] | None] = None
     noun: ClassVar[str] = ""
     unique: ClassVar[tuple[str, ...]] = ()
+    # query parameters that filter by equality, and dated fields filtered by FIELD_from/_to
+    exact: ClassVar[tuple[str, ...]] = ()
+    ranges: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self.item_schema = self.schema()
@@ -82,8 +85,18 @@ class Store:
         return doc
 
     def filters(self, query: dict) -> Q:
-        """The filter of a listing, from the loaded query parameters."""
-        return Q()
+        """The filter of a listing, from the loaded query parameters (``exact``, ``ranges``;
+        a store adds its own conditions by extending this)."""
+        condition = Q()
+        for name in self.exact:
+            if name in query:
+                condition &= Q(**{name: query[name]})
+        for field in self.ranges:
+            if f"{field}_from" in query:
+                condition &= Q(**{f"{field}__gte": query[f"{field}_from"]})
+            if f"{field}_to" in query:
+                condition &= Q(**{f"{field}__lte": query[f"{field}_to"]})
+        return condition
 
     def queryset(self, query: dict, base: Q | None = None) -> QuerySet:
         """Filtered and sorted; the primary key breaks ties so pages never overlap."""

@@ -8,8 +8,6 @@ Broadcasts are started by creating a news item (``POST /news``), by an admin in 
 
 from __future__ import annotations
 
-from mongoengine import Q
-
 from api.resources.base import Store
 from api.resources.crud import Listing, Reading
 from api.schemas import BroadcastQuery, BroadcastSchema
@@ -24,16 +22,8 @@ class BroadcastStore(Store):
     query = BroadcastQuery
     noun = "broadcast"
 
-    def filters(self, query: dict) -> Q:
-        condition = Q()
-        for name in ("status", "origin", "news", "author"):
-            if name in query:
-                condition &= Q(**{name: query[name]})
-        if "created_from" in query:
-            condition &= Q(created__gte=query["created_from"])
-        if "created_to" in query:
-            condition &= Q(created__lte=query["created_to"])
-        return condition
+    exact = ("status", "origin", "news", "author")
+    ranges = ("created",)
 
 
 class BroadcastList(Listing):

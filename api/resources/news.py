@@ -23,12 +23,10 @@ class NewsStore(Store):
     query = NewsQuery
     noun = "news item"
 
+    ranges = ("published",)
+
     def filters(self, query: dict) -> Q:
-        condition = Q()
-        if "published_from" in query:
-            condition &= Q(published__gte=query["published_from"])
-        if "published_to" in query:
-            condition &= Q(published__lte=query["published_to"])
+        condition = super().filters(query)
         if "q" in query:
             condition &= search(query["q"], "title")
         return condition

@@ -6,8 +6,6 @@ are answered 405 with ``Allow: GET, HEAD, OPTIONS``.
 
 from __future__ import annotations
 
-from mongoengine import Q
-
 from api.resources.base import Store
 from api.resources.crud import Listing, Reading
 from api.schemas import OrderQuery, OrderSchema
@@ -22,16 +20,8 @@ class OrderStore(Store):
     query = OrderQuery
     noun = "order"
 
-    def filters(self, query: dict) -> Q:
-        condition = Q()
-        for name in ("user_id", "status", "number"):
-            if name in query:
-                condition &= Q(**{name: query[name]})
-        if "created_from" in query:
-            condition &= Q(created__gte=query["created_from"])
-        if "created_to" in query:
-            condition &= Q(created__lte=query["created_to"])
-        return condition
+    exact = ("user_id", "status", "number")
+    ranges = ("created",)
 
 
 class OrderList(Listing):
