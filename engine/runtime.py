@@ -57,6 +57,10 @@ class Engine:
         self.on_blocked = on_blocked
         self.bot = flows.bot
         self.commands = {c.command: c.trigger for c in flows.bot.commands}
+        # typed text is matched against keyboard labels: render them once, not per update
+        self.bot_labels = self._labels(flows.bot.keyboard)
+        self.state_labels = {name: self._labels(state.screen.keyboard)
+                             for name, state in flows.states.items()}
         # observers(state_before, transition, state_after) see every transition taken
         self.observers: list[Callable[[str, spec.Transition, str], None]] = []
         if os.environ.get("ENGINE_COVERAGE_FILE"):
@@ -258,17 +262,19 @@ class Engine:
         outcome.edit = False
         return None, {}
 
+    def _labels(self, keyboard: spec.Keyboard | None) -> dict[str, str]:
+        """A keyboard's labels in every language -> their triggers (computed once)."""
+        table: dict[str, str] = {}
+        for button in keyboard.buttons if keyboard else ():
+            if button.trigger:
+                for lang in self.bot.languages:
+                    label = self.flows.catalog.text(button.label, lang, {}, html=False)
+                    table.setdefault(label, button.trigger)
+        return table
+
     def _keyboard_trigger(self, state: spec.State, text: str) -> str | None:
         text = text.strip()
-        for keyboard in (state.screen.keyboard, self.bot.keyboard):
-            if keyboard is None:
-                continue
-            for button in keyboard.buttons:
-                if button.trigger and any(
-                        self.flows.catalog.text(button.label, lang, {}, html=False) == text
-                        for lang in self.bot.languages):
-                    return button.trigger
-        return None
+        return self.state_labels[state.name].get(text) or self.bot_labels.get(text)
 
     def _validated(self, conv, inp: spec.Input, value: str, event, outcome):
         if inp.validator:
