@@ -7,11 +7,8 @@ skipped, with the reason in pytest's summary. ``.ci/run`` provides both.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -24,8 +21,7 @@ from tests.deploy.stack import (
     real_server_configured,
     running_stack,
 )
-
-SERIALISER = Path(__file__).resolve().parents[1] / "integration" / "serialiser.py"
+from tests.integration.server import serialised
 
 
 @pytest.fixture(scope="session")
@@ -56,27 +52,11 @@ def atomic_uri() -> Iterator[str]:
         pytest.fail(f"MONGO_URI={mongo_uri()!r} does not answer: {err}", pytrace=False)
     finally:
         client.close()
-    parts = urlsplit(mongo_uri())
     if not ferretdb:
         yield mongo_uri()
         return
-    if parts.scheme != "mongodb" or "," in parts.netloc:
-        pytest.skip("FerretDB behind a mongodb+srv:// or multi-host URI: cannot serialise it")
-    credentials, _, upstream = parts.netloc.rpartition("@")
-    proxy = subprocess.Popen([sys.executable, str(SERIALISER), upstream],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        port = int(proxy.stdout.readline())
-        netloc = f"{credentials}@127.0.0.1:{port}" if credentials else f"127.0.0.1:{port}"
-        yield urlunsplit(parts._replace(netloc=netloc))
-    finally:
-        proxy.stdin.close()  # its signal to stop
-        try:
-            proxy.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proxy.kill()
-            proxy.wait()
-        proxy.stdout.close()
+    with serialised(mongo_uri()) as uri:
+        yield uri
 
 
 @pytest.fixture(scope="module")

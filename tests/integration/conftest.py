@@ -15,8 +15,6 @@ FerretDB v1, which lacks it, through ``serialiser.py``; for tests of concurrency
 from __future__ import annotations
 
 import contextlib
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +26,7 @@ import pymongo
 import pytest
 
 import models
-from tests.integration.server import MONGO_URI, SKIP_REASON, configured
+from tests.integration.server import MONGO_URI, SKIP_REASON, configured, serialised
 
 HERE = Path(__file__).parent
 
@@ -83,26 +81,8 @@ def atomic_server(real_server) -> Iterator[str]:
     if not real_server.ferretdb:
         yield real_server.uri
         return
-    parts = urlsplit(real_server.uri)
-    if parts.scheme != "mongodb" or "," in parts.netloc:
-        pytest.skip("FerretDB behind a mongodb+srv:// or multi-host URI: cannot serialise it")
-    credentials, _, upstream = parts.netloc.rpartition("@")
-    proxy = subprocess.Popen([sys.executable, str(HERE / "serialiser.py"), upstream],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        port = proxy.stdout.readline().strip()
-        if not port.isdigit():
-            pytest.fail(f"serialiser.py did not start (exit code {proxy.poll()})", pytrace=False)
-        netloc = f"{credentials}@127.0.0.1:{port}" if credentials else f"127.0.0.1:{port}"
-        yield urlunsplit(parts._replace(netloc=netloc))
-    finally:
-        proxy.stdin.close()  # its signal to stop
-        try:
-            proxy.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proxy.kill()
-            proxy.wait()
-        proxy.stdout.close()
+    with serialised(real_server.uri) as uri:
+        yield uri
 
 
 @contextlib.contextmanager
