@@ -38,9 +38,3 @@ class Context:
     def notify(self, text_key: str, /, **values: object) -> None:
         """Show the user ``text_key`` after this update (a toast for a button press)."""
         self.notices.append((text_key, values))
-
-    def arg(self, name: str, default: object = None) -> object:
-        """A button argument, else the state parameter of that name."""
-        if name in self.args:
-            return self.args[name]
-        return self.params.get(name, default)

@@ -59,9 +59,5 @@ class Invalid(EngineError):
         self.values = values
 
 
-class ActionError(EngineError):
-    """An action, condition or data source raised; the note says where in the flows."""
-
-
 class StaleConversation(EngineError):
     """The conversation changed under us (compare-and-set lost); the update is retried."""

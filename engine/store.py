@@ -137,9 +137,6 @@ class MongoStore:
         doc = self.collection.find_one({"_id": user_id})
         return Conversation.from_doc(doc) if doc else None
 
-    def ensure_indexes(self) -> None:
-        """Nothing beyond ``_id`` is queried on the hot path; kept for symmetry."""
-
 
 class MemoryStore:
     """Conversations in a dict, with a per-user lock as the lease: tests, benchmarks, and the

@@ -67,3 +67,19 @@ def test_a_newcomer_buys_something_by_typing(tmp_path):
 def test_unknown_input_gets_help_and_quit_leaves():
     lines = run_console(["hello", "/quit"])
     assert any("Я понимаю только кнопки и команды" in line for line in lines)
+
+
+def test_run_bot_demo_loads_the_catalog_before_polling(monkeypatch):
+    import run_bot
+    from engine import StubSender
+    from flows import app
+
+    seen = {}
+    monkeypatch.setenv("BOT_TOKEN", "1:fake")
+    monkeypatch.setattr(app, "run_polling", lambda config, demo, **_: seen.update(demo=demo))
+    assert run_bot.main(["--demo", "--log-level", "WARNING"]) == 0
+    assert seen == {"demo": True}
+    engine = app.build_engine(settings.load({}), StubSender(), demo=True)
+    from models import Product
+
+    assert Product.objects.count() == 45 and engine.flows.bot.start == "main_menu"

@@ -37,3 +37,15 @@ def test_latest_news_newest_first(demo):
     latest = list(News.latest(5))
     assert len(latest) == 5
     assert [n.published for n in latest] == sorted((n.published for n in latest), reverse=True)
+
+
+def test_python_m_models_demo_loads_into_the_given_database(capsys):
+    import models
+    from models.demo import main
+
+    try:
+        assert main(["--uri", "mongomock://localhost/democli"]) == 0
+        assert "45 products" in capsys.readouterr().out
+        assert Product.objects.count() == 45
+    finally:
+        models.disconnect()
