@@ -302,7 +302,10 @@ class Engine:
             conv.params = {**ctx.params, **{p: ctx.args[p] for p in state.params if p in ctx.args}}
         else:
             dest = self.flows.states[fired.state]
-            params = {p: ctx.args.get(p, ctx.params.get(p)) for p in dest.params}
+            # a transition that enters afresh (reset_history, or global) binds params from
+            # its args only: the current state's params must not leak into the new place
+            inherited = {} if t.reset_history or t.is_global else ctx.params
+            params = {p: ctx.args.get(p, inherited.get(p)) for p in dest.params}
             if (fired.state, params) != (conv.state, conv.params):
                 step = {"state": conv.state, "params": conv.params, "page": conv.page}
                 conv.history = [*conv.history, step][-self.bot.history_limit:]

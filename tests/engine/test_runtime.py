@@ -311,3 +311,14 @@ def test_a_duplicate_is_not_answered_twice(client):
     assert client.engine.handle(event) is True
     assert len(client.sender.answered) == answers, "the first delivery answered it"
     assert callback.decode(event.data) == ("open", {"node": "fruit"}) and message
+
+
+def test_a_global_transition_enters_afresh_without_the_current_params(client):
+    """Issue 14.1: params are not carried across a transition that enters a state afresh."""
+    client.send("/start")
+    client.click("Catalog")
+    client.click("Fruit")
+    assert client.conversation.params == {"node": "fruit"}
+    client.send("Catalog")  # the main keyboard: a global transition into the same state
+    assert client.state == "catalog" and client.conversation.params == {"node": None}
+    assert client.last.buttons[0] == ["Fruit", "Vegetables"]
