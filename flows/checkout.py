@@ -31,11 +31,19 @@ def phone(ctx, value: str) -> str:
         raise Invalid() from None
 
 
+ADDRESS_MIN, ADDRESS_MAX = 10, 300
+
+
 @validator("address")
 def address(ctx, value: str) -> str:
+    """An address: 10-300 characters with a house number; each refusal says what is wrong."""
     value = " ".join(value.split())
-    if not 10 <= len(value) <= 300 or not any(ch.isdigit() for ch in value):
-        raise Invalid()
+    if len(value) < ADDRESS_MIN:
+        raise Invalid("checkout.address_too_short", min=ADDRESS_MIN)
+    if len(value) > ADDRESS_MAX:
+        raise Invalid("checkout.address_too_long", max=ADDRESS_MAX, length=len(value))
+    if not any(ch.isdigit() for ch in value):
+        raise Invalid("checkout.address_no_number")
     return value
 
 
