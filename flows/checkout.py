@@ -58,7 +58,9 @@ def name(ctx, value: str) -> str:
 @data_source("profile.saved")
 def saved(ctx) -> dict:
     user = current_user(ctx)
-    return {"name": user.display_name, "email": user.email or "", "phone": user.phone or "",
+    return {"name": user.display_name,
+            "first_name": user.first_name or ctx.user.get("first_name") or user.display_name,
+            "email": user.email or "", "phone": user.phone or "",
             "address": user.address or "", "language": user.language}
 
 

@@ -16,8 +16,7 @@ def _save(ctx, field: str) -> None:
 def save_name(ctx) -> None:
     value = ctx.data.pop("new_value", "")
     first, _, last = value.partition(" ")
-    User.objects(telegram_id=current_user(ctx).telegram_id).update_one(
-        set__first_name=first, set__last_name=last or None)
+    User.set_name(current_user(ctx).telegram_id, first, last)
 
 
 @action("profile.save_email")

@@ -23,6 +23,7 @@ class User(TimestampedDocument):
     address = StringField(max_length=512)
     language = StringField(choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     blocked = BooleanField(default=False)
+    name_edited = BooleanField(default=False)  # the shopper set their name in the profile
 
     meta = {"collection": "users", "indexes": ["blocked", "username"]}
 
@@ -69,17 +70,26 @@ class User(TimestampedDocument):
     def register(cls, telegram_id: int, *, username: str | None = None,
                  first_name: str | None = None, last_name: str | None = None,
                  language_code: str | None = None) -> User:
-        """Create or refresh the user from Telegram's profile in one atomic upsert.
+        """Create or refresh the user from Telegram's profile (atomic updates).
 
         The language is taken from Telegram only the first time; after that it is the
-        user's own choice from the profile.
+        user's own choice from the profile. So are the names once the shopper has set
+        them (:meth:`set_name`): Telegram's names refresh only names never edited.
         """
         language = language_code if language_code in LANGUAGES else DEFAULT_LANGUAGE
         cls.objects(telegram_id=telegram_id).update_one(
-            upsert=True, set__username=username, set__first_name=first_name,
-            set__last_name=last_name, set__blocked=False,
-            set_on_insert__language=language)
+            upsert=True, set__username=username, set__blocked=False,
+            set_on_insert__language=language, set_on_insert__first_name=first_name,
+            set_on_insert__last_name=last_name)
+        cls.objects(telegram_id=telegram_id, name_edited__ne=True).update_one(
+            set__first_name=first_name, set__last_name=last_name)
         return cls.objects.get(telegram_id=telegram_id)
+
+    @classmethod
+    def set_name(cls, telegram_id: int, first_name: str, last_name: str | None) -> None:
+        """The shopper's own name: kept over Telegram's from now on."""
+        cls.objects(telegram_id=telegram_id).update_one(
+            set__first_name=first_name, set__last_name=last_name or None, set__name_edited=True)
 
     def mark_blocked(self, blocked: bool = True) -> None:
         User.objects(telegram_id=self.telegram_id).update_one(set__blocked=blocked)

@@ -48,3 +48,15 @@ def test_display_name_and_blocked_flag(db):
     user.mark_blocked()
     assert User.objects.get(telegram_id=7).blocked
     assert User.register(7).blocked is False, "writing /start again unblocks"
+
+
+def test_register_refreshes_telegram_names_but_keeps_a_name_set_in_the_profile(db):
+    User.register(7, username="t", first_name="Tom", last_name="Smith", language_code="en")
+    User.register(7, username="t", first_name="Tommy", last_name=None, language_code="en")
+    user = User.objects.get(telegram_id=7)
+    assert (user.first_name, user.last_name) == ("Tommy", None)  # Telegram's, refreshed
+    User.set_name(7, "Thomas", "Riddle")
+    user = User.register(7, username="t2", first_name="Tom", last_name="Smith",
+                         language_code="ru")
+    assert (user.first_name, user.last_name, user.username) == ("Thomas", "Riddle", "t2")
+    assert user.language == "en" and user.name_edited
