@@ -1,59 +1,129 @@
 #!/usr/bin/env bash
-# FerretDB (a MongoDB-wire server on an embedded SQLite) for the integration suite.
+# FerretDB v2 (a MongoDB-wire server) on PostgreSQL 15 + DocumentDB, for the integration,
+# end-to-end and deployment suites and the benchmarks that need a real server.
 #
-#   .ci/ferretdb.sh build                 build the binary once (cached), print its path
-#   .ci/ferretdb.sh start [--owner PID]   start one on a free port of 127.0.0.1 with its data in
-#                                         a new temporary directory, wait until it answers a
-#                                         ping, print `export MONGO_URI=...` and
+#   .ci/ferretdb.sh build                 install what is missing and build once (cached):
+#                                         PostgreSQL 15 and the build tools (Debian packages),
+#                                         DocumentDB + pgvector from third_party/ferretdb2,
+#                                         FerretDB v2.7.0 from the Go module proxy; print the
+#                                         ferretdb binary's path
+#   .ci/ferretdb.sh start [--owner PID]   start a private PostgreSQL cluster and a FerretDB on
+#                                         free ports of 127.0.0.1, with their data in a new
+#                                         temporary directory; wait until FerretDB answers a
+#                                         ping; print `export MONGO_URI=...` and
 #                                         `export FERRETDB_DIR=...` for the caller to eval;
-#                                         with --owner it also stops when process PID is gone
+#                                         with --owner both also stop when process PID is gone
 #                                         (a safety net for a caller killed with SIGKILL)
-#   .ci/ferretdb.sh stop [DIR]            stop the one started in DIR (default $FERRETDB_DIR)
+#   .ci/ferretdb.sh stop [DIR]            stop the pair started in DIR (default $FERRETDB_DIR)
 #                                         and delete its data
-#   .ci/ferretdb.sh run CMD [ARG...]      start one, run CMD with MONGO_URI exported, stop it
+#   .ci/ferretdb.sh run CMD [ARG...]      start a pair, run CMD with MONGO_URI exported, stop it
 #                                         whatever happens; exits with CMD's status
 #
 # Settings (environment):
-#   FERRETDB_VERSION  the v1 release to build (v1.24.2, the last v1)
 #   FERRETDB_BIN      use this ferretdb binary instead of building one
-#   TGSHOP_CACHE      where built binaries are kept between runs
-#                     (${XDG_CACHE_HOME:-$HOME/.cache}/tgshop)
+#   TGSHOP_CACHE      where builds are kept between runs (${XDG_CACHE_HOME:-$HOME/.cache}/tgshop)
 #   MONGO_DB          the database named in the printed URI (tgshop_test)
 #   PYTHON            the interpreter used for the ping, with pymongo (python3)
 #
-# Why not plain `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2`: it builds,
-# but the binary panics at start ("Invalid build/version/version.txt file content"),
-# because that generated file is not part of the published module. Upstream's advice is to
-# create it; the module cache is read-only and `go build -overlay` refuses to replace files
-# in it, so we `go install` from a copy of the very same module source (its go.sum pins
-# every dependency) with that one file added.
+# The cluster is our own (initdb in the temporary directory, its own port and socket
+# directory): a default cluster the machine may run (Debian's 15/main on 5432) is never
+# touched. It runs with synchronous_commit=off, like mongod's default of journaling every
+# 100 ms: a test server, not a production one.
+#
+# Why a copy of FerretDB's module: `go install github.com/FerretDB/FerretDB/v2/cmd/ferretdb@v2.7.0`
+# builds, but the binary panics at start ("Invalid build/version/version.txt file content")
+# because that generated file is not in the published module; the module cache is read-only,
+# so we build from a copy of the same source (its go.sum pins every dependency) with the file.
+# The DocumentDB build needs three work-arounds on Debian bookworm: the Intel decimal library
+# has no pkg-config file (we write one into our cache), libbson 1.23 lacks one enum value
+# (-DBSON_SUBTYPE_SENSITIVE), and pg_cron 1.4 cannot run a job every 2 seconds
+# (documentdb.indexBuildScheduleInSec = 60: background index builds only; create_index works
+# at once and unique indexes are enforced). FerretDB 2.7.0 expects DocumentDB 0.107.0 and only
+# logs a warning for this 0.107-0 build.
 set -euo pipefail
 
-MODULE=github.com/FerretDB/FerretDB
-VERSION=${FERRETDB_VERSION:-v1.24.2}
+MODULE=github.com/FerretDB/FerretDB/v2
+VERSION=v2.7.0
+PG=15
+PGBIN=/usr/lib/postgresql/$PG/bin
 CACHE=${TGSHOP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tgshop}
 DB=${MONGO_DB:-tgshop_test}
 PYTHON=${PYTHON:-python3}
 SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+ROOT="$(dirname "$(dirname "$SELF")")"
+VENDOR="$ROOT/third_party/ferretdb2/documentdb-pgvector-src.tgz"
 MARKER=.tgshop-ferretdb   # only directories holding this file are ever deleted by `stop`
+PACKAGES=(build-essential pkg-config "postgresql-$PG" "postgresql-server-dev-$PG"
+          "postgresql-$PG-cron" "postgresql-$PG-rum" "postgresql-$PG-postgis-3"
+          libbson-dev libpcre2-dev libintelrdfpmath-dev libkrb5-dev libicu-dev)
 
 log() { printf 'ferretdb.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-works() {  # works BINARY: the binary starts and reports the version we want
-    [[ "$("$1" --version 2>/dev/null)" == *"version: $VERSION"* ]]
+as_root() {  # as_root CMD...: run CMD as root (ourselves, or sudo without a password)
+    if [[ $(id -u) -eq 0 ]]; then "$@"
+    elif sudo -n true 2>/dev/null; then sudo -n "$@"
+    else die "need root (or password-less sudo) to: $*"
+    fi
 }
 
-build() (
-    if [[ -n "${FERRETDB_BIN:-}" ]]; then
-        "$FERRETDB_BIN" --version >/dev/null 2>&1 || die "FERRETDB_BIN=$FERRETDB_BIN does not run"
-        echo "$FERRETDB_BIN"
-        exit 0
+as_pg() {  # as_pg CMD...: run a PostgreSQL server command as a user PostgreSQL accepts
+    if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+packages() {  # install the Debian packages that are missing (none: nothing is done)
+    local missing=() p
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+            || missing+=("$p")
+    done
+    ((${#missing[@]})) || return 0
+    command -v apt-get >/dev/null || die "apt-get not found; install: ${missing[*]}"
+    log "installing ${missing[*]} (apt-get)"
+    as_root apt-get update -qq >&2
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >&2 || die "apt-get install failed"
+}
+
+extensions() {  # build DocumentDB + pgvector once (staged in the cache), install them
+    local sha stage stamp work pc
+    sha=$(sha256sum "$VENDOR" | cut -c1-16)
+    stage="$CACHE/documentdb-$sha"
+    stamp="$("$PGBIN/pg_config" --sharedir)/extension/tgshop-documentdb.stamp"
+    [[ -f "$stamp" && "$(<"$stamp")" == "$sha" ]] && return 0
+    if [[ ! -f "$stage/done" ]]; then
+        log "building DocumentDB and pgvector from third_party/ferretdb2 (once; cached in $stage)"
+        work=$(mktemp -d "${TMPDIR:-/tmp}/documentdb-build.XXXXXX")
+        trap 'rm -rf "$work"' RETURN
+        tar xzf "$VENDOR" -C "$work"
+        pc="$work/pkgconfig"   # Debian ships the Intel decimal library without a .pc file
+        mkdir -p "$pc"
+        printf '%s\n' "libdir=/usr/lib/$(gcc -print-multiarch)" 'Name: intelmathlib' \
+            'Description: Intel decimal floating point (Debian libbid)' 'Version: 2.0' \
+            'Cflags: -I/usr/include' "Libs: -L\${libdir} -lbidgcc000" > "$pc/intelmathlib.pc"
+        rm -rf "$stage.tmp" && mkdir -p "$stage.tmp"
+        local flags=(PG_CONFIG="$PGBIN/pg_config" with_llvm=no)
+        make -s -C "$work/pgvector" -j2 "${flags[@]}" OPTFLAGS= >&2
+        make -s -C "$work/pgvector" "${flags[@]}" OPTFLAGS= DESTDIR="$stage.tmp" install >&2
+        flags+=("COPT=-DBSON_SUBTYPE_SENSITIVE=0x08 -Wno-switch")  # libbson 1.23 lacks it
+        for d in pg_documentdb_core pg_documentdb; do
+            PKG_CONFIG_PATH="$pc" make -s -C "$work/documentdb/$d" -j2 "${flags[@]}" >&2
+            PKG_CONFIG_PATH="$pc" make -s -C "$work/documentdb/$d" "${flags[@]}" \
+                DESTDIR="$stage.tmp" install >&2
+        done
+        touch "$stage.tmp/done"
+        rm -rf "$stage" && mv "$stage.tmp" "$stage"
     fi
-    bin="$CACHE/ferretdb-$VERSION/ferretdb"
-    if [[ -x "$bin" ]] && works "$bin"; then
+    log "installing DocumentDB and pgvector into PostgreSQL $PG"
+    as_root cp -R "$stage/usr/." /usr/
+    echo "$sha" | as_root tee "$stamp" >/dev/null
+}
+
+ferretdb() {  # build FerretDB once (cached); print the binary's path
+    local bin="$CACHE/ferretdb-$VERSION/ferretdb" work json dir started=$SECONDS
+    if [[ -x "$bin" ]] && [[ "$("$bin" --version 2>/dev/null)" == *"version: $VERSION"* ]]; then
         echo "$bin"
-        exit 0
+        return 0
     fi
     if ! command -v go >/dev/null; then  # installed but not on this PATH (a bare CI shell)?
         for d in /usr/local/go/bin /usr/lib/go/bin "$HOME/go/bin"; do
@@ -63,9 +133,8 @@ build() (
     command -v go >/dev/null \
         || die "go is not installed: install Go >= 1.24 (https://go.dev/dl/) or set FERRETDB_BIN"
     work=$(mktemp -d "${TMPDIR:-/tmp}/ferretdb-build.XXXXXX")
-    trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+    trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' RETURN
     log "building FerretDB $VERSION (once; cached in $bin)"
-    started=$SECONDS
     json=$(cd "$work" && go mod download -json "$MODULE@$VERSION") \
         || die "go mod download $MODULE@$VERSION failed: $json"
     dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")
@@ -75,12 +144,23 @@ build() (
     printf '%s\n' "$VERSION" > "$work/src/build/version/version.txt"
     (cd "$work/src" && GOBIN="$work/bin" go install -trimpath -buildvcs=false ./cmd/ferretdb) >&2 \
         || die "go install of FerretDB $VERSION failed"
-    works "$work/bin/ferretdb" || die "the FerretDB $VERSION just built does not start"
+    "$work/bin/ferretdb" --version >/dev/null 2>&1 || die "the FerretDB just built does not start"
     mkdir -p "$(dirname "$bin")"
     cp "$work/bin/ferretdb" "$bin.tmp.$$"
     mv -f "$bin.tmp.$$" "$bin"   # atomic: a concurrent run sees the old binary or the new one
-    log "built in $((SECONDS - started))s"
+    log "FerretDB built in $((SECONDS - started))s"
     echo "$bin"
+}
+
+build() (
+    packages
+    extensions
+    if [[ -n "${FERRETDB_BIN:-}" ]]; then
+        "$FERRETDB_BIN" --version >/dev/null 2>&1 || die "FERRETDB_BIN=$FERRETDB_BIN does not run"
+        echo "$FERRETDB_BIN"
+    else
+        ferretdb
+    fi
 )
 
 free_port() {
@@ -109,7 +189,7 @@ finally:
 EOF
 }
 
-is_ours() {  # is_ours PID: a live process of ours, not a recycled pid
+is_ours() {  # is_ours PID NAME: a live process called NAME, not a recycled pid
     [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null \
         && [[ "$(basename -- "$(ps -o comm= -p "$1" 2>/dev/null)")" == "$2" ]]
 }
@@ -135,12 +215,55 @@ stop() {
             kill -KILL "$pid" 2>/dev/null || true
         fi
     fi
+    if [[ -f "$dir/pg/data/postmaster.pid" ]]; then
+        as_pg "$PGBIN/pg_ctl" -D "$dir/pg/data" -m fast -w -t 30 stop >/dev/null 2>&1 \
+            || as_pg "$PGBIN/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true
+    fi
     rm -rf "$dir"
     log "stopped"
 }
 
+postgres() {  # postgres DIR: initdb and start a private cluster; print its port
+    local dir=$1 port attempt
+    mkdir -p "$dir/pg"
+    [[ $(id -u) -ne 0 ]] || chown postgres:postgres "$dir/pg"
+    as_pg "$PGBIN/initdb" -D "$dir/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+        >"$dir/pg/initdb.log" 2>&1 || { cat "$dir/pg/initdb.log" >&2; die "initdb failed"; }
+    for attempt in 1 2 3 4 5; do
+        port=$(free_port)
+        as_pg tee "$dir/pg/data/tgshop.conf" >/dev/null <<EOF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir/pg'
+shared_preload_libraries = 'pg_cron,pg_documentdb_core,pg_documentdb'
+cron.database_name = 'postgres'
+synchronous_commit = off
+documentdb.indexBuildScheduleInSec = 60
+documentdb.enableCompact = true
+documentdb.enableLetAndCollationForQueryMatch = true
+documentdb.enableNowSystemVariable = true
+documentdb.enableSortbyIdPushDownToPrimaryKey = true
+documentdb.enableSchemaValidation = true
+documentdb.enableBypassDocumentValidation = true
+EOF
+        grep -q "^include = 'tgshop.conf'" "$dir/pg/data/postgresql.conf" \
+            || echo "include = 'tgshop.conf'" | as_pg tee -a "$dir/pg/data/postgresql.conf" >/dev/null
+        if as_pg "$PGBIN/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/postgres.log" -w -t 60 start \
+                >/dev/null 2>&1; then
+            "$PGBIN/psql" -qX -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+                -c 'CREATE EXTENSION documentdb CASCADE' >"$dir/pg/extension.log" 2>&1 \
+                || { cat "$dir/pg/extension.log" >&2; die "CREATE EXTENSION documentdb failed"; }
+            echo "$port"
+            return 0
+        fi
+        log "attempt $attempt: PostgreSQL did not start on port $port; log:"
+        tail -n 5 "$dir/pg/postgres.log" >&2
+    done
+    die "PostgreSQL would not start (see above)"
+}
+
 start() {
-    local owner="" bin port pid="" attempt i
+    local owner="" bin pgport port pid="" attempt i
     dir=""  # global: the traps below need it
     while (($#)); do
         case $1 in
@@ -150,17 +273,19 @@ start() {
     done
     bin=$(build)
     dir=$(mktemp -d "${TMPDIR:-/tmp}/tgshop-ferretdb.XXXXXX")
+    chmod 755 "$dir"   # the postgres user keeps its cluster below it
     touch "$dir/$MARKER"
     # anything going wrong from here on (also Ctrl-C) leaves nothing behind
     trap 'stop "$dir"' EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
     started=$SECONDS
+    pgport=$(postgres "$dir")
     for attempt in 1 2 3 4 5; do
         port=$(free_port)
-        mkdir -p "$dir/data"
-        "$bin" --handler=sqlite --sqlite-url="file:$dir/data/" --state-dir="$dir" \
-            --listen-addr="127.0.0.1:$port" --telemetry=disable --debug-addr=- \
+        "$bin" --postgresql-url="postgres://postgres@127.0.0.1:$pgport/postgres" \
+            --listen-addr="127.0.0.1:$port" --no-auth --state-dir="$dir" \
+            --telemetry=disable --debug-addr=- --log-level=warn \
             </dev/null >>"$dir/ferretdb.log" 2>&1 &
         pid=$!
         echo "$pid" > "$dir/pid"
@@ -190,7 +315,8 @@ start() {
         echo "$!" > "$dir/watchdog.pid"
     fi
     trap - EXIT INT TERM
-    log "FerretDB $VERSION (pid $pid) answers on 127.0.0.1:$port after $((SECONDS - started))s"
+    log "FerretDB $VERSION (pid $pid) on PostgreSQL $PG (port $pgport) answers on" \
+        "127.0.0.1:$port after $((SECONDS - started))s"
     printf 'export MONGO_URI=%q\nexport FERRETDB_DIR=%q\n' "mongodb://127.0.0.1:$port/$DB" "$dir"
 }
 

@@ -21,7 +21,7 @@ from tests.deploy.stack import (
     real_server_configured,
     running_stack,
 )
-from tests.integration.server import serialised
+from tests.integration.server import checked
 
 
 @pytest.fixture(scope="session")
@@ -34,40 +34,23 @@ def nginx() -> str:
 
 
 @pytest.fixture(scope="module")
-def atomic_uri() -> Iterator[str]:
-    """``MONGO_URI``, with MongoDB's single-document atomicity.
-
-    FerretDB v1 lacks it (docs/integration.md): two leases of one conversation taken at the
-    same moment could both succeed there, which MongoDB never allows. In front of FerretDB
-    this is the integration suite's serialising proxy, which restores it.
-    """
+def server_uri() -> str:
+    """``MONGO_URI``, once its server answers (MongoDB, or FerretDB v2: atomic per document)."""
     if not real_server_configured():
         pytest.skip(MONGO_SKIP)
-    import pymongo
-
-    client = pymongo.MongoClient(mongo_uri(), serverSelectionTimeoutMS=5000)
-    try:
-        ferretdb = client.admin.command("buildInfo").get("ferretdbVersion")
-    except pymongo.errors.PyMongoError as err:
-        pytest.fail(f"MONGO_URI={mongo_uri()!r} does not answer: {err}", pytrace=False)
-    finally:
-        client.close()
-    if not ferretdb:
-        yield mongo_uri()
-        return
-    with serialised(mongo_uri()) as uri:
-        yield uri
+    checked(mongo_uri())
+    return mongo_uri()
 
 
 @pytest.fixture(scope="module")
-def deploy_db_uri(atomic_uri) -> Iterator[str]:
+def deploy_db_uri(server_uri) -> Iterator[str]:
     """A fresh database on the server for the stack (the test is connected to it), dropped
     at the end."""
     import pymongo
 
     import models
 
-    parts = urlsplit(atomic_uri)
+    parts = urlsplit(server_uri)
     name = f"tgshop_deploy_{uuid.uuid4().hex[:10]}"
     query = parse_qsl(parts.query, keep_blank_values=True)
     if "@" in parts.netloc and not any(key.lower() == "authsource" for key, _ in query):

@@ -8,7 +8,7 @@ the summary has one line per module; the fixtures skip too, for a module that do
 Each test gets a database of its own, dropped afterwards.
 
 Fixtures: ``real_db`` / ``real_db_uri`` (a fresh database on the server, connected),
-``atomic_db_uri`` (the same on a server with MongoDB's single-document atomicity: on
+``real_db_uri`` (the same on a server with MongoDB's single-document atomicity: on
 FerretDB v1, which lacks it, through ``serialiser.py``; for tests of concurrency).
 """
 
@@ -22,11 +22,10 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import mongoengine
-import pymongo
 import pytest
 
 import models
-from tests.integration.server import MONGO_URI, SKIP_REASON, configured, serialised
+from tests.integration.server import MONGO_URI, SKIP_REASON, checked, configured
 
 HERE = Path(__file__).parent
 
@@ -61,28 +60,7 @@ def real_server() -> Server:
     """The server of ``MONGO_URI``, once it answers; skips when it is not a real server's URI."""
     if not configured():
         pytest.skip(SKIP_REASON)
-    client = pymongo.MongoClient(MONGO_URI, serverSelectionTimeoutMS=5000)
-    try:
-        build = client.admin.command("buildInfo")
-    except pymongo.errors.PyMongoError as err:
-        pytest.fail(f"MONGO_URI={MONGO_URI!r} does not answer: {err}", pytrace=False)
-    finally:
-        client.close()
-    return Server(MONGO_URI, build.get("ferretdbVersion"))
-
-
-@pytest.fixture(scope="session")
-def atomic_server(real_server) -> Iterator[str]:
-    """A URI of the server with MongoDB's single-document atomicity.
-
-    The server itself, except FerretDB v1, which lacks it: then a serialising proxy in
-    front of it (serialiser.py says why that is faithful for these tests).
-    """
-    if not real_server.ferretdb:
-        yield real_server.uri
-        return
-    with serialised(real_server.uri) as uri:
-        yield uri
+    return Server(MONGO_URI, checked(MONGO_URI))
 
 
 @contextlib.contextmanager
@@ -114,10 +92,3 @@ def real_db_uri(real_server) -> Iterator[str]:
 def real_db(real_db_uri):
     """A fresh database on the real server (a pymongo ``Database``), dropped after the test."""
     return mongoengine.get_db()
-
-
-@pytest.fixture
-def atomic_db_uri(atomic_server) -> Iterator[str]:
-    """Like ``real_db_uri``, on ``atomic_server``: for tests of concurrency."""
-    with fresh_database(atomic_server) as uri:
-        yield uri

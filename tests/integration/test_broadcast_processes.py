@@ -2,8 +2,8 @@
 at once on the same broadcast.
 
 Both send through the fake Telegram server (in this process), whose transcripts say what
-every user really received. They use ``atomic_db_uri`` (on FerretDB v1 a serialising
-proxy: the claims rely on MongoDB's single-document atomicity, docs/integration.md).
+every user really received. The claims rely on the server's single-document atomicity,
+which MongoDB and FerretDB v2 have (docs/integration.md).
 """
 
 from __future__ import annotations
@@ -69,14 +69,14 @@ def start_worker(uri: str, tg, log) -> subprocess.Popen:
                             stderr=subprocess.STDOUT)
 
 
-def test_a_worker_killed_mid_broadcast_resumes_and_no_one_gets_it_twice(atomic_db_uri, tg,
+def test_a_worker_killed_mid_broadcast_resumes_and_no_one_gets_it_twice(real_db_uri, tg,
                                                                         tmp_path):
     ids = range(1, 301)
     blocked = set(range(10, 301, 30))
     users(tg, ids, blocked_since=blocked)
     broadcast = Broadcast.compose(TEXT)
     log = open(tmp_path / "worker.log", "w+", encoding="utf-8")  # noqa: SIM115
-    first, second = start_worker(atomic_db_uri, tg, log), None
+    first, second = start_worker(real_db_uri, tg, log), None
     try:
         sent = lambda: len(tg.calls(method="sendMessage"))  # noqa: E731
         wait_for(lambda: sent() >= 80, 60, "the first 80 sends")
@@ -94,7 +94,7 @@ def test_a_worker_killed_mid_broadcast_resumes_and_no_one_gets_it_twice(atomic_d
         in_doubt = {int(chat) for body in BatchRecipients.objects
                     for chat, state in body.states.items() if state == "sending"}
 
-        second = start_worker(atomic_db_uri, tg, log)  # takes over once the claims lapse
+        second = start_worker(real_db_uri, tg, log)  # takes over once the claims lapse
         wait_for(lambda: Broadcast.objects.get(id=broadcast.pk).finished is not None, 60,
                  "the broadcast to finish")
         second.send_signal(signal.SIGTERM)
@@ -122,7 +122,7 @@ def test_a_worker_killed_mid_broadcast_resumes_and_no_one_gets_it_twice(atomic_d
     assert set(User.objects(blocked=True).distinct("telegram_id")) == blocked - in_doubt
 
 
-def test_two_workers_on_one_broadcast_never_send_a_message_twice(atomic_db_uri, tg):
+def test_two_workers_on_one_broadcast_never_send_a_message_twice(real_db_uri, tg):
     ids = range(1, 401)
     blocked = set(range(7, 401, 40))
     users(tg, ids, blocked_since=blocked)
@@ -130,8 +130,8 @@ def test_two_workers_on_one_broadcast_never_send_a_message_twice(atomic_db_uri, 
                               methods=frozenset({"sendMessage"}), retry_after=1, seed=3))
     broadcast = Broadcast.compose(TEXT)
 
-    workers = run_together(send_broadcasts, (atomic_db_uri, tg.url, tg.token),
-                           (atomic_db_uri, tg.url, tg.token), timeout=120)
+    workers = run_together(send_broadcasts, (real_db_uri, tg.url, tg.token),
+                           (real_db_uri, tg.url, tg.token), timeout=120)
 
     got = deliveries(tg, ids)
     assert {u for u, n in got.items() if n > 1} == set(), "someone got it twice"

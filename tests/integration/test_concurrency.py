@@ -1,8 +1,8 @@
 """Correctness under contention, with real OS processes on the real server.
 
 mongomock cannot show any of this: it lives in one process and is not thread-safe. The
-tests run on ``atomic_db_uri``: the server itself, or FerretDB v1 through a serialising
-proxy that gives it MongoDB's single-document atomicity (see serialiser.py).
+tests talk to the server directly (MongoDB, or FerretDB v2 in CI): nothing between them
+and the server orders their requests.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ CLICKS = 500  # per process
 
 
 @pytest.fixture
-def category(atomic_db_uri):
+def category(real_db_uri):
     category = Category(name="Contended")
     category.save()
     return category
@@ -38,18 +38,18 @@ def make_product(category, name="Tea", stock=10_000, price=10_000):
     return product
 
 
-def test_double_clicks_from_two_processes_add_up_exactly(atomic_db_uri, category):
+def test_double_clicks_from_two_processes_add_up_exactly(real_db_uri, category):
     tea = make_product(category, stock=10_000)
     User.register(1)
-    results = run_together(click_add, *[(atomic_db_uri, 1, str(tea.pk), CLICKS)] * 2)
+    results = run_together(click_add, *[(real_db_uri, 1, str(tea.pk), CLICKS)] * 2)
     assert [r["added"] for r in results] == [CLICKS, CLICKS]
     assert [r["refused"] for r in results] == [0, 0]
     assert Cart.for_user(1).quantity(tea) == 2 * CLICKS
 
 
-def test_clicks_beyond_stock_are_refused_and_never_exceed_it(atomic_db_uri, category):
+def test_clicks_beyond_stock_are_refused_and_never_exceed_it(real_db_uri, category):
     tea = make_product(category, stock=700)
-    results = run_together(click_add, *[(atomic_db_uri, 2, str(tea.pk), CLICKS)] * 2)
+    results = run_together(click_add, *[(real_db_uri, 2, str(tea.pk), CLICKS)] * 2)
     assert sum(r["added"] for r in results) == 700
     assert sum(r["refused"] for r in results) == 2 * CLICKS - 700
     assert max(r["highest"] for r in results) <= 700, "a click saw more than the stock"
@@ -60,7 +60,7 @@ def test_clicks_beyond_stock_are_refused_and_never_exceed_it(atomic_db_uri, cate
 ROUNDS = 5
 
 
-def test_two_shoppers_buying_the_last_unit_at_once(atomic_db_uri, category):
+def test_two_shoppers_buying_the_last_unit_at_once(real_db_uri, category):
     """Each round: two carts hold the last unit (and a plentiful cup); both check out at once."""
     cup = make_product(category, name="Cup", stock=100, price=500)
     units, users = [], ([], [])
@@ -74,7 +74,7 @@ def test_two_shoppers_buying_the_last_unit_at_once(atomic_db_uri, category):
             cart.add(unit)
             ids.append(user_id)
 
-    first, second = run_together(checkout, (atomic_db_uri, users[0]), (atomic_db_uri, users[1]))
+    first, second = run_together(checkout, (real_db_uri, users[0]), (real_db_uri, users[1]))
 
     for round_, outcomes in enumerate(zip(first, second, strict=True)):
         kinds = sorted(kind for kind, _ in outcomes)
@@ -93,9 +93,9 @@ def test_two_shoppers_buying_the_last_unit_at_once(atomic_db_uri, category):
         assert sorted(winners) == [False, True], "the winner's cart is emptied, the loser's kept"
 
 
-def test_counter_numbers_from_two_processes_are_unique_and_contiguous(atomic_db_uri):
+def test_counter_numbers_from_two_processes_are_unique_and_contiguous(real_db_uri):
     count = 300
-    first, second = run_together(take_numbers, *[(atomic_db_uri, "order", count)] * 2)
+    first, second = run_together(take_numbers, *[(real_db_uri, "order", count)] * 2)
     numbers = first + second
     assert len(set(numbers)) == len(numbers), "a number was given twice"
     assert sorted(numbers) == list(range(1001, 1001 + 2 * count))
@@ -106,21 +106,21 @@ FIRST_ROUNDS = 20
 THREADS = 4
 
 
-def test_first_clicks_on_a_new_line_at_once_all_count(atomic_db_uri, category):
+def test_first_clicks_on_a_new_line_at_once_all_count(real_db_uri, category):
     """The line does not exist yet: 2 x 4 clicks race to create it, none may be refused."""
     products = [make_product(category, name=f"New {i}", stock=100) for i in range(FIRST_ROUNDS)]
     ids = [str(p.pk) for p in products]
-    outcomes = run_together(first_clicks, *[(atomic_db_uri, 3, ids, THREADS)] * 2,
+    outcomes = run_together(first_clicks, *[(real_db_uri, 3, ids, THREADS)] * 2,
                             threads=THREADS)
     assert [o for per_process in outcomes for o in per_process].count("out_of_stock") == 0
     cart = Cart.for_user(3)
     assert [cart.quantity(p) for p in products] == [2 * THREADS] * FIRST_ROUNDS
 
 
-def test_first_numbers_of_a_new_counter_at_once(atomic_db_uri):
+def test_first_numbers_of_a_new_counter_at_once(real_db_uri):
     """The counter does not exist yet: 2 x 4 callers race to start it."""
     names = [f"c{i}" for i in range(FIRST_ROUNDS)]
-    first, second = run_together(first_numbers, *[(atomic_db_uri, names, THREADS)] * 2,
+    first, second = run_together(first_numbers, *[(real_db_uri, names, THREADS)] * 2,
                                  threads=THREADS)
     for index, name in enumerate(names):
         got = sorted(first[index::len(names)] + second[index::len(names)])

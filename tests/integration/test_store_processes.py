@@ -16,9 +16,9 @@ PER_USER = 30
 THREADS = 4
 
 
-def test_no_update_is_lost_or_doubled_across_processes(atomic_db_uri):
-    done = run_together(engine_updates, (atomic_db_uri, USERS, PER_USER, THREADS, 0),
-                        (atomic_db_uri, USERS, PER_USER, THREADS, 10**6), timeout=180)
+def test_no_update_is_lost_or_doubled_across_processes(real_db_uri):
+    done = run_together(engine_updates, (real_db_uri, USERS, PER_USER, THREADS, 0),
+                        (real_db_uri, USERS, PER_USER, THREADS, 10**6), timeout=180)
     assert sum(done) == 2 * THREADS * PER_USER * len(USERS)
     conversations = mongoengine.get_db()["conversations"]
     for user_id in USERS:
