@@ -139,7 +139,10 @@ class Renderer:
                   and not (b.unless and resolve(b.unless, scope))
                   and (label := self.label(b.label, ctx, scope))]
         columns = keyboard.columns
-        return ReplyKeyboard(name, [labels[i:i + columns] for i in range(0, len(labels), columns)])
+        # the language is part of the name: the engine resends a keyboard whose name changed,
+        # so switching language brings the keyboard's labels along at once
+        return ReplyKeyboard(f"{name}@{ctx.lang}",
+                             [labels[i:i + columns] for i in range(0, len(labels), columns)])
 
     def plan(self, state: spec.State, ctx) -> Plan:
         """Render ``state``'s screen for ``ctx`` (data sources are called here)."""
