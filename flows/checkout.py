@@ -104,7 +104,8 @@ def place(ctx) -> None:
     except EmptyCart:
         raise UserError("checkout.cart_empty") from None
     except OutOfStock as err:
-        names = ", ".join(f"{item['name']} ({item['stock']})" for item in err.items)
+        names = ", ".join(f"{item['names'].get(ctx.lang, item['name'])} ({item['stock']})"
+                          for item in err.items)
         raise UserError("checkout.out_of_stock", items=names) from None
     user = current_user(ctx)
     # remember the contact data for next time, as the profile shows it

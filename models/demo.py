@@ -67,10 +67,11 @@ def load(verbose: bool = False) -> dict[str, int]:
     data = load_catalog_data()
     categories: dict[str, Category] = {}
     _categories(data["categories"], None, categories)
-    spec_names = data.get("spec_names", {})
+    spec_names, spec_values = data.get("spec_names", {}), data.get("spec_values", {})
     for row in product_rows(data):
         specs = [Characteristic(name=k, value=v) for k, v in row["specs"]]
-        specs_en = [Characteristic(name=spec_names.get(k, k), value=v) for k, v in row["specs"]]
+        specs_en = [Characteristic(name=spec_names.get(k, k), value=spec_values.get(v, v))
+                    for k, v in row["specs"]]
         fields = {
             "name": row["name"], "description": row["description"],
             "category": categories[row["category"]], "price": row["price"],

@@ -6,6 +6,7 @@ from mongoengine import (
     EmbeddedDocument,
     EmbeddedDocumentListField,
     IntField,
+    MapField,
     ObjectIdField,
     StringField,
 )
@@ -23,9 +24,14 @@ class OrderItem(EmbeddedDocument):
 
     product = ObjectIdField()
     name = StringField(required=True)
+    names = MapField(StringField())  # language -> name, as the catalog had them at purchase
     unit_price = IntField(required=True, min_value=0)
     quantity = IntField(required=True, min_value=1)
     line_total = IntField(required=True, min_value=0)
+
+    def title(self, lang: str | None = None) -> str:
+        """The name in ``lang`` as it was at purchase, else the default language's."""
+        return (self.names or {}).get(lang) or self.name
 
 
 class Order(TimestampedDocument):
@@ -80,12 +86,14 @@ class Order(TimestampedDocument):
             items = []
             for line in short:
                 line.product.reload()
-                items.append({"name": line.product.name, "stock": line.product.stock,
+                items.append({"name": line.product.name, "names": line.product.names(),
+                              "stock": line.product.stock,
                               "product": str(line.product.pk), "wanted": line.quantity})
             first = items[0]
             raise OutOfStock(f"not enough stock for {', '.join(i['name'] for i in items)}",
                              items=items, name=first["name"], stock=first["stock"])
         items = [OrderItem(product=line.product.pk, name=line.product.name,
+                           names=line.product.names(),
                            unit_price=line.unit_price, quantity=line.quantity,
                            line_total=line.total) for line in lines]
         order = cls(number=Counter.next("order"), user_id=cart.user_id, items=items,

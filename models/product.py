@@ -12,7 +12,7 @@ from mongoengine import (
     StringField,
 )
 
-from constants import CAPTION_LIMIT, text
+from constants import CAPTION_LIMIT, DEFAULT_LANGUAGE, text
 from models.base import TimestampedDocument
 from models.category import Category
 from models.i18n import Characteristic, Translation, localized
@@ -62,6 +62,11 @@ class Product(TimestampedDocument):
 
     def title(self, lang: str | None = None) -> str:
         return localized(self, "name", lang)
+
+    def names(self) -> dict[str, str]:
+        """The name in every language it has: the default language's and each translation's."""
+        return {DEFAULT_LANGUAGE: self.name,
+                **{lang: t.name for lang, t in (self.translations or {}).items() if t.name}}
 
     def price_line(self, lang: str | None = None) -> str:
         if self.discount:

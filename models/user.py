@@ -77,12 +77,14 @@ class User(TimestampedDocument):
         them (:meth:`set_name`): Telegram's names refresh only names never edited.
         """
         language = language_code if language_code in LANGUAGES else DEFAULT_LANGUAGE
-        cls.objects(telegram_id=telegram_id).update_one(
-            upsert=True, set__username=username, set__blocked=False,
-            set_on_insert__language=language, set_on_insert__first_name=first_name,
-            set_on_insert__last_name=last_name)
-        cls.objects(telegram_id=telegram_id, name_edited__ne=True).update_one(
-            set__first_name=first_name, set__last_name=last_name)
+        refreshed = cls.objects(telegram_id=telegram_id, name_edited__ne=True).update_one(
+            set__username=username, set__first_name=first_name, set__last_name=last_name,
+            set__blocked=False)
+        if not refreshed:  # new, or named by the shopper: their name stays
+            cls.objects(telegram_id=telegram_id).update_one(
+                upsert=True, set__username=username, set__blocked=False,
+                set_on_insert__language=language, set_on_insert__first_name=first_name,
+                set_on_insert__last_name=last_name)
         return cls.objects.get(telegram_id=telegram_id)
 
     @classmethod

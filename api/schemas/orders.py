@@ -16,6 +16,8 @@ class OrderItemSchema(BaseSchema):
     product = ObjectIdField(allow_none=True, metadata={"description": "Id of the product "
                                                                       "when bought."})
     name = fields.String(required=True)
+    names = fields.Dict(keys=fields.String(), values=fields.String(), dump_only=True, metadata={
+        "description": "The name in every language the catalog had at purchase."})
     unit_price = fields.Integer(required=True, metadata={
         "description": "Price paid per unit after discount, in kopecks."})
     quantity = fields.Integer(required=True)

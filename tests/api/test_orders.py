@@ -11,6 +11,7 @@ def test_list_newest_first_with_snapshots(client, auth, shop):
     first = body["items"][-1]
     phone = shop["products"]["smartphones-1"]
     assert first["items"] == [{"product": str(phone.pk), "name": phone.name,
+                               "names": {"ru": phone.name, "en": "Sokol 5 smartphone"},
                                "unit_price": 2249100, "quantity": 1, "line_total": 2249100}]
     assert first["total"] == 2249100 and first["user_id"] == 101 and first["status"] == "new"
     assert first["email"] == "buyer@example.com"

@@ -98,7 +98,8 @@ def test_stock_running_out_before_checkout_is_explained_and_nothing_taken(shop):
     Product.objects(id=tea.id).update_one(set__stock=1)  # someone else bought two
     with pytest.raises(OutOfStock) as err:
         Order.from_cart(cart)
-    assert err.value.items == [{"name": "Tea", "stock": 1, "product": str(tea.id), "wanted": 3}]
+    assert err.value.items == [{"name": "Tea", "names": {"ru": "Tea"}, "stock": 1,
+                                "product": str(tea.id), "wanted": 3}]
     assert cup.reload().stock == 10, "nothing taken when any line is short"
     assert cart.count() == 5, "the cart is kept"
     assert Order.objects.count() == 0
@@ -126,3 +127,20 @@ def test_a_click_during_checkout_stays_in_the_cart(shop):
     ordered = {i.name: i.quantity for i in order.items}
     assert {name: left.get(name, 0) + ordered.get(name, 0) for name in ("Cup", "Tea")} == \
         {"Cup": 3, "Tea": 1}, "nothing lost, nothing counted twice"
+
+
+def test_an_order_keeps_its_lines_names_in_every_language_of_the_catalog(shop):
+    from models.i18n import Translation
+
+    user, tea, cup = shop
+    tea.name, tea.translations = "Чай", {"en": Translation(name="Tea")}
+    tea.save()
+    user.cart.add(tea)
+    user.cart.add(cup)
+    order = Order.from_cart(user.cart)
+    tea.translations = {"en": Translation(name="Green tea")}
+    tea.save()
+    items = Order.objects.get(number=order.number).items
+    assert [i.names for i in items] == [{"ru": "Чай", "en": "Tea"}, {"ru": "Cup"}]
+    assert [i.title("en") for i in items] == ["Tea", "Cup"]
+    assert [i.title("ru") for i in items] == ["Чай", "Cup"]

@@ -49,3 +49,17 @@ def test_python_m_models_demo_loads_into_the_given_database(capsys):
         assert Product.objects.count() == 45
     finally:
         models.disconnect()
+
+
+def test_the_english_demo_catalog_has_no_russian_left(demo):
+    import re
+
+    cyrillic = re.compile("[А-Яа-яЁё]")
+    for product in Product.objects:
+        english = product.translations["en"]
+        texts = [english.name, english.description,
+                 *(f"{c.name}: {c.value}" for c in english.characteristics)]
+        assert not [t for t in texts if cyrillic.search(t)], product.name
+        assert not cyrillic.search(product.caption("en")), product.name
+    for category in Category.objects:
+        assert not cyrillic.search(category.title("en")), category.name
