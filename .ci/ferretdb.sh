@@ -80,9 +80,13 @@ packages() {  # install the Debian packages that are missing (none: nothing is d
     ((${#missing[@]})) || return 0
     command -v apt-get >/dev/null || die "apt-get not found; install: ${missing[*]}"
     log "installing ${missing[*]} (apt-get)"
-    as_root apt-get update -qq >&2
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}" >&2 || die "apt-get install failed"
+    local out
+    out=$(mktemp)
+    as_root apt-get update -qq >"$out" 2>&1 \
+        && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends "${missing[@]}" >>"$out" 2>&1 \
+        || { tail -n 30 "$out" >&2; rm -f "$out"; die "apt-get install failed"; }
+    rm -f "$out"
 }
 
 extensions() {  # build DocumentDB + pgvector once (staged in the cache), install them
