@@ -53,6 +53,7 @@ class SentMessage:
     markup: Markup = None
     deleted: bool = False
     edits: int = 0
+    parse_mode: str | None = None  # how the text is to be read: "HTML", or None for plain
 
     @property
     def kind(self) -> str:
@@ -87,11 +88,21 @@ class StubSender:
     next_id: int = 1
     keyboards: dict[int, ReplyKeyboard | None] = field(default_factory=dict)
 
-    def _check(self, text: str, photo: str | None, markup: Markup) -> None:
+    def _check(self, text: str, photo: str | None, markup: Markup,
+               parse_mode: str | None = None) -> None:
+        # Telegram's own parser (the fake server's): what it refuses is refused here too,
+        # so a script cannot pass in-process and fail against Telegram
+        from engine.faketg.entities import format_text
+        from engine.faketg.errors import ApiError
+
+        try:
+            visible = format_text(text or "", parse_mode).text
+        except ApiError as err:
+            raise SendError(err.code, err.description) from None
         limit = 1024 if photo else 4096
-        if not photo and not text:
+        if not photo and not visible:
             raise SendError(400, "Bad Request: message text is empty")
-        if len(text) > limit:
+        if len(visible) > limit:
             raise SendError(400, "Bad Request: message caption is too long" if photo
                             else "Bad Request: message is too long")
         if isinstance(markup, Inline):
@@ -101,8 +112,8 @@ class StubSender:
                         raise SendError(400, "Bad Request: BUTTON_DATA_INVALID")
 
     def send(self, chat_id, text, photo, markup, parse_mode) -> int:
-        self._check(text, photo, markup)
-        message = SentMessage(self.next_id, chat_id, text, photo, markup)
+        self._check(text, photo, markup, parse_mode)
+        message = SentMessage(self.next_id, chat_id, text, photo, markup, parse_mode=parse_mode)
         self.messages[message.message_id] = message
         self.next_id += 1
         if isinstance(markup, ReplyKeyboard):
@@ -111,7 +122,7 @@ class StubSender:
         return message.message_id
 
     def edit(self, chat_id, message_id, text, photo, markup, parse_mode) -> None:
-        self._check(text, photo, markup)
+        self._check(text, photo, markup, parse_mode)
         message = self.messages.get(message_id)
         if message is None or message.deleted or message.chat_id != chat_id:
             raise SendError(400, "Bad Request: message to edit not found")
@@ -124,6 +135,7 @@ class StubSender:
         if not message.photo and photo:
             raise SendError(400, "Bad Request: there is no media in the message to edit")
         message.text, message.photo, message.markup = text, photo, markup
+        message.parse_mode = parse_mode
         message.edits += 1
         self.actions.append(Action("edit", chat_id, message_id, text, photo))
 

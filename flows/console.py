@@ -13,6 +13,7 @@ from engine import ChatClient, StubSender
 from engine.render import Inline
 
 HELP = "Type a button's number to press it, any other text to send it; /quit to leave."
+KEYBOARD = "keyboard"  # the owner of the reply keyboard's numbers
 
 
 def plain(text: str) -> str:
@@ -24,21 +25,51 @@ def plain(text: str) -> str:
 
 
 class Console:
-    """A chat in the terminal; ``out`` and ``read`` are swappable for tests."""
+    """A chat in the terminal; ``out`` and ``read`` are swappable for tests.
 
-    def __init__(self, settings, *, user_id: int = 1, first_name: str = "Гость",
+    Every button keeps the number it was shown with for as long as its message exists: an
+    edited message's buttons take over its numbers, new messages get new ones, and the
+    reply keyboard keeps its numbers until it changes.
+    """
+
+    def __init__(self, settings, *, user_id: int = 1, first_name: str | None = None,
                  language_code: str = "ru", out=print, read=input, recorder=None) -> None:
+        from constants import text
         from flows.app import build_engine
 
         self.engine = build_engine(settings, StubSender(), demo=True)
-        self.client = ChatClient(self.engine, user_id, first_name=first_name,
+        self.client = ChatClient(self.engine, user_id,
+                                 first_name=first_name or text("console.guest", language_code),
                                  language_code=language_code, username="console")
         self.out, self.read, self.recorder = out, read, recorder
-        self.choices: list[tuple] = []
+        self.choices: dict[int, tuple] = {}  # number -> ("button", message id, button) or
+        #                                     ("keyboard", request_contact, label)
+        self._numbers: dict[object, list[int]] = {}  # message id or KEYBOARD -> numbers
+        self._next = 1
+        self._keyboard: list | None = None
+
+    def _allot(self, owner: object, choices: list[tuple]) -> list[int]:
+        """Numbers for ``owner``'s choices: its old numbers first, then fresh ones."""
+        old = self._numbers.get(owner, [])
+        numbers = old[:len(choices)]
+        while len(numbers) < len(choices):
+            numbers.append(self._next)
+            self._next += 1
+        for gone in old[len(choices):]:
+            self.choices.pop(gone, None)
+        self._numbers[owner] = numbers
+        self.choices.update(zip(numbers, choices, strict=True))
+        return numbers
+
+    def _forget_deleted(self) -> None:
+        for owner in [o for o in self._numbers if o != KEYBOARD]:
+            message = self.client.sender.messages.get(owner)
+            if message is None or message.deleted:
+                for number in self._numbers.pop(owner):
+                    self.choices.pop(number, None)
 
     def show(self) -> None:
         shown = set()
-        self.choices = []
         for action in self.client.replies:
             if action.kind == "answer" and action.text:
                 self.out(f"  💬 {action.text}")
@@ -48,31 +79,37 @@ class Console:
                 mark = "✏️ " if action.kind == "edit" else ""
                 if message.photo:
                     self.out(f"🖼  [{message.photo}]")
-                self.out(mark + plain(message.text))
-                if isinstance(message.markup, Inline):
-                    for row in message.markup.rows:
-                        cells = []
-                        for button in row:
-                            self.choices.append(("button", message, button))
-                            cells.append(f"[{len(self.choices)}] {button.label}")
-                        self.out("   " + "  ".join(cells))
+                # only a text sent as HTML is HTML: a plain one may hold < > & as they are
+                body = plain(message.text) if message.parse_mode == "HTML" else message.text
+                self.out(mark + body)
+                rows = message.markup.rows if isinstance(message.markup, Inline) else []
+                numbers = iter(self._allot(message.message_id, [
+                    ("button", message.message_id, button) for row in rows for button in row]))
+                for row in rows:
+                    self.out("   " + "  ".join(f"[{next(numbers)}] {button.label}"
+                                               for button in row))
                 self.out("")
+        self._forget_deleted()
         keyboard = self.client.keyboard_buttons()
+        if keyboard != self._keyboard:
+            self._allot(KEYBOARD, [("keyboard", contact, label) for contact, label in keyboard])
+            self._keyboard = keyboard
         if keyboard:
-            cells = []
-            for contact, label in keyboard:
-                self.choices.append(("keyboard", contact, label))
-                cells.append(f"[{len(self.choices)}] {label}")
-            self.out("⌨️  " + "  ".join(cells))
+            numbers = self._numbers[KEYBOARD]
+            self.out("⌨️  " + "  ".join(f"[{n}] {label}"
+                                       for n, (_, label) in zip(numbers, keyboard, strict=True)))
 
     def step(self, line: str) -> None:
         line = line.strip()
-        if line.isdigit() and 1 <= int(line) <= len(self.choices):
-            kind, first, second = self.choices[int(line) - 1]
+        if not line:
+            return  # nothing typed, nothing sent: the screen above is still current
+        if line.isdigit() and int(line) in self.choices:
+            kind, first, second = self.choices[int(line)]
             if kind == "button":
                 messages = self.client.messages
-                where = messages.index(first) - len(messages) if first in messages else None
-                self.client.press(first, second.data)
+                message = self.client.sender.messages[first]
+                where = messages.index(message) - len(messages) if message in messages else None
+                self.client.press(message, second.data)
                 self._record({"click": second.label, **({"message": where} if where else {})})
             elif first:  # a contact button
                 phone = self.read("📱 phone to share: ").strip() or "+79991234567"
@@ -81,7 +118,7 @@ class Console:
             else:
                 self.client.send(second)
                 self._record({"click": second})
-        elif line:
+        else:
             self.client.send(line)
             self._record({"send": line})
         self.show()

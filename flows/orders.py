@@ -35,8 +35,8 @@ def one(ctx) -> dict:
     order = Order.objects(number=number, user_id=ctx.user_id).first()
     if order is None:
         return {"number": number, "body": Html(text("orders.not_found", ctx.lang))}
-    items = "\n".join(text("orders.item", ctx.lang, name=esc(i.title(ctx.lang)), quantity=i.quantity,
-                           unit=format_money(i.unit_price, ctx.lang),
+    items = "\n".join(text("orders.item", ctx.lang, name=esc(i.title(ctx.lang)),
+                           quantity=i.quantity, unit=format_money(i.unit_price, ctx.lang),
                            total=format_money(i.line_total, ctx.lang)) for i in order.items)
     row = _row(order, ctx.lang)
     body = text("orders.body", ctx.lang, items=items, total=row["total"], status=row["status"],

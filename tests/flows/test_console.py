@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import settings
 from engine.replay import Runner, load_script
 from engine.replay.record import Recorder
@@ -83,3 +85,60 @@ def test_run_bot_demo_loads_the_catalog_before_polling(monkeypatch):
     from models import Product
 
     assert Product.objects.count() == 45 and engine.flows.bot.start == "main_menu"
+
+
+def test_the_default_name_is_in_the_users_language():
+    assert any(line.startswith("Hello, Guest!") for line in run_console([], language_code="en"))
+    assert any(line.startswith("Здравствуйте, Гость!") for line in run_console([]))
+
+
+def test_numbers_stay_with_their_buttons_after_a_toast_only_press():
+    """Issue 14.7: a press that only shows a toast must not renumber what is on screen."""
+    from models import Cart
+
+    lines: list[str] = []
+    numbers: dict[str, str] = {}
+    plan = [lambda: choice(lines, "🛍 Catalog"), lambda: choice(lines, "Books"),
+            lambda: choice(lines, "Popular science")]
+
+    def read(prompt: str) -> str:
+        if plan:
+            return plan.pop(0)()
+        if not numbers:  # the product messages are on screen: note two add buttons
+            found = [n for line in lines for n, label in re.findall(r"\[(\d+)\] ([^\[]+)", line)
+                     if label.strip() == "🛒 Add to cart"]
+            numbers["first"], numbers["second"] = found[0], found[1]
+            return numbers["first"]
+        if "pressed" not in numbers:
+            numbers["pressed"] = numbers["second"]
+            return numbers["second"]
+        raise EOFError
+
+    console = Console(settings.load({}), out=lines.append, read=read, language_code="en")
+    assert console.run() == 0
+    cart = Cart.for_user(1)
+    assert len(cart.lines()) == 2, "\n".join(lines[-12:])
+
+
+def test_an_empty_line_prints_nothing_and_plain_texts_keep_their_brackets():
+    """Issue 14.8."""
+    lines: list[str] = []
+    feed = iter(["PROFILE", "NAME", "", "<script>"])
+
+    def read(prompt: str) -> str:
+        step = next(feed, None)
+        if step is None:
+            raise EOFError
+        if step == "PROFILE":
+            return choice(lines, "👤 Profile")
+        if step == "NAME":
+            return choice(lines, "✏️ Name")
+        if step == "":
+            read.before = len(lines)
+        return step
+
+    console = Console(settings.load({}), out=lines.append, read=read, language_code="en")
+    assert console.run() == 0
+    after_empty = lines[read.before:]
+    assert after_empty[0] == "A name is 1 to 60 characters, without < > / @ #."
+    assert "What should we call you?" in after_empty[2]
