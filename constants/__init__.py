@@ -1,7 +1,7 @@
 """Every user-visible text (per language) and the other constants of the shop.
 
-Texts live in ``constants/texts/<lang>.yaml`` as flat ``key: text`` maps so that
-translators edit data, not code; :func:`text` looks one up.
+Texts live in ``constants/texts/<lang>.yaml`` as ``key: text`` maps (dotted or nested keys)
+so that translators edit data, not code; :func:`text` looks one up.
 """
 
 from __future__ import annotations

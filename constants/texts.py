@@ -11,11 +11,26 @@ from constants.shop import DEFAULT_LANGUAGE, LANGUAGES
 TEXTS_DIR = Path(__file__).with_name("texts")
 
 
+def _flat(table: dict, prefix: str = "") -> dict[str, str]:
+    """``{"s": {"main": x}}`` -> ``{"s.main": x}``: nested and dotted keys are the same text.
+
+    The engine's loader (engine/textfiles.py) does the same with positions; it is not
+    imported here because models use these texts and must not import the engine.
+    """
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = str(value)
+    return out
+
+
 def _load() -> dict[str, dict[str, str]]:
     catalog = {}
     for lang in LANGUAGES:
         with open(TEXTS_DIR / f"{lang}.yaml", encoding="utf-8") as fh:
-            catalog[lang] = {str(k): str(v) for k, v in (yaml.safe_load(fh) or {}).items()}
+            catalog[lang] = _flat(yaml.safe_load(fh) or {})
     return catalog
 
 

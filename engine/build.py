@@ -57,13 +57,15 @@ def _buttons(doc: Located, entries, path: tuple) -> list[spec.Row | spec.Each]:
     return out
 
 
-def _keyboard(raw) -> spec.Keyboard | None:
+def _keyboard(doc: Located, raw, path: tuple) -> spec.Keyboard | None:
     if not isinstance(raw, dict) or not isinstance(raw.get("buttons"), list):
         return None
     buttons = [spec.KeyboardButton(label=spec.Text(b["label"]), trigger=b.get("trigger"),
                                    request_contact=bool(b.get("request_contact")),
-                                   when=b.get("when"), unless=b.get("unless"))
-               for b in raw["buttons"] if isinstance(b, dict) and isinstance(b.get("label"), str)]
+                                   when=b.get("when"), unless=b.get("unless"),
+                                   where=_where(doc, (*path, "buttons", i)))
+               for i, b in enumerate(raw["buttons"])
+               if isinstance(b, dict) and isinstance(b.get("label"), str)]
     return spec.Keyboard(buttons=buttons, columns=raw.get("columns", 2))
 
 
@@ -84,7 +86,8 @@ def _screen(doc: Located, raw, path: tuple) -> spec.Screen:
     return spec.Screen(wheres=wheres, text=_text(raw.get("text")), photo=raw.get("photo"),
                        mode=raw.get("mode", "edit"), data=dict(data),
                        buttons=_buttons(doc, raw.get("buttons"), (*path, "buttons")),
-                       keyboard=_keyboard(raw.get("keyboard")), each_message=each_message)
+                       keyboard=_keyboard(doc, raw.get("keyboard"), (*path, "keyboard")),
+                       each_message=each_message)
 
 
 def states(doc: Located, flow: str) -> list[spec.State]:
@@ -145,7 +148,7 @@ def bot(doc: Located) -> spec.BotSpec | None:
         default_language=raw.get("default_language", languages[0] if languages else "en"),
         parse_mode=None if parse_mode == "none" else parse_mode,
         fallback=_text(raw.get("fallback")) or spec.Text("engine.unexpected"),
-        keyboard=_keyboard(raw.get("keyboard")), commands=commands,
+        keyboard=_keyboard(doc, raw.get("keyboard"), ("bot", "keyboard")), commands=commands,
         history_limit=raw.get("history_limit", 20), texts_dir=raw.get("texts"),
         renamed=dict(raw.get("renamed") or {}),
         where=_where(doc, ("bot",)))

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 
 from engine import callback, spec
 from engine.errors import Problem
+from engine.markup import describe, html_problem, locate
 
 MESSAGE_LIMIT, CAPTION_LIMIT = 4096, 1024
 ENGINE_TEXTS = ("engine.error", "engine.outdated", "engine.next", "engine.previous", "engine.more",
                 "engine.invalid", "engine.reset", "engine.keyboard")
 BASE_SCOPE = {"user", "data", "params", "args", "lang", "state", "page"}
+# the fields of Telegram's User object, which is what ``{user...}`` reads
+USER_FIELDS = {"id", "is_bot", "first_name", "last_name", "username", "language_code",
+               "is_premium", "added_to_attachment_menu", "can_join_groups",
+               "can_read_all_group_messages", "supports_inline_queries",
+               "can_connect_to_business", "has_main_web_app"}
+SCALARS = {"lang", "state", "page"}  # plain values: no fields below them
+LOOKS_HTML = re.compile(r"</?[a-zA-Z][\w-]*[\s>]|&#?\w+;")  # a tag or a character reference
 
 
 def _at(where: spec.Where | None, message: str, path: str | None = None) -> Problem:
@@ -25,9 +34,13 @@ def _suggest(name: str, options) -> str:
 
 
 class _Checker:
-    def __init__(self, flows, graph: bool = True) -> None:
+    def __init__(self, flows, graph: bool = True, names: bool = True) -> None:
         self.flows = flows
         self.graph = graph  # the checks of the whole graph need a structurally valid flow
+        self.names = names  # False when a module failed to import: the registry is partial
+        self.missing: set[tuple[str, str]] = set()  # (key, lang) already reported
+        self.html: dict[str, bool] = {}  # text key -> used where Telegram parses HTML
+        self.html_where: dict[str, spec.Where | None] = {}
         self.problems: list[Problem] = []
         self.states = flows.states
         self.langs = flows.bot.languages
@@ -37,7 +50,7 @@ class _Checker:
 
     # -- names -------------------------------------------------------------------------
     def name(self, kind: str, name: str | None, where, what: str) -> None:
-        if name and self.flows.registry.get(kind, name) is None:
+        if self.names and name and self.flows.registry.get(kind, name) is None:
             known = self.flows.registry.names(kind)
             self.add(where, f"unknown {what} {name!r}{_suggest(name, known)}; registered "
                             f"{what}s: {', '.join(known) or 'none'}")
@@ -45,6 +58,7 @@ class _Checker:
     def state_ref(self, name: str, where, what: str) -> None:
         if name not in self.states:
             self.add(where, f"unknown {what} state {name!r}{_suggest(name, self.states)}")
+            self.graph = False  # unreachable states and dead buttons would be consequences
 
     # -- texts -------------------------------------------------------------------------
     def text(self, text: spec.Text | None, where, scope: set[str] | None, limit: int | None,
@@ -53,13 +67,25 @@ class _Checker:
             return
         catalog = self.flows.catalog
         if text.is_key:
-            missing = [lang for lang in self.langs if not catalog.has(text.raw, lang)]
-            if missing:
-                self.add(where, f"{what} {text.raw!r} has no text for language "
-                                f"{', '.join(missing)}"
-                                f"{_suggest(text.raw, catalog.texts.get(missing[0], {}))}")
+            self.html.setdefault(text.raw, False)
+            # a language whose file did not parse is reported once, by its syntax error
+            langs = [lang for lang in self.langs
+                     if lang not in getattr(self.flows, "unreadable_texts", ())]
+            missing = [lang for lang in langs if not catalog.has(text.raw, lang)]
+            if len(missing) == len(langs):  # a typo: nowhere, so suggest a close key
+                known = {k for lang in langs for k in catalog.texts.get(lang, {})}
+                if missing:
+                    self.add(where, f"{what} {text.raw!r} has no text for language "
+                                    f"{', '.join(missing)}{_suggest(text.raw, known)}")
                 return
-            templates = [(lang, catalog.raw(text.raw, lang)) for lang in self.langs]
+            if missing:  # a missing translation: one mistake, said once
+                new = [lang for lang in missing if (text.raw, lang) not in self.missing]
+                self.missing.update((text.raw, lang) for lang in missing)
+                if new:
+                    self.add(where, f"{what} {text.raw!r} has no text for language "
+                                    f"{', '.join(new)}")
+                return
+            templates = [(lang, catalog.raw(text.raw, lang)) for lang in langs]
         elif "{" in text.raw:
             templates = [(None, text.raw)]
         else:
@@ -74,6 +100,43 @@ class _Checker:
                 self.add(where, f"{what} {text.raw!r}" + (f" ({lang})" if lang else "")
                          + f" is {len(template)} characters; Telegram allows {limit}")
 
+    def markup(self, text: spec.Text | None, where, what: str) -> None:
+        """``text`` is sent with the bot's parse mode: Telegram must be able to parse it."""
+        if text is None or self.flows.bot.parse_mode != "HTML":
+            return
+        if text.is_key:  # checked with the catalog: once per text, at its own line
+            if not self.html.get(text.raw):
+                self.html[text.raw] = True
+                self.html_where[text.raw] = where
+            return
+        found = html_problem(text.raw) if "{" in text.raw else None
+        if found and where is not None:
+            line, column = locate(where.file, where.line, where.column, text.raw, found[0])
+            self.problems.append(Problem(where.file, line, column, where.path,
+                                         f"{what} {text.raw!r}: {describe(text.raw, *found)}"))
+
+    def catalog_markup(self) -> None:
+        """Every catalog text shown with the bot's parse mode, and every one the flows do not
+        name that has tags or character references (Python composes HTML from it), parsed."""
+        if self.flows.bot.parse_mode != "HTML":
+            return
+        values = getattr(self.flows, "text_values", {})
+        for lang, table in self.flows.catalog.texts.items():
+            for key, template in table.items():
+                use = self.html.get(key)
+                if use is False or (use is None and not LOOKS_HTML.search(template)):
+                    continue  # a label, a toast, an input error: plain text
+                found = html_problem(template)
+                if not found:
+                    continue
+                message = f"({lang}) {describe(template, *found)}"
+                if (lang, key) in values:
+                    file, line, column = values[(lang, key)]
+                    line, column = locate(file, line, column, template, found[0])
+                    self.problems.append(Problem(file, line, column, key, message))
+                else:  # texts given in code: say it where the flows use it
+                    self.add(self.html_where.get(key), f"text {key!r} {message}")
+
     def template(self, template: str, where, scope: set[str] | None, what: str) -> None:
         from engine.templates import placeholders
 
@@ -83,10 +146,17 @@ class _Checker:
             self.add(where, f"{what}: bad template {template!r}: {err}")
             return
         for name in names:
-            root = name.split(".")[0].split("[")[0]
-            if scope is not None and root not in scope:
+            parts = name.split("[")[0].split(".")
+            if scope is not None and parts[0] not in scope:
                 self.add(where, f"{what}: unknown field {{{name}}}; available: "
                                 f"{', '.join(sorted(scope))}")
+            elif scope is not None and len(parts) > 1 and parts[0] in SCALARS:
+                self.add(where, f"{what}: unknown field {{{name}}}: {{{parts[0]}}} is a plain "
+                                "value, it has no fields")
+            elif scope is not None and parts[0] == "user" and len(parts) > 1 \
+                    and parts[1] not in USER_FIELDS:
+                self.add(where, f"{what}: unknown field {{{name}}}{_suggest(parts[1], USER_FIELDS)}"
+                                f"; Telegram's user has: {', '.join(sorted(USER_FIELDS))}")
 
     # -- buttons -----------------------------------------------------------------------
     def buttons(self, state: spec.State, entries, scope: set[str]) -> None:
@@ -175,6 +245,7 @@ class _Checker:
             self.state(state)
         if self.graph:
             self.reachability()
+        self.catalog_markup()
         return self.problems
 
     def keyboard(self, keyboard: spec.Keyboard | None, state: spec.State | None, where) -> None:
@@ -183,19 +254,20 @@ class _Checker:
         labels: dict[str, str | None] = {}
         scope = BASE_SCOPE | set(state.screen.data) if state else BASE_SCOPE
         for button in keyboard.buttons:
-            self.text(button.label, where, scope, None, "keyboard label")
+            at = button.where or where  # the button itself, not its keyboard
+            self.text(button.label, at, scope, None, "keyboard label")
             if button.trigger is None and not button.request_contact and (
                     state is None or state.input is None):
-                self.add(where, f"keyboard button {button.label.raw!r} needs a 'trigger' or "
+                self.add(at, f"keyboard button {button.label.raw!r} needs a 'trigger' or "
                                 "'request_contact: true' (only a state with 'input' can have "
                                 "buttons that type their label)")
             if button.trigger and state is not None:
-                self.trigger_from(state, button.trigger, where, "keyboard button")
+                self.trigger_from(state, button.trigger, at, "keyboard button")
             elif button.trigger and not any(button.trigger in t for t in self.leaving.values()):
-                self.add(where, f"keyboard button fires {button.trigger!r}, which no transition "
+                self.add(at, f"keyboard button fires {button.trigger!r}, which no transition "
                                 "handles")
             if button.label.raw in labels and labels[button.label.raw] != button.trigger:
-                self.add(where, f"keyboard label {button.label.raw!r} is used for two triggers")
+                self.add(at, f"keyboard label {button.label.raw!r} is used for two triggers")
             labels[button.label.raw] = button.trigger
 
     def state(self, state: spec.State) -> None:
@@ -210,6 +282,7 @@ class _Checker:
             self.add(where, "the screen has no 'text' (every state shows something)")
         self.text(screen.text, screen.at("text", where), scope, limit,
                   "caption" if screen.photo else "text")
+        self.markup(screen.text, screen.at("text", where), "caption" if screen.photo else "text")
         if screen.photo:
             self.template(screen.photo, screen.at("photo", where), scope, "photo")
         self.buttons(state, screen.buttons, scope)
@@ -225,6 +298,8 @@ class _Checker:
             self.text(each.text, each.where, item_scope,
                       CAPTION_LIMIT if each.photo else MESSAGE_LIMIT, "item text")
             self.text(each.empty, each.where, scope, MESSAGE_LIMIT, "empty text")
+            self.markup(each.text, each.where, "item text")
+            self.markup(each.empty, each.where, "empty text")
             if each.photo:
                 self.template(each.photo, each.where, item_scope, "photo")
             self.buttons(state, each.buttons, item_scope)
@@ -261,11 +336,13 @@ class _Checker:
                                       f"{start!r}: no transition leads to it")
 
 
-def check(flows, graph: bool = True) -> list[Problem]:
+def check(flows, graph: bool = True, names: bool = True) -> list[Problem]:
     """Every cross-reference problem of ``flows`` (structure is checked by the schema).
 
     With ``graph=False`` (the structure has problems) the checks of the whole graph
     (reachability, ways out, buttons without transitions, ambiguity) are left out: a
-    broken transition would make them report consequences instead of causes.
+    broken transition would make them report consequences instead of causes. With
+    ``names=False`` (a module beside the flows failed to import) unknown actions,
+    conditions, validators and data sources are not reported, for the same reason.
     """
-    return _Checker(flows, graph).run()
+    return _Checker(flows, graph, names).run()

@@ -5,9 +5,13 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import os
 import sys
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from engine import build, spec
 from engine.errors import FlowError, Problem
@@ -15,6 +19,7 @@ from engine.registry import Registry
 from engine.registry import registry as default_registry
 from engine.schema import check_structure
 from engine.templates import Catalog
+from engine.textfiles import Catalogs, load_catalogs
 from engine.yamlpos import Located
 from engine.yamlpos import load as load_yaml
 
@@ -31,6 +36,8 @@ class Flows:
     directory: Path | None = None
     version: str = ""
     text_positions: dict[tuple[str, str], tuple[str, int, int]] = field(default_factory=dict)
+    text_values: dict[tuple[str, str], tuple[str, int, int]] = field(default_factory=dict)
+    unreadable_texts: set[str] = field(default_factory=set)  # languages whose file is broken
 
 
 def _import_modules(directory: Path) -> list[Problem]:
@@ -57,31 +64,52 @@ def _import_modules(directory: Path) -> list[Problem]:
                     sys.modules[name] = module
                     module_spec.loader.exec_module(module)
         except Exception as err:  # a broken module is a problem to report, like a YAML error
-            line = getattr(err, "lineno", None) or 1
-            problems.append(Problem(str(path), line, 1, "", f"cannot import: {err!r}"))
+            problems.append(_import_problem(path, err))
     return problems
 
 
-def _load_texts(directory: Path, languages: list[str], problems: list[Problem],
-                where: spec.Where | None) -> tuple[dict, dict]:
-    texts: dict[str, dict[str, str]] = {}
-    positions: dict[tuple[str, str], tuple[str, int, int]] = {}
-    for lang in languages:
-        path = directory / f"{lang}.yaml"
-        if not path.is_file():
-            w = where or spec.Where(str(directory), 1, 1, "")
-            problems.append(Problem(w.file, w.line, w.column, "bot.texts",
-                                    f"no texts for language {lang!r}: expected {path}"))
-            texts[lang] = {}
+def _import_problem(path: Path, err: Exception) -> Problem:
+    """Where importing ``path`` really failed: the YAML file it read, the line with the
+    syntax error, or the module's own line that raised."""
+    if isinstance(err, yaml.MarkedYAMLError):
+        mark = err.problem_mark or err.context_mark
+        if mark is not None and not mark.name.startswith("<"):
+            return Problem(os.path.normpath(mark.name), mark.line + 1, mark.column + 1, "",
+                           f"YAML syntax: {err.problem}")
+        if mark is not None:  # read from a string: "<unicode string>", the file is unknown
+            return Problem(str(path), _line_in(path, err), 1, "",
+                           _unnamed_yaml(mark.line + 1, mark.column + 1, err.problem))
+    if isinstance(err, SyntaxError) and err.filename:
+        return Problem(os.path.normpath(err.filename), err.lineno or 1, err.offset or 1, "",
+                       f"cannot import {path.name}: {err.msg}")
+    return Problem(str(path), _line_in(path, err), 1, "",
+                   f"cannot import: {type(err).__name__}: {err}")
+
+
+def _line_in(path: Path, err: Exception) -> int:
+    """The line of module ``path`` where the failure started."""
+    line = 1
+    for frame in traceback.extract_tb(err.__traceback__):
+        if Path(frame.filename).resolve() == path.resolve():
+            line = frame.lineno or 1
+    return line
+
+
+def _unnamed_yaml(line: int, column: int, problem: str | None) -> str:
+    return f"cannot import: YAML syntax at {line}:{column} of what it reads: {problem}"
+
+
+def _echoes(imported: Problem, problems: list[Problem]) -> bool:
+    """Whether a module failed to import because of one of ``problems``' YAML errors."""
+    for p in problems:
+        if not p.message.startswith("YAML syntax: "):
             continue
-        doc, syntax = load_yaml(path.read_text(encoding="utf-8"), str(path))
-        problems.extend(syntax)
-        table = doc.data if isinstance(doc.data, dict) else {}
-        texts[lang] = {str(k): str(v) for k, v in table.items()}
-        for key in table:
-            line, column = doc.keys.get((key,), (1, 1))
-            positions[(lang, str(key))] = (str(path), line, column)
-    return texts, positions
+        if (p.line, p.column, p.message) == (imported.line, imported.column, imported.message):
+            return True
+        problem = p.message.removeprefix("YAML syntax: ")
+        if imported.message == _unnamed_yaml(p.line, p.column, problem):
+            return True
+    return False
 
 
 def load_flows(directory: str | Path, *, registry: Registry | None = None,
@@ -97,7 +125,8 @@ def load_flows(directory: str | Path, *, registry: Registry | None = None,
     problems: list[Problem] = []
     if not directory.is_dir():
         raise FlowError([Problem(str(directory), 1, 1, "", "not a directory of flow files")])
-    problems.extend(_import_modules(directory))
+    imported = _import_modules(directory)
+    problems.extend(imported)
     registry = registry or default_registry.scoped(directory)
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     digest = hashlib.sha256()
@@ -137,15 +166,22 @@ def load_flows(directory: str | Path, *, registry: Registry | None = None,
             states[state.name] = state
         transitions.extend(build.transitions(doc))
     structure_ok = not problems
-    positions: dict = {}
-    if texts is None:
+    catalogs = Catalogs(texts=texts) if texts is not None else None
+    if catalogs is None:
         base = Path(bots[0][0].file).parent if bots else directory
         texts_dir = base / bot.texts_dir if bot.texts_dir else directory / "texts"
-        texts, positions = _load_texts(texts_dir, bot.languages, problems, bot.where)
+        w = bot.where or spec.Where(str(texts_dir), 1, 1, "")
+        catalogs = load_catalogs(texts_dir, bot.languages, (w.file, w.line, w.column))
+        problems.extend(catalogs.problems)
+        # a broken texts file also breaks every module that reads it: say it once
+        problems[:] = [p for p in problems if p not in imported
+                       or not _echoes(p, catalogs.problems)]
     flows = Flows(bot=bot, states=states, transitions=transitions,
-                  catalog=Catalog(texts, bot.default_language), registry=registry,
-                  directory=directory, version=digest.hexdigest()[:12], text_positions=positions)
-    problems.extend(check(flows, graph=structure_ok))
+                  catalog=Catalog(catalogs.texts, bot.default_language), registry=registry,
+                  directory=directory, version=digest.hexdigest()[:12],
+                  text_positions=catalogs.keys, text_values=catalogs.values,
+                  unreadable_texts=catalogs.unreadable)
+    problems.extend(check(flows, graph=structure_ok, names=not imported))
     if problems:
         raise FlowError(problems)
     return flows

@@ -75,6 +75,7 @@ class KeyboardButton:
     request_contact: bool = False
     when: str | None = None
     unless: str | None = None
+    where: Where | None = None
 
 
 @dataclass
