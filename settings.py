@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from dotenv import load_dotenv
 
 DEFAULT_MONGO_URI = "mongomock://localhost/shop"
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+# the demo catalog's pictures: the one directory pictures are uploaded from by default
+DEFAULT_MEDIA_DIR = str(Path(__file__).resolve().parent / "models" / "demo_data" / "images")
 
 
 def _split(value: str | None) -> list[str]:
@@ -52,6 +55,7 @@ class Settings:
     api_tokens: frozenset[str] = field(default_factory=frozenset)
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     broadcast_rate: float = 25.0
+    media_dir: str = DEFAULT_MEDIA_DIR
 
     @property
     def embedded_store(self) -> bool:
@@ -73,4 +77,5 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         api_tokens=frozenset(_split(env.get("API_TOKENS"))),
         admin_ids=_ids(env.get("ADMIN_IDS")),
         broadcast_rate=_rate(env.get("BROADCAST_RATE")),
+        media_dir=str(Path(env.get("MEDIA_DIR") or DEFAULT_MEDIA_DIR).resolve()),
     )

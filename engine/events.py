@@ -41,8 +41,20 @@ def _user(u) -> dict:
             "username": u.username or "", "language_code": u.language_code}
 
 
-def from_message(message) -> Event:
-    """An event from a telebot ``Message`` (text, command, contact or anything else)."""
+def addressee(text: str) -> str | None:
+    """The bot a command names (``/start@shop_bot`` -> ``shop_bot``), or ``None``."""
+    if not text.startswith("/"):
+        return None
+    _, at, name = text.partition(" ")[0].partition("@")
+    return name if at else None
+
+
+def from_message(message, bot_username: str | None = None) -> Event:
+    """An event from a telebot ``Message`` (text, command, contact or anything else).
+
+    A command addressed to another bot (``/start@other_bot``) is not a command for this
+    one (``bot_username``): it becomes an ``other`` event, never this bot's ``/start``.
+    """
     base = {"user_id": message.from_user.id, "chat_id": message.chat.id,
             "update_id": getattr(message, "engine_update_id", None),
             "user": _user(message.from_user), "content_type": message.content_type}
@@ -50,7 +62,10 @@ def from_message(message) -> Event:
         text = message.text or ""
         if text.startswith("/"):
             head, _, payload = text.partition(" ")
-            return Event(COMMAND, text=text, command=head[1:].split("@")[0].lower(),
+            name, to = head[1:].partition("@")[0], addressee(text)
+            if to is not None and (bot_username is None or to.lower() != bot_username.lower()):
+                return Event(OTHER, text=text, **{**base, "content_type": "command"})
+            return Event(COMMAND, text=text, command=name.lower(),
                          payload=payload.strip(), **base)
         return Event(TEXT, text=text, **base)
     if message.content_type == "contact" and message.contact:

@@ -13,11 +13,13 @@ import threading
 import time
 from collections.abc import Callable
 
+import requests
 import telebot
 from telebot import apihelper, types
 from telebot.apihelper import ApiTelegramException
 
-from engine import events
+from engine import events, updates
+from engine.media import MediaDir
 from engine.render import Inline, ReplyKeyboard
 from engine.sender import Blocked, Markup, SendError
 
@@ -34,7 +36,18 @@ def use_api_url(base: str) -> None:
 
 
 class EngineBot(telebot.TeleBot):
-    """A TeleBot that keeps each update's id on its message, for exactly-once processing."""
+    """A TeleBot that keeps each update's id on its message, for exactly-once processing.
+
+    Fetched updates are checked (:func:`engine.updates.parse`) before telebot reads them:
+    a malformed one is logged, confirmed and ignored, and never stops the polling loop.
+    """
+
+    def get_updates(self, offset=None, limit=None, timeout=20, allowed_updates=None,
+                    long_polling_timeout=20):
+        raw = apihelper.get_updates(self.token, offset=offset, limit=limit, timeout=timeout,
+                                    allowed_updates=allowed_updates,
+                                    long_polling_timeout=long_polling_timeout)
+        return [u for u in map(updates.parse, raw or []) if u is not None]
 
     def process_new_updates(self, updates):
         for update in updates:
@@ -62,14 +75,16 @@ def to_telebot(markup: Markup):
 class TelebotSender:
     """Sends through telebot; waits out 429s, treats "not modified" as success.
 
-    Local picture files are uploaded once per process; the ``file_id`` Telegram returns
-    is used from then on.
+    Pictures are checked by :class:`~engine.media.MediaDir` before anything is sent: a
+    file is uploaded only from ``media_dir`` (once per process; the ``file_id`` Telegram
+    returns is used from then on); any other reference is refused with
+    :class:`~engine.media.PictureRefused`.
     """
 
-    def __init__(self, bot: telebot.TeleBot, *, base_dir: str = ".", max_retries: int = 3,
-                 max_wait: float = 10.0) -> None:
+    def __init__(self, bot: telebot.TeleBot, *, media_dir: str | os.PathLike | None = None,
+                 max_retries: int = 3, max_wait: float = 10.0) -> None:
         self.bot = bot
-        self.base_dir = base_dir
+        self.media = MediaDir(media_dir)
         self.max_retries = max_retries
         # a shopper's update holds its conversation's lease while it waits: a longer flood
         # wait gives up (the update fails and can be retried) rather than outlive the lease
@@ -99,9 +114,9 @@ class TelebotSender:
     def _photo(self, ref: str):
         if ref in self.file_ids:
             return self.file_ids[ref], None
-        path = ref if os.path.isabs(ref) else os.path.join(self.base_dir, ref)
-        if "://" not in ref and os.path.isfile(path):
-            handle = open(path, "rb")  # noqa: SIM115 - closed by the caller after the upload
+        picture = self.media.resolve(ref)  # PictureRefused: the caller sends no picture
+        if picture.kind == "file":
+            handle = open(picture.value, "rb")  # noqa: SIM115 - closed by the caller after the upload
             return handle, ref
         return ref, None
 
@@ -177,13 +192,25 @@ class OrderedWorkers:
             thread.join(timeout=30)
 
 
+def username(bot: telebot.TeleBot) -> str | None:
+    """The bot's username (``getMe``, asked once), or ``None`` when Telegram cannot say."""
+    try:
+        return bot.user.username
+    except (ApiTelegramException, requests.RequestException) as err:
+        logger.warning("getMe failed, commands addressed by name are ignored: %s", err)
+        return None
+
+
 def attach(bot: telebot.TeleBot, submit: Callable[[events.Event], None]) -> None:
     """Register the thin handlers: every message and button press becomes an event."""
 
     @bot.message_handler(content_types=ALL_CONTENT_TYPES,
                          func=lambda m: m.chat.type == "private" and m.from_user is not None)
     def on_message(message) -> None:
-        submit(events.from_message(message))
+        name = None
+        if message.content_type == "text" and events.addressee(message.text or ""):
+            name = username(bot)  # asked only for a /command@name
+        submit(events.from_message(message, name))
 
     @bot.callback_query_handler(func=lambda query: True)
     def on_callback(query) -> None:

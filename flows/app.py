@@ -83,7 +83,7 @@ def run_polling(settings, *, demo: bool = False, workers: int = 4,
 
     use_api_url(settings.telegram_api_url)
     bot = EngineBot(settings.bot_token, threaded=False)
-    engine = build_engine(settings, TelebotSender(bot, base_dir=str(ROOT)), demo=demo)
+    engine = build_engine(settings, TelebotSender(bot, media_dir=settings.media_dir), demo=demo)
     pool = OrderedWorkers(engine.handle, n=workers)
     attach(bot, pool.submit)
     register_commands(bot, engine.flows)

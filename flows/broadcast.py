@@ -168,8 +168,6 @@ def build_worker(settings, *, transport: Transport | None = None, threads: int =
     A send can take ``timeout`` seconds (and as long again, up to 5, to connect); a claim
     is renewed every ``lease / 3``, so the lease must leave room for one send in between.
     """
-    from flows.app import ROOT
-
     connect = min(5.0, timeout)
     if connect + timeout > lease * 2 / 3:
         raise ValueError(f"lease {lease}s is too short for sends of up to {connect + timeout}s:"
@@ -178,7 +176,7 @@ def build_worker(settings, *, transport: Transport | None = None, threads: int =
         if not settings.bot_token:
             raise ValueError("BOT_TOKEN is not set: the broadcast worker needs it")
         transport = BotApi(settings.telegram_api_url, settings.bot_token,
-                           timeout=(connect, timeout), base_dir=str(ROOT))
+                           timeout=(connect, timeout), media_dir=settings.media_dir)
     queue = ShopQueue(batch_size=batch_size, lease=lease, tick=tick)
     return Worker(queue, transport, rate=settings.broadcast_rate, threads=threads, lease=lease,
                   tick=tick, **options)

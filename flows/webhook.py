@@ -26,10 +26,9 @@ def webhook_path(token: str) -> str:
 
 def create_app(settings) -> Flask:
     """The Flask app with the webhook endpoint and ``/healthz``."""
-    from telebot import types
-
     from engine.telegram import EngineBot, TelebotSender, attach, use_api_url
-    from flows.app import ROOT, build_engine
+    from engine.updates import parse as parse_update
+    from flows.app import build_engine
 
     if not settings.bot_token:
         raise RuntimeError("BOT_TOKEN is not set: the webhook needs it")
@@ -37,7 +36,7 @@ def create_app(settings) -> Flask:
         raise RuntimeError("WEBHOOK_SECRET is not set: the webhook refuses unsigned requests")
     use_api_url(settings.telegram_api_url)
     bot = EngineBot(settings.bot_token, threaded=False)
-    engine = build_engine(settings, TelebotSender(bot, base_dir=str(ROOT)))
+    engine = build_engine(settings, TelebotSender(bot, media_dir=settings.media_dir))
     failures = threading.local()
 
     def handle(event) -> None:
@@ -54,11 +53,13 @@ def create_app(settings) -> Flask:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
         if not hmac.compare_digest(given, secret):
             abort(403)
-        payload = request.get_json(silent=True)
-        if not isinstance(payload, dict) or "update_id" not in payload:
+        # a malformed update is acknowledged (200) and ignored; one without an integer
+        # update_id is not an update at all (400)
+        update = parse_update(request.get_json(silent=True))
+        if update is None:
             abort(400)
         failures.count = 0
-        bot.process_new_updates([types.Update.de_json(payload)])
+        bot.process_new_updates([update])
         if failures.count:
             # not processed (the database unreachable, say): Telegram will deliver it again
             return "", 503

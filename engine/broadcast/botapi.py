@@ -24,6 +24,7 @@ from engine.broadcast.types import (
     Message,
     Result,
 )
+from engine.media import MediaDir, Picture, PictureRefused
 
 logger = logging.getLogger(__name__)
 
@@ -35,20 +36,23 @@ NO_PREVIEW = json.dumps({"is_disabled": True})
 class BotApi:
     """Sends messages with one ``requests`` session per thread.
 
-    ``timeout`` is (connect, read) seconds. A local picture is uploaded once per process
-    (the first send holds the others back); Telegram's ``file_id`` is used from then on.
+    ``timeout`` is (connect, read) seconds. A picture is checked by
+    :class:`~engine.media.MediaDir` first: a file is uploaded only from ``media_dir``, once
+    per process (the first send holds the others back; Telegram's ``file_id`` is used from
+    then on); a refused reference is logged once and the message goes without it.
     """
 
     def __init__(self, base_url: str, token: str, *, timeout: tuple[float, float] = (5.0, 20.0),
-                 base_dir: str = ".") -> None:
+                 media_dir: str | os.PathLike | None = None) -> None:
         self.url = f"{base_url.rstrip('/')}/bot{token}/"
         self.timeout = timeout
-        self.base_dir = base_dir
+        self.media = MediaDir(media_dir)
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
         self._upload_lock = threading.Lock()
         self._file_ids: dict[str, str] = {}
+        self._refused: set[str] = set()
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
@@ -67,11 +71,12 @@ class BotApi:
 
     def send(self, chat_id: int, message: Message) -> Result:
         """Send ``message`` to ``chat_id``; never raises for what Telegram or the network says."""
-        if not message.photo:
+        picture = self._picture(message.photo) if message.photo else None
+        if picture is None:
             data = {"chat_id": chat_id, "text": message.text, "link_preview_options": NO_PREVIEW}
             return self._post("sendMessage", self._with_mode(data, message))
         data = self._with_mode({"chat_id": chat_id, "caption": message.text}, message)
-        path = self._local_file(message.photo)
+        path = picture.value if picture.kind == "file" else None
         if path is None:
             return self._post("sendPhoto", {**data, "photo": message.photo})
         if path in self._file_ids:
@@ -88,15 +93,22 @@ class BotApi:
                     self._file_ids[path] = sizes[-1]["file_id"]
             return result
 
+    def _picture(self, ref: str) -> Picture | None:
+        """The checked picture, or ``None`` (logged once) when it may not be sent: the
+        message then goes without it."""
+        try:
+            return self.media.resolve(ref)
+        except PictureRefused as err:
+            with self._lock:
+                first = ref not in self._refused
+                self._refused.add(ref)
+            if first:
+                logger.warning("broadcast sent without its picture: %s", err.description)
+            return None
+
     @staticmethod
     def _with_mode(data: dict, message: Message) -> dict:
         return {**data, "parse_mode": message.parse_mode} if message.parse_mode else data
-
-    def _local_file(self, photo: str) -> str | None:
-        if "://" in photo:
-            return None
-        path = photo if os.path.isabs(photo) else os.path.join(self.base_dir, photo)
-        return path if os.path.isfile(path) else None
 
     def _post(self, method: str, data: dict) -> Result:
         return self._request(method, data, None)[0]

@@ -21,7 +21,7 @@ from tests.engine.conftest import MINI
 
 @pytest.fixture
 def api(tg):
-    client = BotApi(tg.url, tg.token, timeout=(0.5, 0.5))
+    client = BotApi(tg.url, tg.token, timeout=(0.5, 0.5), media_dir=MINI)
     yield client
     client.close()
 
@@ -70,7 +70,7 @@ def test_blocked_unknown_chats_and_a_wrong_token(api, tg, ann):
 
 
 def test_a_local_picture_is_uploaded_once(api, tg, ann):
-    picture = str(MINI / "orange.png")
+    picture = "orange.png"  # a name in the media directory
     assert api.send(42, Message("<i>one</i>", picture)).kind == SENT
     assert api.send(42, Message("two", picture)).kind == SENT
     first, second = bot_sends(tg, 42)
@@ -83,3 +83,17 @@ def test_classify_keeps_unexpected_codes_retryable():
     assert classify(302, "Found", None).kind == TRANSIENT
     assert classify(404, "Not Found", None).kind == FATAL
     assert classify(409, "Conflict", None).kind == FAILED
+
+
+@pytest.mark.parametrize("picture", [
+    "/etc/passwd", str(MINI / "orange.png"), "../../../../proc/self/environ", "../mini/orange.png",
+    "run.py", "file:///etc/passwd", "no-such-picture.png"])
+def test_a_picture_from_outside_the_media_directory_is_never_uploaded(api, tg, ann, picture,
+                                                                      caplog):
+    # a news item's image reached the broadcast before the API checked it
+    assert api.send(42, Message("news", picture)).kind == SENT
+    assert api.send(42, Message("again", picture)).kind == SENT
+    first, second = bot_sends(tg, 42)
+    assert "photo" not in first and first["text"] == "news"  # sent without it
+    assert not any(c.get("upload") for c in bot_sends(tg, 42))
+    assert len([r for r in caplog.records if "without its picture" in r.message]) == 1

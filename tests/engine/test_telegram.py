@@ -24,7 +24,7 @@ def tg(monkeypatch):
 
 @pytest.fixture
 def sender(tg):
-    return TelebotSender(telebot.TeleBot(tg.token, threaded=False), base_dir=".")
+    return TelebotSender(telebot.TeleBot(tg.token, threaded=False), media_dir=MINI)
 
 
 @pytest.fixture
@@ -46,9 +46,8 @@ def test_send_edit_not_modified_and_delete(sender, tg, ann):
 
 
 def test_a_local_picture_is_uploaded_once_then_sent_by_file_id(sender, tg, ann):
-    path = str(MINI / "orange.png")
-    sender.send(42, "one", path, None, None)
-    sender.send(42, "two", path, None, None)
+    sender.send(42, "one", "orange.png", None, None)
+    sender.send(42, "two", "orange.png", None, None)
     sends = [e for e in ann.transcript(actor="bot") if e["action"] == "send"]
     assert sends[0].get("upload") and not sends[1].get("upload")
     assert sends[0]["photo"] == sends[1]["photo"]
@@ -67,7 +66,8 @@ def test_the_engine_answers_every_callback_and_marks_blocked_users(tg, monkeypat
 
     bot = EngineBot(tg.token, threaded=False)
     blocked = []
-    engine = Engine(load_flows(MINI), MemoryStore(), TelebotSender(bot, base_dir="."),
+    sender = TelebotSender(bot, media_dir=MINI.parents[3])  # the example's pictures
+    engine = Engine(load_flows(MINI), MemoryStore(), sender,
                     on_blocked=blocked.append)
     attach(bot, engine.handle)
 

@@ -31,7 +31,7 @@ def main() -> int:
     bot = EngineBot(config.bot_token, threaded=False)
     database = pymongo.MongoClient(config.mongo_uri).get_default_database("mini")
     engine = Engine(load_flows(Path(__file__).parent), MongoStore(database["conversations"]),
-                    TelebotSender(bot, base_dir=str(Path(__file__).resolve().parents[4])))
+                    TelebotSender(bot, media_dir=str(Path(__file__).resolve().parents[4])))
     workers = OrderedWorkers(engine.handle, n=2)
     attach(bot, workers.submit)
     signal.signal(signal.SIGTERM, lambda *_: bot.stop_polling())
