@@ -23,6 +23,7 @@ from api.auth import normalise_tokens
 from api.errors import error_response
 from api.http import json_response
 from api.openapi import docs_blueprint
+from api.rawquery import RawUtf8Query
 from api.resources import register
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.add_url_rule("/healthz", "healthz", healthz)
     # errors outside flask-restful's resources (404s, the docs routes, /healthz)
     app.register_error_handler(Exception, error_response)
-    app.wsgi_app = SerialisedApp(app.wsgi_app)
+    app.wsgi_app = RawUtf8Query(SerialisedApp(app.wsgi_app))
     if not app.config["API_TOKENS"]:
         logger.warning("API_TOKENS is empty: writes and personal data are refused (403)")
     return app

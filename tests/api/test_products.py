@@ -161,3 +161,23 @@ def test_invalid_fields_are_422_naming_the_field(client, auth, catalog, field, v
     response = client.patch(f"{BASE}/{product.pk}", json={field: value}, headers=auth)
     assert response.status_code == 422, response.get_json()
     assert any(key.split(".")[0] == field for key in response.get_json()["errors"])
+
+
+@pytest.mark.parametrize("wire", ["wsgi", "werkzeug dev server"])
+def test_a_search_in_raw_utf8_finds_what_the_percent_encoded_one_finds(client, catalog, wire):
+    """Issue 14.14: ``curl "$API/products?q=Наушники"`` sends the UTF-8 bytes unescaped."""
+    raw = "q=Наушники&page_size=100".encode()
+    query = {"wsgi": raw.decode("latin-1"),  # PEP 3333: one character per byte
+             "werkzeug dev server": raw.decode("latin-1").encode().decode("latin-1")}[wire]
+    response = client.get(BASE, environ_overrides={"QUERY_STRING": query})
+    body = response.get_json()
+    assert body["total"] == listing(client, q="Наушники")["total"] == 4
+    assert body["links"]["self"] == (
+        f"{BASE}?q=%D0%9D%D0%B0%D1%83%D1%88%D0%BD%D0%B8%D0%BA%D0%B8&page=1&page_size=100")
+
+
+def test_percent_escapes_and_latin1_text_are_left_as_they_are():
+    from api.rawquery import escape_non_ascii
+
+    assert escape_non_ascii("q=%D0%9D&sort=-price") == "q=%D0%9D&sort=-price"
+    assert escape_non_ascii("q=Ð".encode().decode("latin-1")) == "q=%C3%90"  # one "Ð"
