@@ -21,6 +21,7 @@ from engine.store import Busy, Conversation, ConversationStore
 
 logger = logging.getLogger(__name__)
 TOAST_LIMIT = 100  # longer notices are sent as messages: a toast is gone in seconds
+REFUSED_PICTURE_TTL = 600.0  # seconds a refused picture is left out without trying it again
 
 
 class _Outcome:
@@ -56,6 +57,7 @@ class Engine:
         self.services = services
         self.on_blocked = on_blocked
         self.bot = flows.bot
+        self._refused_pictures: dict[str, float] = {}  # picture -> left out until (monotonic)
         self.commands = {c.command: c.trigger for c in flows.bot.commands}
         # typed text is matched against keyboard labels: render them once, not per update
         self.bot_labels = self._labels(flows.bot.keyboard)
@@ -355,10 +357,9 @@ class Engine:
             with contextlib.suppress(SendError):
                 self.sender.delete(event.chat_id, conv.footer_id)
         for item in plan.items:
-            self.sender.send(event.chat_id, item.text, item.photo, item.markup, parse_mode)
-        conv.footer_id = self.sender.send(event.chat_id, plan.main.text, plan.main.photo,
-                                          plan.main.markup, parse_mode)
-        conv.last_message_id, conv.last_kind = conv.footer_id, plan.main.kind
+            self._send(conv, event, item, parse_mode)
+        conv.footer_id, conv.last_kind = self._send(conv, event, plan.main, parse_mode)
+        conv.last_message_id = conv.footer_id
 
     def _put(self, conv, event, message: Message, target: tuple[int, str | None] | None,
              parse_mode) -> None:
@@ -381,6 +382,27 @@ class Engine:
                     self.sender.delete(event.chat_id, target)
                 if target == conv.footer_id:
                     conv.footer_id = None
-        conv.last_message_id = self.sender.send(event.chat_id, message.text, message.photo,
-                                                message.markup, parse_mode)
-        conv.last_kind = message.kind
+        conv.last_message_id, conv.last_kind = self._send(conv, event, message, parse_mode)
+
+    def _send(self, conv, event, message: Message, parse_mode) -> tuple[int, str]:
+        """Send ``message``; returns its id and kind. A picture that is refused (by Telegram,
+        or by the sender's media rules) is left out: one bad picture must not take the rest
+        of a screen down. It is logged once, then left out for a while without asking."""
+        photo = message.photo
+        if photo and self._refused_pictures.get(photo, 0) > time.monotonic():
+            photo = None
+        if photo:
+            try:
+                return self.sender.send(event.chat_id, message.text, photo, message.markup,
+                                        parse_mode), "photo"
+            except Blocked:
+                raise
+            except SendError as err:
+                if err.code != 400:  # a flood wait or a server error: not the picture
+                    raise
+                self._refused_pictures[photo] = time.monotonic() + REFUSED_PICTURE_TTL
+                logger.warning("user=%s state=%s: picture %r refused (%s); sent without it: "
+                               "%.80r", conv.user_id, conv.state, photo, err,
+                               message.text.split("\n", 1)[0])
+        return self.sender.send(event.chat_id, message.text, None, message.markup,
+                                parse_mode), "text"

@@ -108,3 +108,39 @@ def test_commands_are_registered_in_both_languages(tg, monkeypatch):
     default = {c["command"] for c in tg.commands("")}
     assert ru["catalog"] == "Каталог товаров" and en["catalog"] == "Browse the catalog"
     assert default == set(ru) == {"start", "catalog", "cart", "orders", "help", "cancel"}
+
+
+def test_a_refused_picture_leaves_its_card_without_it_and_the_list_whole(tg, monkeypatch,
+                                                                         caplog):
+    from engine import load_flows
+    from tests.engine.examples.mini import actions
+
+    # a path out of the media directory (refused by the sender) and a file id Telegram
+    # does not know (refused by Telegram): both once took the whole category down
+    monkeypatch.setitem(actions.PRODUCTS["p1"], "image", "/proc/self/environ")
+    monkeypatch.setitem(actions.PRODUCTS["p2"], "image", "AgACAgIAAxkBAAIBbogus-file-id")
+    bot = EngineBot(tg.token, threaded=False)
+    engine = Engine(load_flows(MINI), MemoryStore(), TelebotSender(bot, media_dir=MINI))
+    attach(bot, engine.handle)
+
+    def pump() -> None:
+        bot.process_new_updates(bot.get_updates(offset=bot.last_update_id + 1, timeout=5,
+                                                long_polling_timeout=0))
+
+    ann = tg.user(7, first_name="Ann", language_code="en")
+    for act in (lambda: ann.send("/start"), lambda: ann.press("Catalog"),
+                lambda: ann.click("Fruit"), lambda: ann.click("Citrus")):
+        act()
+        pump()
+    texts = [m.get("text") for m in tg.messages(7)][-3:]
+    assert texts == ["Orange <big>\nPrice: 120", "Lemon\nPrice: 80", "Products in Citrus"]
+    assert not any(m.get("photo") for m in tg.messages(7))
+    refused = [r for r in caplog.records if "refused" in r.message]
+    assert len(refused) == 2 and "Orange" in refused[0].message  # once each, with the card
+    assert not tg.calls(method="sendPhoto", errors_only=True)[1:]  # Telegram asked once
+    ann.click("« Back")
+    pump()
+    ann.click("Citrus")
+    pump()
+    assert len([r for r in caplog.records if "refused" in r.message]) == 2  # not again
+    assert len(tg.calls(method="sendPhoto")) == 1
