@@ -31,16 +31,18 @@ def _graph(args) -> int:
 
     try:
         compiled = CompiledFlows(load_flows(args.directory))
-        for target in args.output:
-            print(f"wrote {write(compiled, target)}")
     except FlowError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)
         return 1
-    except EngineError as err:
-        print(err, file=sys.stderr)
-        return 1
-    return 0
+    failed = 0
+    for target in args.output:  # one picture that cannot be drawn does not stop the others
+        try:
+            print(f"wrote {write(compiled, target)}")
+        except (EngineError, OSError) as err:
+            print(f"not written: {err}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
 
 
 def _fake_telegram(argv: list[str]) -> int:

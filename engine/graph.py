@@ -80,8 +80,11 @@ def write(compiled: CompiledFlows, target: str | Path) -> Path:
         if binary is None:
             raise EngineError(f"{target}: drawing {suffix} needs Graphviz's 'dot' (apt-get install "
                               "graphviz); .mmd (Mermaid) works without it")
-        subprocess.run([binary, f"-T{suffix[1:]}", "-o", str(target)], input=dot(compiled).encode(),
-                       check=True)
+        done = subprocess.run([binary, f"-T{suffix[1:]}", "-o", str(target)],
+                              input=dot(compiled).encode(), capture_output=True)
+        if done.returncode:
+            raise EngineError(f"{target}: Graphviz's 'dot' failed: "
+                              f"{done.stderr.decode(errors='replace').strip()}")
     else:
         raise EngineError(f"{target}: unknown picture type {suffix!r}; expected .mmd, .dot, .svg "
                           "or .png")

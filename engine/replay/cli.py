@@ -37,9 +37,13 @@ def main(argv: list[str] | None = None) -> int:
         print(err, file=sys.stderr)
         return 2
     if args.e2e:
-        from engine.replay.e2e import EndToEnd
+        from engine.replay.e2e import BotProcessError, EndToEnd
 
-        session = EndToEnd(target)
+        try:
+            session = EndToEnd(target)
+        except BotProcessError as err:  # what is missing, said in a line: not a traceback
+            print(f"replay --e2e: {err}", file=sys.stderr)
+            return 2
         runner = session.runner()
     else:
         session, runner = None, Runner(target)
