@@ -111,10 +111,26 @@ def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+MONGOENGINE_MESSAGES = {  # the models' stock messages, said as the schemas say them
+    "Field is required": "Missing data for required field.",
+    "Not a valid ObjectId": "Not a valid id (24 hexadecimal characters).",
+}
+
+
+def sentence(message: str) -> str:
+    """The API's one voice: a sentence, capitalised, ending with a full stop."""
+    message = MONGOENGINE_MESSAGES.get(message.strip(), message.strip())
+    if not message:
+        return message
+    message = message[0].upper() + message[1:]
+    return message if message.endswith((".", "?", "!")) else message + "."
+
+
 def field_errors(error: mongoengine.ValidationError) -> dict[str, list[str]]:
     """A mongoengine ValidationError as ``{field: [message, ...]}`` (nested fields dotted)."""
     flat = flatten(error.to_dict()) if error.errors else {}
-    return flat or {"_schema": [error.message or str(error)]}
+    flat = flat or {"_schema": [error.message or str(error)]}
+    return {field: [sentence(m) for m in messages] for field, messages in flat.items()}
 
 
 def _payload(status: int, message: str, errors: Mapping | None = None,
@@ -139,7 +155,7 @@ def _describe(exc: BaseException) -> tuple[int, str, Mapping | None, str | None,
     if isinstance(exc, mongoengine.NotUniqueError):
         return 409, "A unique value is already used by another item.", None, None, {}
     if isinstance(exc, models.ModelError):
-        return 409, str(exc), None, None, {}
+        return 409, sentence(str(exc)), None, None, {}
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}

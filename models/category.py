@@ -78,11 +78,14 @@ class Category(TimestampedDocument):
             if self.pk is not None and node.pk == self.pk:
                 raise ValidationError(
                     f"category {self.name!r} cannot be its own ancestor",
-                    errors={"parent": ValidationError("would create a cycle", field_name="parent")})
+                    errors={"parent": ValidationError(
+                        "Must not be the category itself or one of its subcategories "
+                        "(that would create a cycle).", field_name="parent")})
             seen += 1
             if seen > MAX_DEPTH:
                 raise ValidationError("the category tree is too deep", errors={
-                    "parent": ValidationError(f"deeper than {MAX_DEPTH} levels",
+                    "parent": ValidationError(f"Must not make the tree deeper than {MAX_DEPTH} "
+                                              "levels.",
                                               field_name="parent")})
             node = node.parent
 

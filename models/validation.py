@@ -36,5 +36,5 @@ def normalise_phone(value: str, region: str = DEFAULT_REGION) -> str:
         raise InvalidValue(f"invalid phone {value!r}: {err}", reason=str(err)) from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidValue(f"invalid phone {value!r}: not a valid number",
-                           reason="not a valid number")
+                           reason="Not a valid phone number.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

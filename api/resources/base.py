@@ -19,7 +19,7 @@ from mongoengine import Document, NotUniqueError, OperationError, Q, SaveConditi
 from mongoengine.queryset import QuerySet
 
 from api.auth import SAFE_METHODS, authorize
-from api.errors import Conflict, NotFound, Unprocessable
+from api.errors import Conflict, NotFound, Unprocessable, sentence
 from models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -206,7 +206,7 @@ class Store:
         try:
             deleted = self.document.objects(pk=doc.pk, modified=doc.modified).delete()
         except OperationError as err:  # a DENY delete rule: something still refers to it
-            raise Conflict(str(err)) from None
+            raise Conflict(sentence(str(err))) from None
         if deleted:
             self.after_delete(doc)
         return bool(deleted)

@@ -59,7 +59,8 @@ def test_errors_are_identical_in_every_mode(catalog):
         assert body["code"] == status and body["message"]
         assert headers["Content-Type"] == "application/json"
     assert answers[0]["405"][2]["Allow"] == "GET, HEAD, OPTIONS"
-    assert answers[0]["422 model"][1]["errors"] == {"parent": ["would create a cycle"]}
+    assert answers[0]["422 model"][1]["errors"] == {"parent": [
+        "Must not be the category itself or one of its subcategories (that would create a cycle)."]}
     assert answers[0]["401"][2]["WWW-Authenticate"] == 'Bearer realm="tgshop"'
 
 
@@ -87,3 +88,32 @@ def test_unexpected_errors_outside_resources_too(db, monkeypatch, mode):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 500
     assert "secret" not in response.get_data(as_text=True)
+
+
+def test_every_message_speaks_in_one_voice(catalog):
+    """Issue 14.15: messages, and each field's messages, are sentences that say what is
+    wrong or expected: capitalised, ending with a full stop, from the schemas and from the
+    models alike."""
+    import re
+
+    client = create_app({"API_TOKENS": TOKEN}).test_client()
+    books = catalog["categories"]["books"]
+    extra = [
+        ("post", "/api/v1/users", {"json": {}, "headers": AUTH}),
+        ("patch", "/api/v1/users/1", {"json": {"email": "nope"}, "headers": AUTH}),
+        ("post", "/api/v1/products", {"json": {"name": ""}, "headers": AUTH}),
+        ("get", "/api/v1/products", {"query_string": {"min_price": 5, "max_price": 1}}),
+        ("patch", f"/api/v1/categories/{books.pk}", {"json": {"parent": str(books.pk)},
+                                                      "headers": AUTH}),
+        ("delete", f"/api/v1/categories/{books.pk}", {"headers": AUTH}),
+    ]
+    voice = re.compile(r"^[A-Z0-9].*[.?!]$", re.S)
+    seen = []
+    for method, path, kwargs in [r[1:] for r in requests(catalog)] + extra:
+        body = getattr(client, method)(path, **kwargs).get_json()
+        seen.append(body["message"])
+        seen.extend(m for messages in body.get("errors", {}).values() for m in messages)
+    odd = [message for message in seen if not voice.match(message)]
+    assert not odd, odd
+    assert "Must not be the category itself or one of its subcategories (that would create a " \
+           "cycle)." in seen

@@ -114,7 +114,7 @@ def test_a_failing_save_is_still_an_error(client, auth, db, monkeypatch):
     monkeypatch.setattr(News, "save", refuse)
     response = client.post(BASE, json={"title": "Hello", "content": "World"}, headers=auth)
     assert response.status_code == 422
-    assert response.get_json()["errors"] == {"title": ["rejected by the model"]}
+    assert response.get_json()["errors"] == {"title": ["Rejected by the model."]}
     assert News.objects.count() == 0
 
 
