@@ -22,6 +22,7 @@ from engine.store import Busy, Conversation, ConversationStore
 logger = logging.getLogger(__name__)
 TOAST_LIMIT = 100  # longer notices are sent as messages: a toast is gone in seconds
 REFUSED_PICTURE_TTL = 600.0  # seconds a refused picture is left out without trying it again
+OUTDATED_QUIET = 5.0  # seconds after an outdated press redrew the screen: no redraw again
 
 
 class _Outcome:
@@ -34,6 +35,7 @@ class _Outcome:
         self.toast: str | None = None
         self.alert = False
         self.target: tuple[int, str | None] | None = None  # (message id, kind) to edit
+        self.outdated = False  # an outdated button: redraw one message at most
 
 
 class Engine:
@@ -245,7 +247,12 @@ class Engine:
                 else:
                     return decoded
             outcome.toast = self._system_text("engine.outdated", event, conv.lang)
-            outcome.edit = False
+            outcome.edit, outcome.outdated = False, True
+            now = time.time()
+            if 0 <= now - conv.outdated_at < OUTDATED_QUIET:
+                outcome.render = False  # pressed again and again: the toast says it all
+            else:
+                conv.outdated_at = now
             return None, {}
         if event.kind == events.COMMAND:
             trigger = self.commands.get(event.command)
@@ -344,6 +351,8 @@ class Engine:
         elif isinstance(plan.main.markup, ReplyKeyboard):
             conv.keyboard = plan.main.markup.name
         if plan.items or (paging and state.screen.each_message):
+            if outcome.outdated:
+                plan.items = []  # the list is where it was: only its footer comes down again
             self._show_items(conv, event, plan, parse_mode)
             return
         target = None

@@ -48,11 +48,14 @@ class Conversation:
     keyboard: str | None = None
     flow_version: str | None = None
     seen: list = field(default_factory=list)
+    # when an outdated button last redrew the screen (epoch seconds): presses soon after
+    # only get the toast, so one shopper cannot make the bot flood the chat
+    outdated_at: float = 0.0
     version: int = 0
     lease: str | None = None
 
     FIELDS = ("state", "params", "data", "history", "page", "lang", "last_message_id",
-              "last_kind", "footer_id", "keyboard", "flow_version", "seen")
+              "last_kind", "footer_id", "keyboard", "flow_version", "seen", "outdated_at")
 
     @classmethod
     def from_doc(cls, doc: dict) -> Conversation:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from engine import callback
 
@@ -322,3 +323,28 @@ def test_a_global_transition_enters_afresh_without_the_current_params(client):
     client.send("Catalog")  # the main keyboard: a global transition into the same state
     assert client.state == "catalog" and client.conversation.params == {"node": None}
     assert client.last.buttons[0] == ["Fruit", "Vegetables"]
+
+
+def test_an_outdated_press_redraws_one_message_and_repeats_redraw_nothing(client, monkeypatch):
+    from engine import runtime
+
+    client.send("/start")
+    client.click("Catalog")
+    catalog = client.last
+    client.click("Fruit")
+    client.click("Citrus")  # a list: two product cards and a footer
+    assert client.state == "products"
+
+    def sent(actions) -> list:
+        return [a for a in actions if a.kind in ("send", "edit")]
+
+    first = client.click("Berries", message=catalog)  # 'open' is not a products trigger
+    assert client.last_answer == "This button is outdated."
+    assert [a.text for a in sent(first)] == ["Products in Citrus"]  # was 3: the cards again
+    for _ in range(5):  # pressed again and again: the toast only
+        again = client.click("Berries", message=catalog)
+        assert sent(again) == [] and client.last_answer == "This button is outdated."
+    later = time.time() + runtime.OUTDATED_QUIET + 1
+    monkeypatch.setattr(runtime.time, "time", lambda: later)
+    assert len(sent(client.click("Berries", message=catalog))) == 1  # a while later: redrawn
+    assert client.state == "products"
