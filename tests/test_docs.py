@@ -1,0 +1,48 @@
+"""The documents a newcomer follows say what they need to (issue 14.13)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def read(name: str) -> str:
+    return (ROOT / name).read_text(encoding="utf-8")
+
+
+def shell_blocks(text: str) -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", text, re.S)
+
+
+@pytest.mark.parametrize("name", ["README.md", "docs/api.md"])
+def test_every_variable_of_the_curl_examples_is_set_first(name):
+    # demo ids change on every start: an example must show how to look them up
+    assigned: set[str] = set()
+    for block in shell_blocks(read(name)):
+        for line in block.splitlines():
+            assigned.update(re.findall(r"(?:^|\s)([A-Z_]+)=", line))
+            if "curl" in line or line.startswith("     -"):
+                used = set(re.findall(r"\$([A-Z_]+)", line)) - assigned
+                assert not used, f"{name}: {sorted(used)} used before it is set: {line}"
+
+
+def test_flows_doc_says_texts_are_html_and_how_graphs_are_drawn():
+    text = read("docs/flows.md")
+    assert "### Texts are HTML" in text and "`&lt;`, `&gt;`, `&amp;`" in text
+    assert "inherited from the current state" in text
+    assert all(word in text for word in ("`.png`", "`.dot`", "Graphviz", "apt-get install"))
+
+
+def test_testing_doc_says_e2e_needs_a_server_and_lists_note():
+    text = read("docs/testing.md")
+    assert "`--e2e`) needs a real MongoDB-wire server in `MONGO_URI`" in text
+    assert "| `note: TEXT` |" in text
+
+
+def test_fake_telegram_doc_has_no_internal_notes():
+    text = read("docs/fake-telegram.md")
+    assert "once wired" not in text and "The lead" not in text
