@@ -168,6 +168,26 @@ class _Checker:
             else:
                 for button in entry.buttons:
                     self.button(state, button, scope, None)
+        self.button_limit(entries, state.where)
+
+    def button_limit(self, entries, where) -> None:
+        """Telegram refuses a message with more than 100 inline buttons: every ``each`` needs
+        a ``page_size``, and a full page with the fixed buttons must fit."""
+        from engine.render import BUTTONS_LIMIT
+
+        eaches = [e for e in entries if isinstance(e, spec.Each)]
+        for entry in eaches:
+            if not entry.page_size:
+                self.add(entry.where, f"'each: {entry.source}' has no 'page_size': a data "
+                                      "source can return any number of items, and Telegram "
+                                      f"allows {BUTTONS_LIMIT} buttons per message; add "
+                                      "'page_size' (the engine then adds previous/next)")
+        most = sum(len(e.buttons) * (e.page_size or 0) + 2 for e in eaches) + \
+            sum(len(e.buttons) for e in entries if isinstance(e, spec.Row))
+        if most > BUTTONS_LIMIT and all(e.page_size for e in eaches):
+            self.add(eaches[0].where if eaches else where,
+                     f"a full page of these buttons is {most} buttons (previous/next "
+                     f"included); Telegram allows {BUTTONS_LIMIT}: lower 'page_size'")
 
     def button(self, state, button: spec.Button, scope, source: str | None) -> None:
         self.text(button.label, button.where, scope, None, "label")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from engine.templates import render, resolve
 
 logger = logging.getLogger(__name__)
 MESSAGE_LIMIT, CAPTION_LIMIT = 4096, 1024
+BUTTONS_LIMIT, ROW_LIMIT = 100, 8  # Telegram's: inline buttons per message, and per row
 
 
 @dataclass
@@ -53,19 +53,65 @@ class Plan:
     keyboard: ReplyKeyboard | None = None
 
 
-def fit(text: str, limit: int) -> str:
-    """``text`` within Telegram's limit; an over-long HTML text loses its tags, not its end."""
+_TOKEN = re.compile(r"<[^>]*>|&#?\w+;|.", re.S)
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)")
+
+
+def fit(text: str, limit: int, *, html_text: bool = True) -> str:
+    """``text`` within Telegram's ``limit``, cut with "…" at a line end where one is near.
+
+    An HTML text is cut between tags and entities, and the tags still open are closed, so
+    the result still parses; a plain text is cut anywhere.
+    """
     if len(text) <= limit:
         return text
     logger.warning("text of %d characters cut to Telegram's %d", len(text), limit)
-    out, size = [], 0
-    for char in html.unescape(re.sub(r"<[^>]+>", "", text)):
-        piece = html.escape(char, quote=False)
-        if size + len(piece) > limit - 1:
+    tokens = _TOKEN.findall(text) if html_text else list(text)
+    out: list[str] = []
+    open_tags: list[str] = []
+    size, line_end = 0, None  # line_end: (tokens kept, tags open) at the last newline
+
+    def closers(tags: list[str]) -> str:
+        return "".join(f"</{tag}>" for tag in reversed(tags))
+
+    for token in tokens:
+        tags = open_tags
+        match = _TAG.match(token) if html_text and token.startswith("<") else None
+        if match:
+            name = match.group(2).lower()
+            if match.group(1):
+                tags = open_tags[:len(open_tags) - 1 - open_tags[::-1].index(name)] \
+                    if name in open_tags else open_tags
+            elif not token.endswith("/>"):
+                tags = [*open_tags, name]
+        if size + len(token) + 1 + len(closers(tags)) > limit:
             break
-        out.append(piece)
-        size += len(piece)
-    return "".join(out) + "…"
+        if token == "\n":
+            line_end = (len(out), list(open_tags))
+        out.append(token)
+        size += len(token)
+        open_tags = tags
+    if line_end and line_end[0] * 2 >= len(out):
+        kept, open_tags = out[:line_end[0]], line_end[1]
+    else:
+        kept = out
+    return "".join(kept) + "…" + closers(open_tags)
+
+
+def _within_limit(rows: list[list[InlineButton]]) -> list[list[InlineButton]]:
+    """The rows cut at Telegram's 100 buttons (only fixed rows past any page can get here;
+    the checker reports such a screen)."""
+    if sum(map(len, rows)) <= BUTTONS_LIMIT:
+        return rows
+    logger.warning("inline keyboard of %d buttons cut to Telegram's %d", sum(map(len, rows)),
+                   BUTTONS_LIMIT)
+    kept, room = [], BUTTONS_LIMIT
+    for row in rows:
+        if room <= 0:
+            break
+        kept.append(row[:room])
+        room -= len(kept[-1])
+    return kept
 
 
 class Renderer:
@@ -96,32 +142,47 @@ class Renderer:
         return InlineButton(self.label(button.label, ctx, scope),
                             callback.encode(button.trigger, args))
 
+    @staticmethod
+    def page_sizes(entries: list) -> dict[int, int]:
+        """Items per page of each ``each`` entry (by index), so that the whole keyboard,
+        its fixed buttons and previous/next included, stays within Telegram's 100 buttons:
+        the declared ``page_size`` when it fits, else as many as fit."""
+        eaches = [i for i, entry in enumerate(entries) if isinstance(entry, spec.Each)]
+        if not eaches:
+            return {}
+        fixed = sum(len(entry.buttons) for entry in entries if isinstance(entry, spec.Row))
+        share = max(0, BUTTONS_LIMIT - fixed - 2 * len(eaches)) // len(eaches)
+        sizes = {}
+        for i in eaches:
+            fit_in = max(1, share // max(1, len(entries[i].buttons)))
+            sizes[i] = min(entries[i].page_size or fit_in, fit_in)
+        return sizes
+
     def inline(self, entries: list, ctx, scope: dict) -> Inline | None:
         rows: list[list[InlineButton]] = []
-        for entry in entries:
+        sizes = self.page_sizes(entries)
+        for index, entry in enumerate(entries):
             if isinstance(entry, spec.Row):
                 row = [b for button in entry.buttons if (b := self._button(button, ctx, scope))]
-                if row:
-                    rows.append(row)
+                rows.extend(row[i:i + ROW_LIMIT] for i in range(0, len(row), ROW_LIMIT))
                 continue
             items = list(self.flows.registry.get("data_source", entry.source).func(ctx) or [])
-            page, pages = ctx.page, 1
-            if entry.page_size:
-                pages = max(1, -(-len(items) // entry.page_size))
+            page, pages, size = ctx.page, 1, sizes[index]
+            if len(items) > size:
+                pages = -(-len(items) // size)
                 page = min(max(page, 0), pages - 1)
-                items = items[page * entry.page_size:(page + 1) * entry.page_size]
+                items = items[page * size:(page + 1) * size]
             if entry.row:
                 for item in items:
                     item_scope = {**scope, "item": item}
                     row = [b for button in entry.row
                            if (b := self._button(button, ctx, item_scope))]
-                    if row:
-                        rows.append(row)
+                    rows.extend(row[i:i + ROW_LIMIT] for i in range(0, len(row), ROW_LIMIT))
             else:
                 buttons = [b for item in items
                            if (b := self._button(entry.button, ctx, {**scope, "item": item}))]
-                rows.extend(buttons[i:i + entry.columns]
-                            for i in range(0, len(buttons), entry.columns))
+                columns = min(entry.columns, ROW_LIMIT)
+                rows.extend(buttons[i:i + columns] for i in range(0, len(buttons), columns))
             if pages > 1:
                 nav = []
                 if page > 0:
@@ -131,7 +192,7 @@ class Renderer:
                     nav.append(InlineButton(self.label(spec.Text("engine.next"), ctx, scope),
                                             callback.encode(spec.PAGE_TRIGGER, {"page": page + 1})))
                 rows.append(nav)
-        return Inline(rows) if rows else None
+        return Inline(_within_limit(rows)) if rows else None
 
     def keyboard(self, keyboard: spec.Keyboard, name: str, ctx, scope: dict) -> ReplyKeyboard:
         labels = [(label, b.request_contact) for b in keyboard.buttons
@@ -172,7 +233,7 @@ class Renderer:
                                                             {"page": ctx.page + 1}))]
                 markup = Inline([more_button, *(markup.rows if markup else [])])
             if not found and each.empty:
-                items.append(Message(self.text(each.empty, ctx, scope)))
+                items.append(Message(fit(self.text(each.empty, ctx, scope), MESSAGE_LIMIT)))
         photo = render(screen.photo, scope, html=False) if screen.photo else None
         text = self.text(screen.text, ctx, scope) if screen.text else ""
         main = Message(fit(text, CAPTION_LIMIT if photo else MESSAGE_LIMIT) or "…", photo or None,

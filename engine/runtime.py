@@ -15,7 +15,7 @@ from engine import callback, events, spec
 from engine.context import Context
 from engine.errors import Invalid, StaleConversation, UserError
 from engine.machine import CompiledFlows
-from engine.render import Message, Plan, Renderer, ReplyKeyboard
+from engine.render import MESSAGE_LIMIT, Message, Plan, Renderer, ReplyKeyboard, fit
 from engine.sender import Blocked, Sender, SendError
 from engine.store import Busy, Conversation, ConversationStore
 
@@ -332,8 +332,9 @@ class Engine:
         if event.kind == events.CALLBACK and texts and outcome.toast is None and \
                 sum(map(len, texts)) <= TOAST_LIMIT:
             outcome.toast, texts = "\n".join(texts), []
-        for text in texts:
-            self.sender.send(event.chat_id, text, None, None, None)
+        for text in texts:  # notices are plain text, and may hold long values
+            self.sender.send(event.chat_id, fit(text, MESSAGE_LIMIT, html_text=False), None,
+                             None, None)
         if not outcome.render:
             return
         state = self.flows.states[conv.state]

@@ -106,6 +106,8 @@ class StubSender:
             raise SendError(400, "Bad Request: message caption is too long" if photo
                             else "Bad Request: message is too long")
         if isinstance(markup, Inline):
+            if sum(map(len, markup.rows)) > 100 or any(len(row) > 8 for row in markup.rows):
+                raise SendError(400, "Bad Request: reply markup is too long")
             for row in markup.rows:
                 for button in row:
                     if not 1 <= len(button.data.encode()) <= 64:

@@ -47,6 +47,13 @@ def set_stock(sku: str, stock: int) -> None:
     models.Product.objects(sku=sku).update_one(set__stock=stock)
 
 
+def fill_cart(user_id: int, count: int) -> None:
+    """The shopper's cart holds one of each of the first ``count`` products in stock."""
+    cart = models.Cart.for_user(user_id)
+    for product in models.Product.objects(stock__gt=0).order_by("sku")[:count]:
+        cart.add(product)
+
+
 def deliver_broadcasts() -> None:
     """A broadcast worker sends everything queued (to a recording transport, not Telegram)."""
     from engine.broadcast import RecordingTransport, Worker
@@ -96,7 +103,8 @@ target = Target(
     fixtures={"demo_catalog": demo_catalog, "customer": customer},
     probes={"cart": cart_probe, "last_order": last_order_probe, "user": user_probe,
             "stock": stock_probe, "broadcast": broadcast_probe},
-    hooks={"set_stock": set_stock, "deliver_broadcasts": deliver_broadcasts},
+    hooks={"set_stock": set_stock, "deliver_broadcasts": deliver_broadcasts,
+           "fill_cart": fill_cart},
     # no broadcast worker in the bot process: the deliver_broadcasts hook sends, at a
     # known moment, in both modes
     bot_command=[sys.executable, str(ROOT / "run_bot.py"), "--log-level", "WARNING",

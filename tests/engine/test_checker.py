@@ -157,7 +157,7 @@ def test_guarded_transitions_are_not_ambiguous(flow_dir):
 
 def test_callback_data_over_64_bytes(flow_dir):
     flow = BOT.replace("- {label: a.go, trigger: go}",
-                       "- {each: items, label: '{item.name}', trigger: go, "
+                       "- {each: items, label: '{item.name}', trigger: go, page_size: 5, "
                        "args: {a_very_long_argument_name: '{item.id}', another_one: '{item.x}'}}")
     p = one(flow_dir({"bot.yaml": flow}))
     assert p.line == 10 and "callback data of this button can be 92 bytes" in p.message
@@ -242,3 +242,20 @@ def test_cli_check_prints_every_problem(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{tmp_path}/bot.yaml:1:23: bot.colour: unknown key 'colour'" in err
     assert "unknown start state 'nowhere'" in err
+
+
+def test_each_needs_a_bound_and_a_full_page_must_fit_telegrams_100_buttons(flow_dir):
+    """Issue 14.6: an unbounded ``each`` could render more buttons than Telegram takes."""
+    flow = BOT.replace("- {label: a.go, trigger: go}",
+                       "- {each: items, label: '{item.name}', trigger: go}")
+    p = one(flow_dir({"bot.yaml": flow}))
+    assert p.line == 10 and "'each: items' has no 'page_size'" in p.message
+    flow = BOT.replace("- {label: a.go, trigger: go}", """\
+- each: items
+          page_size: 40
+          row: [{label: a.go, trigger: go}, {label: a.go, trigger: go},
+                {label: a.go, trigger: go}]""")
+    p = one(flow_dir({"bot.yaml": flow}))
+    assert p.line == 10 and "a full page of these buttons is 122 buttons" in p.message
+    assert "Telegram allows 100: lower 'page_size'" in p.message
+    flow_dir({"bot.yaml": flow.replace("page_size: 40", "page_size: 30")})()  # 92: fine

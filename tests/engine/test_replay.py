@@ -72,4 +72,4 @@ def test_cli_summary_and_min_coverage(capsys, tmp_path):
     assert replay_main([str(SCRIPTS / "browse.yaml"), "--min-coverage", "100"]) == 1
     out = capsys.readouterr().out
     assert "below --min-coverage" in out and "transitions never taken:" in out
-    assert "cart.yaml:56 place -> done" in out
+    assert "cart.yaml:59 place -> done" in out
