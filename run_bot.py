@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
 def add_broadcast_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("broadcast and worker")
     group.add_argument("--text", help="broadcast: the message, plain text sent as typed")
-    group.add_argument("--photo", help="broadcast: a picture (path, URL or file_id) with "
+    group.add_argument("--photo", help="broadcast: a picture (a file, copied into MEDIA_DIR; a "
+                       "name in MEDIA_DIR, an http(s) URL or a file_id) with "
                        "--text as its caption")
     group.add_argument("--news", metavar="ID", help="broadcast: this news item (queued once)")
     group.add_argument("--no-wait", action="store_true",

@@ -97,17 +97,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     ``config`` may set any Flask option and ``API_TOKENS`` (a comma-separated string or
     an iterable; default from the ``API_TOKENS`` setting), ``MONGO_URI`` (used only
-    when no connection exists yet; default from the settings) and
-    ``MAX_CONTENT_LENGTH`` (default 1 MiB).
+    when no connection exists yet; default from the settings), ``MEDIA_DIR`` (where
+    pictures are uploaded to and named from; default from the settings) and
+    ``MAX_CONTENT_LENGTH`` (default 1 MiB; uploads of pictures may be larger).
     """
     config = dict(config or {})
     app = Flask(__name__)
     app.config.update(DEFAULTS)
     app.config.update(config)
-    if "API_TOKENS" not in config or "MONGO_URI" not in config:
+    if not {"API_TOKENS", "MONGO_URI", "MEDIA_DIR"} <= set(config):
         loaded = settings.load()
         app.config.setdefault("API_TOKENS", loaded.api_tokens)
         app.config.setdefault("MONGO_URI", loaded.mongo_uri)
+        app.config.setdefault("MEDIA_DIR", loaded.media_dir)
     app.config["API_TOKENS"] = normalise_tokens(app.config["API_TOKENS"])
     if not _connected():
         models.connect(app.config["MONGO_URI"])

@@ -61,7 +61,8 @@ ERRORS = {
                         "non-empty category)."),
     "412": ("PreconditionFailed", "If-Match does not name the current version."),
     "413": ("PayloadTooLarge", "The request body is too large."),
-    "415": ("UnsupportedMediaType", "The request body is not JSON."),
+    "415": ("UnsupportedMediaType", "The request body is not JSON (not multipart/form-data "
+                                    "for an upload)."),
     "422": ("Unprocessable", "Invalid input; `errors` holds the messages per field."),
 }
 
@@ -154,8 +155,16 @@ def _crud(route: Route, method: str) -> dict | None:
 
 
 def _custom(route: Route) -> dict:
-    """A read-only resource describes itself in its ``openapi`` attribute."""
+    """A resource outside CRUD describes itself in its ``openapi`` attribute: a read-only
+    one (``query``, ``response``), or an upload (``multipart``, ``response``, ``status``,
+    ``errors``)."""
     spec = route.resource.openapi
+    if spec.get("multipart"):
+        return {"summary": spec["summary"], "description": spec.get("description", ""),
+                "multipart": spec["multipart"],
+                "responses": {spec["status"]: {"description": "Stored.",
+                                               "content": _json(spec["response"])},
+                              **{s: _error(s) for s in spec.get("errors", ())}}}
     query = [{"in": "query", "schema": spec["query"]}] if spec.get("query") else []
     return {"summary": spec["summary"], "description": spec.get("description", ""),
             "parameters": [*query, IF_NONE_MATCH],
@@ -187,6 +196,9 @@ def _operation(route: Route, method: str) -> dict:
         operation["description"] = parts["description"]
     if parts.get("body") is not None:
         operation["requestBody"] = {"required": True, "content": _json(parts["body"])}
+    if parts.get("multipart") is not None:
+        operation["requestBody"] = {"required": True, "content": {
+            "multipart/form-data": {"schema": parts["multipart"]}}}
     return operation
 
 
@@ -197,7 +209,8 @@ def build_spec() -> dict:
                    info={"description": DESCRIPTION},
                    servers=[{"url": "/api/v1"}],
                    tags=[{"name": name} for name in
-                         ("categories", "products", "news", "users", "orders", "broadcasts")])
+                         ("categories", "products", "news", "users", "orders", "broadcasts",
+                          "media")])
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
     for name, description in ERRORS.values():

@@ -14,6 +14,7 @@ from bson.errors import InvalidId
 
 import models
 from constants import CAPTION_LIMIT, MESSAGE_LIMIT
+from engine.media import MAX_BYTES, MediaDir, PictureRefused
 from models import Broadcast, News
 from models.text import esc
 
@@ -31,7 +32,7 @@ def _worker(settings, args):
                         batch_size=args.batch_size)
 
 
-def _queue(args) -> Broadcast | str:
+def _queue(settings, args) -> Broadcast | str:
     """The broadcast the arguments ask for (queued if new), or what is wrong with them."""
     if args.news:
         try:
@@ -49,11 +50,17 @@ def _queue(args) -> Broadcast | str:
     if len(message) > limit:
         return f"--text is {len(message)} characters; Telegram takes {limit}"
     photo = args.photo
-    if photo and "://" not in photo:  # a file here, or else a Telegram file_id
-        if os.path.isfile(photo):
-            photo = os.path.abspath(photo)  # workers resolve relative paths elsewhere
-        elif os.sep in photo or "." in os.path.basename(photo):
-            return f"--photo {photo!r}: no such file (give a path, an http(s) URL or a file_id)"
+    if photo:  # workers send pictures only from MEDIA_DIR: a file here is copied there
+        media = MediaDir(settings.media_dir)
+        try:
+            if os.path.isfile(photo):
+                with open(photo, "rb") as handle:
+                    photo = media.save(handle.read(MAX_BYTES + 1))
+            else:
+                media.resolve(photo)
+        except PictureRefused as err:
+            return (f"--photo {args.photo!r}: {err.reason} (give a picture file, a name in "
+                    "MEDIA_DIR, an http(s) URL or a file_id)")
     return Broadcast.compose(esc(message), photo=photo, origin="cli")
 
 
@@ -70,7 +77,7 @@ def broadcast(settings, args) -> int:
         except ValueError as err:
             print(f"broadcast: {err}", file=sys.stderr)
             return 2
-    queued = _queue(args)
+    queued = _queue(settings, args)
     if isinstance(queued, str):
         print(f"broadcast: {queued}", file=sys.stderr)
         return 2

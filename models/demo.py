@@ -76,7 +76,7 @@ def load(verbose: bool = False) -> dict[str, int]:
             "name": row["name"], "description": row["description"],
             "category": categories[row["category"]], "price": row["price"],
             "stock": row["stock"], "discount": row["discount"], "position": row["position"],
-            "image": str((IMAGES / f"{row['sku']}.png").relative_to(DATA.parent.parent)),
+            "image": f"{row['sku']}.png",  # a name in the media directory (MEDIA_DIR)
             "characteristics": specs,
             "translations": {"en": Translation(name=row["en"], description=row["description_en"],
                                                characteristics=specs_en)},

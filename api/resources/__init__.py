@@ -19,6 +19,7 @@ from api.resources.categories import (
     CategorySubtree,
     CategoryTree,
 )
+from api.resources.media import MediaUpload
 from api.resources.news import NewsItem, NewsList
 from api.resources.orders import OrderItem, OrderList
 from api.resources.products import ProductItem, ProductList
@@ -58,6 +59,7 @@ ROUTES: tuple[Route, ...] = (
     Route(BroadcastList, "/broadcasts", "broadcast_list", "/broadcasts"),
     Route(BroadcastItem, "/broadcasts/<objectid:item_id>", "broadcast_item",
           "/broadcasts/{id}"),
+    Route(MediaUpload, "/media", "media", "/media"),
 )
 
 

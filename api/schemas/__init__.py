@@ -19,6 +19,7 @@ from api.schemas.categories import (
     CategoryTreeSchema,
     ChildrenQuery,
 )
+from api.schemas.media import MediaSchema, MediaUploadSchema
 from api.schemas.news import NewsQuery, NewsSchema
 from api.schemas.orders import OrderQuery, OrderSchema, UserOrderQuery
 from api.schemas.products import ProductQuery, ProductSchema
@@ -38,6 +39,8 @@ __all__ = [
     "CategoryTreeSchema",
     "ChildrenQuery",
     "ErrorSchema",
+    "MediaSchema",
+    "MediaUploadSchema",
     "NewsQuery",
     "NewsSchema",
     "OrderQuery",

@@ -127,6 +127,6 @@ class ErrorSchema(BaseSchema):
     code = fields.Integer(required=True, metadata={"example": 422})
     status = fields.String(required=True, metadata={"example": "Unprocessable Entity"})
     message = fields.String(required=True)
-    location = fields.String(metadata={"enum": ["json", "query", "header", "path"]})
+    location = fields.String(metadata={"enum": ["json", "query", "form", "header", "path"]})
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          metadata={"description": "Messages per field."})

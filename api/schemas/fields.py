@@ -7,8 +7,12 @@ import re
 from typing import Any
 
 from bson import ObjectId
+from flask import current_app, has_app_context
 from marshmallow import ValidationError, fields
 from marshmallow.utils import missing
+
+import settings
+from engine.media import MAX_REF, MediaDir, PictureRefused
 
 OBJECT_ID_PATTERN = "^[0-9a-fA-F]{24}$"
 INT64_MAX = 2**63 - 1
@@ -19,6 +23,7 @@ __all__ = [
     "DateBound",
     "JsonBoolean",
     "ObjectIdField",
+    "Picture",
     "Reference",
     "Text",
     "UtcDateTime",
@@ -34,6 +39,37 @@ class Text(fields.String):
             text.encode("utf-8")
         except UnicodeEncodeError:
             raise ValidationError("Not valid Unicode text.") from None
+        return text
+
+
+PICTURE_HELP = ("A Telegram file_id, an http(s) URL, or the name of a picture in the media "
+                "directory (upload one with POST /media).")
+
+
+def media_dir() -> MediaDir:
+    """The API's media directory (``MEDIA_DIR``, in the app's config)."""
+    if has_app_context() and current_app.config.get("MEDIA_DIR"):
+        return MediaDir(current_app.config["MEDIA_DIR"])
+    return MediaDir(settings.load(dotenv=False).media_dir)
+
+
+class Picture(Text):
+    """A picture the bot may send: a ``file_id``, an http(s) URL, or a picture's name in
+    the media directory (no absolute path, no ``..``, no symlink out of it, an image by
+    its content). The same rules are applied again when the bot sends it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"description": PICTURE_HELP, "maxLength": MAX_REF,
+                    **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            media_dir().resolve(text)
+        except PictureRefused as err:
+            raise ValidationError(f"Not a picture the bot may send ({err.reason}); expected "
+                                  f"{PICTURE_HELP[0].lower()}{PICTURE_HELP[1:]}") from None
         return text
 
 

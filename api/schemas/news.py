@@ -6,7 +6,7 @@ from marshmallow import validate
 
 from api.schemas.base import BaseSchema, PageQuery, Search, Sort
 from api.schemas.common import timestamp
-from api.schemas.fields import DateBound, ObjectIdField, Text, UtcDateTime
+from api.schemas.fields import DateBound, ObjectIdField, Picture, Text, UtcDateTime
 
 __all__ = ["NewsQuery", "NewsSchema"]
 
@@ -18,8 +18,7 @@ class NewsSchema(BaseSchema):
     title = Text(required=True, validate=validate.Length(min=1, max=256))
     content = Text(required=True, validate=validate.Length(min=1, max=3500))
     published = UtcDateTime(metadata={"description": "Publication time (UTC); default: now."})
-    image = Text(allow_none=True, load_default=None, validate=validate.Length(max=512),
-                 metadata={"description": "A path, an http(s) URL or a Telegram file_id."})
+    image = Picture(allow_none=True, load_default=None)
     created = timestamp()
     modified = timestamp()
 

@@ -11,7 +11,7 @@ from api.schemas.common import (
     timestamp,
     translations_field,
 )
-from api.schemas.fields import ObjectIdField, Reference, Text
+from api.schemas.fields import ObjectIdField, Picture, Reference, Text
 
 MAX_PRICE = 10**12  # kopecks: ten billion roubles, far below MongoDB's 64-bit integers
 MAX_STOCK = 10**9
@@ -40,8 +40,7 @@ class ProductSchema(BaseSchema):
                            validate=validate.Range(min=0, max=MAX_STOCK),
                            metadata={"description": "Units available."})
     in_stock = fields.Boolean(dump_only=True)
-    image = Text(allow_none=True, load_default=None, validate=validate.Length(max=512),
-                 metadata={"description": "A path, an http(s) URL or a Telegram file_id."})
+    image = Picture(allow_none=True, load_default=None)
     characteristics = fields.List(fields.Nested(CharacteristicSchema), load_default=list,
                                   validate=validate.Length(max=50))
     position = fields.Integer(strict=True, load_default=0, validate=POSITION,

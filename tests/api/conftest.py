@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from datetime import datetime
 
 import pytest
@@ -33,10 +34,19 @@ def demo(db):
     return db
 
 
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory):
+    """A media directory with the demo's pictures: uploads of the tests land here."""
+    path = tmp_path_factory.mktemp("media")
+    for picture in demo_catalog.IMAGES.glob("*.png"):
+        shutil.copy(picture, path)
+    return path
+
+
 @pytest.fixture
-def app(db):
+def app(db, media_dir):
     """The API on the test's fresh database (``TESTING`` on, one token configured)."""
-    return create_app({"TESTING": True, "API_TOKENS": [TOKEN]})
+    return create_app({"TESTING": True, "API_TOKENS": [TOKEN], "MEDIA_DIR": str(media_dir)})
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ from api.openapi import build_spec
 from models import Broadcast, Product, User
 from tests.api.conftest import TOKEN, make_order
 
-SEMANTIC_FIELDS = {"category", "parent", "max_price", "email", "phone"}
+# (an image must name a picture that exists; an upload must be a picture by its content)
+SEMANTIC_FIELDS = {"category", "parent", "max_price", "email", "phone", "image", "file"}
 
 
 
@@ -44,11 +45,12 @@ schema.app, schema.location = current, "/api/v1/openapi.json"  # as from_wsgi wo
 
 
 @pytest.fixture
-def fuzz_app(demo):
+def fuzz_app(demo, media_dir):
     User.register(101, username="anna")
     make_order(101, [(Product.objects.first(), 1)])
     Broadcast.compose("<b>Sale</b>", author=101)
-    current.app = create_app({"TESTING": False, "API_TOKENS": TOKEN})
+    current.app = create_app({"TESTING": False, "API_TOKENS": TOKEN,
+                              "MEDIA_DIR": str(media_dir)})
     yield current.app
     current.app = None
 

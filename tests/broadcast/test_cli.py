@@ -11,11 +11,17 @@ from tests.broadcast.conftest import bot_sends, make_users
 
 
 @pytest.fixture
-def cli(db, tg, monkeypatch):
+def media(tmp_path):
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def cli(db, tg, monkeypatch, media):
     """``run_bot.main`` against the fake server, keeping the test's database."""
     monkeypatch.setattr(models, "connect", lambda uri: None)
     for name, value in {"BOT_TOKEN": tg.token, "TELEGRAM_API_URL": tg.url,
-                        "MONGO_URI": "mongomock://localhost/cli", "BROADCAST_RATE": "200"}.items():
+                        "MONGO_URI": "mongomock://localhost/cli", "BROADCAST_RATE": "200",
+                        "MEDIA_DIR": str(media)}.items():
         monkeypatch.setenv(name, value)
 
     def run(*args: str) -> int:
@@ -59,7 +65,9 @@ def test_broadcast_of_a_news_item_follows_the_one_queued_when_it_was_created(cli
     (("--text", "   "), "give --text MESSAGE or --news ID"),
     (("--text", "x" * 4097), "--text is 4097 characters; Telegram takes 4096"),
     (("--text", "x" * 1025, "--photo", "pic.png"), "Telegram takes 1024"),
-    (("--text", "Sale", "--photo", "no/such/pic.png"), "--photo 'no/such/pic.png': no such file"),
+    (("--text", "Sale", "--photo", "no/such/pic.png"),
+     "--photo 'no/such/pic.png': no such picture in the media directory"),
+    (("--text", "Sale", "--photo", "/etc/passwd"), "--photo '/etc/passwd': not a PNG"),
     (("--news", "nope"), "no news item 'nope'"),
     (("--news", "6650c0ffee0000000000cafe"), "no news item"),
 ])
@@ -80,14 +88,16 @@ def test_a_separate_worker_refuses_the_embedded_store(cli, capsys):
     assert "embedded store" in capsys.readouterr().err
 
 
-def test_a_local_picture_is_sent_with_the_text_as_its_caption(cli, tg, tmp_path, monkeypatch):
+def test_a_local_picture_is_sent_with_the_text_as_its_caption(cli, tg, tmp_path, monkeypatch,
+                                                              media):
     from PIL import Image
 
     make_users(tg, [1, 2])
     monkeypatch.chdir(tmp_path)  # a path relative to where the command runs
     Image.new("RGB", (8, 8), "red").save(tmp_path / "sale.png")
     assert cli("broadcast", "--text", "Sale!", "--photo", "sale.png") == 0
-    assert Broadcast.objects.get().photo == str(tmp_path / "sale.png")
+    name = Broadcast.objects.get().photo  # copied into MEDIA_DIR: workers send only from it
+    assert (media / name).read_bytes() == (tmp_path / "sale.png").read_bytes()
     first, second = (bot_sends(tg, chat)[0] for chat in (1, 2))
     assert first["caption"] == second["caption"] == "Sale!"
     assert first["photo"] == second["photo"]  # uploaded once, then its file_id
