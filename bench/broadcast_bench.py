@@ -20,10 +20,9 @@ process, one broadcast, and a fresh worker process that splits the recipients, c
 batches, records every state and recounts at the end, with a transport that answers "sent"
 at once (so the worker's own cost is measured, not the network's). Reported: resident memory
 after start-up and at its peak (sampled every 50 ms, and the kernel's high-water mark for
-the process, ``VmHWM``), and recipients per second. The database is MongoDB when
-``MONGO_URI`` names one, else ``bench/mongomock_server.py`` (mongomock behind the wire
-protocol: FerretDB v1 re-reads a whole collection for every update, and the embedded store
-would live in the measured process).
+the process, ``VmHWM``), and recipients per second. The database is the real server of
+``MONGO_URI`` (MongoDB, or FerretDB v2: ``.ci/ferretdb.sh run python bench/...``); the
+embedded store would live in the measured process.
 """
 
 from __future__ import annotations
@@ -188,30 +187,26 @@ def fill(count: int) -> None:
     Broadcast.compose("Скидки всем!")
 
 
-def memory_database():
-    """(URI, server process or None, description): MongoDB itself when ``MONGO_URI`` names
-    one, else bench/mongomock_server.py (FerretDB v1 re-reads a collection per update: a
-    200,000-recipient broadcast would take hours there)."""
+def memory_database() -> tuple[str, str]:
+    """(URI, description) of the real server of ``MONGO_URI``; exits with one line without."""
     import pymongo
 
     uri = os.environ.get("MONGO_URI", "")
-    if uri.startswith(("mongodb://", "mongodb+srv://")):
-        client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
-        try:
-            info = client.admin.command("buildInfo")
-        finally:
-            client.close()
-        if not info.get("ferretdbVersion"):
-            return uri, None, f"MongoDB {info.get('version')} at MONGO_URI"
-    server = subprocess.Popen([sys.executable, str(ROOT / "bench" / "mongomock_server.py")],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    port = server.stdout.readline().strip()
-    return (f"mongodb://127.0.0.1:{port}/bench", server,
-            "bench/mongomock_server.py: mongomock over the wire, in a process of its own")
+    if not uri.startswith(("mongodb://", "mongodb+srv://")):
+        raise SystemExit("the memory part needs a real server: MONGO_URI=mongodb://... or "
+                         ".ci/ferretdb.sh run python bench/broadcast_bench.py --memory-only")
+    client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        info = client.admin.command("buildInfo")
+    finally:
+        client.close()
+    if info.get("ferretdbVersion"):
+        return uri, f"FerretDB {info['ferretdbVersion']} at MONGO_URI"
+    return uri, f"MongoDB {info.get('version')} at MONGO_URI"
 
 
 def memory_part(sizes: list[int]) -> None:
-    uri, server, description = memory_database()
+    uri, description = memory_database()
     models.connect(uri)
     print(f"### Worker memory as recipients grow (instant transport; database: {description})\n")
     print("| recipients | RSS after start | peak RSS (sampled) | high-water mark | growth | "
@@ -231,9 +226,6 @@ def memory_part(sizes: list[int]) -> None:
                   f"{row['total'] / row['elapsed']:,.0f} |", flush=True)
     finally:
         models.disconnect()
-        if server is not None:
-            server.stdin.close()
-            server.wait(timeout=30)
 
 
 def main(argv: list[str] | None = None) -> int:
