@@ -60,10 +60,11 @@ class Cart(TimestampedDocument):
         """The user's cart, created empty (atomically) when it does not exist yet."""
         cart = cls.objects(user_id=user_id).first()
         if cart is None:
-            # two first clicks may both upsert; the loser gets a duplicate key where the
-            # server does not retry it (FerretDB, MongoDB before 4.2): the cart exists then
+            # two first clicks may both insert; the loser's duplicate key means the cart
+            # exists. Not an upsert: racing upserts could reset a document on FerretDB v2
+            # (see models/counter.py), and for a cart that would empty it
             with contextlib.suppress(NotUniqueError):
-                cls.objects(user_id=user_id).update_one(upsert=True, set_on_insert__items={})
+                cls(user_id=user_id, items={}).save(force_insert=True)
             cart = cls.objects.get(user_id=user_id)
         return cart
 

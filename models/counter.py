@@ -21,9 +21,10 @@ class Counter(TimestampedDocument):
         doc = cls.objects(name=name).modify(new=True, inc__value=1)
         if doc is None:
             # first use: create it at its starting point, then take a number as usual. A
-            # racing first use may create it first, which is as good (its upsert fails with
-            # a duplicate key where the server does not retry it: FerretDB, MongoDB < 4.2)
+            # racing first use may create it first, which is as good. A plain insert, not
+            # an upsert: with upserts racing, FerretDB v2 now and then reset a counter that
+            # had just been created and used (the same numbers twice; docs/integration.md)
             with contextlib.suppress(NotUniqueError):
-                cls.objects(name=name).update_one(upsert=True, set_on_insert__value=start)
+                cls(name=name, value=start).save(force_insert=True)
             doc = cls.objects(name=name).modify(new=True, inc__value=1)
         return doc.value

@@ -80,8 +80,9 @@ def test_two_shoppers_buying_the_last_unit_at_once(real_db_uri, category):
         kinds = sorted(kind for kind, _ in outcomes)
         assert kinds == ["ordered", "out_of_stock"], f"round {round_}: {outcomes}"
         refused = next(value for kind, value in outcomes if kind == "out_of_stock")
-        assert refused == [{"name": f"Last {round_}", "stock": 0, "product": str(units[round_].pk),
-                            "wanted": 1}], "the loser is told what ran out"
+        assert refused == [{"name": f"Last {round_}", "names": {"ru": f"Last {round_}"},
+                            "stock": 0, "product": str(units[round_].pk), "wanted": 1}], \
+            "the loser is told what ran out"
         assert units[round_].reload().stock == 0
     assert Order.objects.count() == ROUNDS
     assert cup.reload().stock == 100 - ROUNDS, "the losers' cups were put back"
