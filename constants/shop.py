@@ -5,7 +5,8 @@ DEFAULT_LANGUAGE = "ru"
 
 CURRENCY = "RUB"  # prices are stored in kopecks (integer minor units)
 
-ORDER_STATUSES = ("new", "confirmed", "shipped", "delivered", "cancelled")
+# "pending": being placed (stock being taken, no number yet; see models/placing.py)
+ORDER_STATUSES = ("pending", "new", "confirmed", "shipped", "delivered", "cancelled")
 
 EMOJI = {
     "catalog": "🛍",

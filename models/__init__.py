@@ -4,6 +4,7 @@
 with :func:`connect` (the only place that does).
 """
 
+from models import placing
 from models.base import TimestampedDocument, TimestampedQuerySet, utcnow
 from models.broadcast import Broadcast, BroadcastWorker
 from models.broadcast_batches import BatchRecipients, BroadcastBatch
@@ -13,17 +14,20 @@ from models.counter import Counter
 from models.db import connect, disconnect, is_embedded, serialised
 from models.errors import (
     CategoryNotEmpty,
+    CheckoutBusy,
     EmptyCart,
     ModelError,
     OutOfStock,
     QuantityAtMinimum,
+    QuoteChanged,
     ValidationError,
 )
 from models.i18n import Characteristic, Translation
 from models.money import format_money
 from models.news import News
 from models.order import Order, OrderItem
-from models.product import Product
+from models.product import Product, StockHold
+from models.quote import Change, Quote, QuoteLine, differences, quote_cart
 from models.user import User
 from models.validation import InvalidValue, normalise_email, normalise_phone
 
@@ -41,7 +45,9 @@ __all__ = [
     "CartLine",
     "Category",
     "CategoryNotEmpty",
+    "Change",
     "Characteristic",
+    "CheckoutBusy",
     "Counter",
     "EmptyCart",
     "InvalidValue",
@@ -52,17 +58,24 @@ __all__ = [
     "OutOfStock",
     "Product",
     "QuantityAtMinimum",
+    "Quote",
+    "QuoteChanged",
+    "QuoteLine",
+    "StockHold",
     "TimestampedDocument",
     "TimestampedQuerySet",
     "Translation",
     "User",
     "ValidationError",
     "connect",
+    "differences",
     "disconnect",
     "format_money",
     "is_embedded",
     "normalise_email",
     "normalise_phone",
+    "placing",
+    "quote_cart",
     "serialised",
     "utcnow",
 ]

@@ -10,10 +10,12 @@ from mongoengine.errors import ValidationError
 
 __all__ = [
     "CategoryNotEmpty",
+    "CheckoutBusy",
     "EmptyCart",
     "ModelError",
     "OutOfStock",
     "QuantityAtMinimum",
+    "QuoteChanged",
     "ValidationError",
 ]
 
@@ -54,3 +56,20 @@ class QuantityAtMinimum(ModelError):
     """A cart line is at quantity 1: decrementing it further means removing it."""
 
     text_key = "error.quantity_minimum"
+
+
+class QuoteChanged(ModelError):
+    """What the shopper confirmed is not what can be bought now; ``changes`` say how
+    (``models.quote.Change``). Nothing was taken."""
+
+    text_key = "error.quote_changed"
+
+    def __init__(self, message: str, *, changes: list) -> None:
+        super().__init__(message)
+        self.changes = changes
+
+
+class CheckoutBusy(ModelError):
+    """The same checkout is being placed by another process right now."""
+
+    text_key = "error.checkout_busy"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from mongoengine import (
+    BooleanField,
+    DateTimeField,
     EmbeddedDocument,
     EmbeddedDocumentListField,
     IntField,
@@ -14,9 +16,6 @@ from mongoengine import (
 from constants import ORDER_STATUSES
 from models.base import TimestampedDocument
 from models.cart import Cart
-from models.counter import Counter
-from models.errors import EmptyCart, OutOfStock
-from models.product import Product
 
 
 class OrderItem(EmbeddedDocument):
@@ -35,9 +34,16 @@ class OrderItem(EmbeddedDocument):
 
 
 class Order(TimestampedDocument):
-    """A placed order; ``number`` is the human-friendly id shown to the shopper."""
+    """An order; ``number`` is the human-friendly id shown to the shopper.
 
-    number = IntField(required=True, unique=True)
+    An order is written ``pending`` (no number yet) while its stock is being taken, and
+    becomes ``new`` with a number once it is placed (``models.placing``); ``checkout_key``
+    names the quote it was placed for, so a quote is placed once.
+    """
+
+    PENDING = "pending"
+
+    number = IntField(unique=True, sparse=True)
     user_id = IntField(required=True)
     items = EmbeddedDocumentListField(OrderItem)
     total = IntField(required=True, min_value=0)
@@ -45,6 +51,10 @@ class Order(TimestampedDocument):
     phone = StringField(max_length=20)
     address = StringField(max_length=512)
     status = StringField(choices=ORDER_STATUSES, default="new")
+    checkout_key = StringField(max_length=64, unique=True, sparse=True)
+    lease = StringField(max_length=64)  # who is placing it right now (pending only)
+    lease_until = DateTimeField()
+    settled = BooleanField(default=False)  # holds dropped and the cart emptied of its lines
 
     meta = {"collection": "orders",
             "indexes": [("user_id", "-created"), "status", "-created"],
@@ -55,50 +65,31 @@ class Order(TimestampedDocument):
 
     @classmethod
     def for_user(cls, user_id: int):
-        return cls.objects(user_id=user_id).order_by("-created")
+        """The user's placed orders, newest first (not those still being placed)."""
+        return cls.objects(user_id=user_id, status__ne=cls.PENDING).order_by("-created")
+
+    @classmethod
+    def place(cls, user_id: int, quote, **contact: str | None) -> Order:
+        """Place ``quote`` (``models.quote.Quote``) once: see ``models.placing``."""
+        from models.placing import place
+
+        return place(user_id, quote, **contact)
 
     @classmethod
     def from_cart(cls, cart: Cart, *, email: str | None = None, phone: str | None = None,
                   address: str | None = None) -> Order:
-        """Place an order for everything in ``cart``, then take those lines out of the cart.
+        """Place an order for everything in ``cart`` as it is now, then take those lines out
+        of the cart (``models.placing``).
 
-        Stock is taken with one conditional decrement per line, so two shoppers buying
-        the last unit cannot both succeed; if any line is short, what was taken is put
-        back and :class:`OutOfStock` lists every short line. An empty cart raises
-        :class:`EmptyCart`.
+        Stock is taken with one conditional update per line, so two shoppers buying the
+        last unit cannot both succeed; if any line is short, what was taken is put back and
+        :class:`OutOfStock` lists every short line. An empty cart raises :class:`EmptyCart`.
         """
-        lines = cart.lines()
-        if not lines:
-            raise EmptyCart("the cart is empty")
-        short = [line for line in lines if line.quantity > line.product.stock]
-        taken: list[tuple[Product, int]] = []
-        if not short:
-            for line in lines:
-                if Product.objects(id=line.product.pk, stock__gte=line.quantity).update_one(
-                        __raw__={"$inc": {"stock": -line.quantity}}):
-                    taken.append((line.product, line.quantity))
-                else:
-                    short.append(line)
-                    break
-        if short:
-            for product, quantity in taken:
-                Product.objects(id=product.pk).update_one(inc__stock=quantity)
-            items = []
-            for line in short:
-                line.product.reload()
-                items.append({"name": line.product.name, "names": line.product.names(),
-                              "stock": line.product.stock,
-                              "product": str(line.product.pk), "wanted": line.quantity})
-            first = items[0]
-            raise OutOfStock(f"not enough stock for {', '.join(i['name'] for i in items)}",
-                             items=items, name=first["name"], stock=first["stock"])
-        items = [OrderItem(product=line.product.pk, name=line.product.name,
-                           names=line.product.names(),
-                           unit_price=line.unit_price, quantity=line.quantity,
-                           line_total=line.total) for line in lines]
-        order = cls(number=Counter.next("order"), user_id=cart.user_id, items=items,
-                    total=sum(i.line_total for i in items), email=email, phone=phone,
-                    address=address)
-        order.save()
-        cart.take([(line.product, line.quantity) for line in lines])
-        return order
+        import uuid
+
+        from models.placing import place
+        from models.quote import Quote, line_of
+
+        quote = Quote(uuid.uuid4().hex,
+                      tuple(line_of(line.product, line.quantity) for line in cart.lines()))
+        return place(cart.user_id, quote, email=email, phone=phone, address=address)

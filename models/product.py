@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from mongoengine import (
     DENY,
+    DateTimeField,
+    EmbeddedDocument,
     EmbeddedDocumentField,
     EmbeddedDocumentListField,
     IntField,
     MapField,
+    ObjectIdField,
     ReferenceField,
     StringField,
 )
@@ -18,6 +21,15 @@ from models.category import Category
 from models.i18n import Characteristic, Translation, localized
 from models.money import discounted, format_money
 from models.text import esc, truncate_escaped
+
+
+class StockHold(EmbeddedDocument):
+    """Units taken from ``stock`` by an order being placed (``models.placing``): the record
+    that makes taking them, and putting them back, happen once per order."""
+
+    order = ObjectIdField(required=True)
+    quantity = IntField(required=True, min_value=1)
+    at = DateTimeField()
 
 
 class Product(TimestampedDocument):
@@ -39,6 +51,7 @@ class Product(TimestampedDocument):
     characteristics = EmbeddedDocumentListField(Characteristic)
     position = IntField(default=0)
     translations = MapField(EmbeddedDocumentField(Translation))
+    holds = EmbeddedDocumentListField(StockHold)  # orders being placed right now
 
     meta = {"collection": "products",
             "indexes": [("category", "position", "name"), "price", "stock"],

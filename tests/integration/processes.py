@@ -149,6 +149,20 @@ def first_numbers(barrier, uri: str, names: list[str], threads: int) -> list[int
         return [number for future in futures for number in future.result()]
 
 
+def place_quote(barrier, uri: str, user_id: int, quote: dict, threads: int) -> list[int]:
+    """``threads`` threads place the same quote at once (a double press, a redelivery, two
+    processes); returns the order numbers they got."""
+    models.connect(uri)
+    from models import Quote, placing
+
+    def one(_: int) -> int:
+        barrier.wait(timeout=START_TIMEOUT)
+        return placing.place(user_id, Quote.from_dict(quote)).number
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(one, range(threads)))
+
+
 def take_numbers(barrier, uri: str, name: str, count: int) -> list[int]:
     """``count`` numbers from counter ``name``, as fast as they come."""
     models.connect(uri)

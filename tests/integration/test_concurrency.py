@@ -15,6 +15,7 @@ from tests.integration.processes import (
     click_add,
     first_clicks,
     first_numbers,
+    place_quote,
     run_together,
     take_numbers,
 )
@@ -126,3 +127,22 @@ def test_first_numbers_of_a_new_counter_at_once(real_db_uri):
     for index, name in enumerate(names):
         got = sorted(first[index::len(names)] + second[index::len(names)])
         assert got == list(range(1001, 1001 + 2 * THREADS)), f"counter {name}: {got}"
+
+
+def test_one_quote_placed_from_two_processes_at_once_is_one_order(real_db_uri, category):
+    """2 processes x 4 threads place the same confirmed checkout: one order, stock taken once."""
+    from models import quote_cart
+
+    tea = make_product(category, name="Tea", stock=14)
+    cup = make_product(category, name="Cup", stock=10)
+    cart = Cart.for_user(42)
+    cart.add(tea, 7)
+    cart.add(cup, 2)
+    quote, _ = quote_cart(cart)
+    first, second = run_together(place_quote, *[(real_db_uri, 42, quote.to_dict(), THREADS)] * 2,
+                                 threads=THREADS)
+    assert set(first + second) == {1001}, "every attempt got the same order"
+    assert Order.objects.count() == 1
+    assert (tea.reload().stock, cup.reload().stock) == (7, 8)
+    assert tea.holds == [] and cup.holds == []
+    assert Cart.for_user(42).is_empty

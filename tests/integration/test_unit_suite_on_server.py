@@ -13,6 +13,7 @@ from tests.integration.server import skip_module_unless_configured
 from tests.models.test_cart_and_orders import *  # noqa: F403
 from tests.models.test_catalog import *  # noqa: F403
 from tests.models.test_demo_and_news import *  # noqa: F403
+from tests.models.test_placing import *  # noqa: F403
 from tests.models.test_timestamps import *  # noqa: F403
 from tests.models.test_users import *  # noqa: F403
 
