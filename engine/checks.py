@@ -13,6 +13,7 @@ from engine.markup import describe, html_problem, locate
 MESSAGE_LIMIT, CAPTION_LIMIT = 4096, 1024
 ENGINE_TEXTS = ("engine.error", "engine.outdated", "engine.next", "engine.previous", "engine.more",
                 "engine.invalid", "engine.reset", "engine.keyboard")
+FOREIGN_CONTACT = "engine.foreign_contact"  # needed by flows that ask for a contact
 BASE_SCOPE = {"user", "data", "params", "args", "lang", "state", "page"}
 # the fields of Telegram's User object, which is what ``{user...}`` reads
 USER_FIELDS = {"id", "is_bot", "first_name", "last_name", "username", "language_code",
@@ -327,6 +328,9 @@ class _Checker:
             inp = state.input
             self.name("validator", inp.validator, inp.where, "validator")
             self.text(inp.error, inp.where, None, MESSAGE_LIMIT, "error text")
+            if inp.kind in ("contact", "text_or_contact"):  # said when someone else's is shared
+                self.text(spec.Text(FOREIGN_CONTACT), inp.where, None, MESSAGE_LIMIT,
+                          "engine text of contact inputs")
             self.trigger_from(state, inp.trigger, inp.where, "input")
         if self.graph and not self.leaving[state.name]:
             self.add(where, f"state {state.name!r} has no way out: no transition leaves it")

@@ -27,6 +27,7 @@ class Event:
     message_id: int | None = None
     message_kind: str | None = None
     phone: str | None = None
+    contact_user_id: int | None = None  # whose contact was shared (None: not a Telegram user)
     user: dict = field(default_factory=dict)
     content_type: str = ""
 
@@ -69,7 +70,8 @@ def from_message(message, bot_username: str | None = None) -> Event:
                          payload=payload.strip(), **base)
         return Event(TEXT, text=text, **base)
     if message.content_type == "contact" and message.contact:
-        return Event(CONTACT, phone=message.contact.phone_number, **base)
+        return Event(CONTACT, phone=message.contact.phone_number,
+                     contact_user_id=message.contact.user_id, **base)
     return Event(OTHER, **base)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from engine import callback, events, spec
+from engine.checks import FOREIGN_CONTACT
 from engine.context import Context
 from engine.errors import Invalid, StaleConversation, UserError
 from engine.machine import CompiledFlows
@@ -266,6 +267,11 @@ class Engine:
                 return self._validated(conv, state.input, event.text, event, outcome)
         elif event.kind == events.CONTACT:
             if state.input and state.input.kind in ("contact", "text_or_contact"):
+                if event.contact_user_id != event.user_id:
+                    # a forwarded or picked contact card: someone else's number, never theirs
+                    outcome.notices.append((FOREIGN_CONTACT, {}))
+                    outcome.edit = False
+                    return None, {}
                 return self._validated(conv, state.input, event.phone or "", event, outcome)
         outcome.notices.append((self.bot.fallback.raw, {}))
         outcome.edit = False

@@ -72,9 +72,12 @@ class ChatClient:
         """Type ``text`` (a command when it starts with ``/``)."""
         return self._dispatch(self._message(text=text))
 
-    def share_contact(self, phone: str = "+79991234567") -> list[Action]:
+    def share_contact(self, phone: str = "+79991234567", user_id: int | None = None,
+                      first_name: str | None = None) -> list[Action]:
+        """Share a contact: the user's own, or (``user_id``) someone else's contact card."""
         return self._dispatch(self._message(contact={
-            "phone_number": phone, "first_name": self.user["first_name"], "user_id": self.user_id}))
+            "phone_number": phone, "first_name": first_name or self.user["first_name"],
+            "user_id": self.user_id if user_id is None else user_id}))
 
     def send_sticker(self) -> list[Action]:
         return self._dispatch(self._message(sticker={

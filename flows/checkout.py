@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from engine import Invalid, UserError, action, condition, data_source, validator
+from constants import text
+from engine import Html, Invalid, UserError, action, condition, data_source, validator
 from flows.common import current_user
 from models import (
     Cart,
+    CheckoutBusy,
     EmptyCart,
     InvalidValue,
     Order,
     OutOfStock,
+    Quote,
+    QuoteChanged,
+    compare,
+    differences,
+    format_money,
     normalise_email,
     normalise_phone,
+    placing,
+    quote_cart,
 )
+from models.text import esc
 
 
 @validator("email")
@@ -94,19 +104,75 @@ def use_saved_address(ctx) -> None:
     ctx.data["address"] = current_user(ctx).address
 
 
+@action("checkout.quote")
+def make_quote(ctx) -> None:
+    """Quote the cart as it can be bought now: the confirm screen shows exactly this."""
+    ctx.data["quote_before"] = ctx.data.get("quote")
+    quote, _ = quote_cart(Cart.for_user(ctx.user_id))
+    ctx.data["quote"] = quote.to_dict()
+
+
+@data_source("checkout.quote")
+def quote_summary(ctx) -> dict:
+    """The quote as the confirm screen shows it: numbered lines, the total, the saving."""
+    quote = Quote.from_dict(ctx.data.get("quote")) or Quote("", ())
+    rows = []
+    for n, line in enumerate(quote.lines, start=1):
+        unit = format_money(line.unit_price, ctx.lang)
+        if line.discount:
+            unit = f"<s>{format_money(line.price, ctx.lang)}</s> {unit}"
+        rows.append(text("cart.line", ctx.lang, n=n, name=esc(line.title(ctx.lang)),
+                         quantity=line.quantity, unit=unit,
+                         total=format_money(line.total, ctx.lang)))
+    body = "\n".join(rows) if rows else text("cart.empty", ctx.lang)
+    if rows:
+        body += "\n\n" + text("cart.total", ctx.lang, total=format_money(quote.total, ctx.lang))
+    if quote.full > quote.total:
+        body += "\n" + text("cart.saved", ctx.lang,
+                            amount=format_money(quote.full - quote.total, ctx.lang))
+    return {"body": Html(body), "lines": bool(rows), "total": format_money(quote.total, ctx.lang)}
+
+
+@condition("checkout.quote_holds")
+def quote_holds(ctx) -> bool:
+    """The quote on screen can still be bought as shown (prices, stock, lines)."""
+    quote = Quote.from_dict(ctx.data.get("quote"))
+    return quote is not None and not differences(quote, Cart.for_user(ctx.user_id))
+
+
+@action("checkout.explain_changes")
+def explain_changes(ctx) -> None:
+    """Tell the shopper what differs between the quote they saw and the one now shown."""
+    old = Quote.from_dict(ctx.data.pop("quote_before", None))
+    new = Quote.from_dict(ctx.data.get("quote"))
+    changes = compare(old, new) if old and new else []
+    lines = []
+    for change in changes:
+        money = change.kind == "price"
+        lines.append(text(f"checkout.change.{change.kind}", ctx.lang,
+                          name=change.line.title(ctx.lang),
+                          before=format_money(change.before, ctx.lang) if money else change.before,
+                          after=format_money(change.after, ctx.lang) if money else change.after))
+    if lines:
+        ctx.notify("checkout.changed", changes="\n".join(lines))
+
+
 @action("checkout.place")
 def place(ctx) -> None:
-    """Create the order from the cart; explain stock that ran out since the cart was filled."""
-    cart = Cart.for_user(ctx.user_id)
+    """Place the order for the quote the shopper confirmed, exactly once."""
+    quote = Quote.from_dict(ctx.data.get("quote"))
+    if quote is None:
+        raise UserError("checkout.changed_retry")
+    placing.recover_stale()  # checkouts abandoned by a crash give their stock back
     try:
-        order = Order.from_cart(cart, email=ctx.data.get("email"), phone=ctx.data.get("phone"),
-                                address=ctx.data.get("address"))
+        order = Order.place(ctx.user_id, quote, email=ctx.data.get("email"),
+                            phone=ctx.data.get("phone"), address=ctx.data.get("address"))
     except EmptyCart:
         raise UserError("checkout.cart_empty") from None
-    except OutOfStock as err:
-        names = ", ".join(f"{item['names'].get(ctx.lang, item['name'])} ({item['stock']})"
-                          for item in err.items)
-        raise UserError("checkout.out_of_stock", items=names) from None
+    except (QuoteChanged, OutOfStock):  # changed between the check and the taking
+        raise UserError("checkout.changed_retry") from None
+    except CheckoutBusy:
+        raise UserError("checkout.busy") from None
     user = current_user(ctx)
     # remember the contact data for next time, as the profile shows it
     user.email = user.email or ctx.data.get("email")
@@ -114,4 +180,5 @@ def place(ctx) -> None:
     user.address = user.address or ctx.data.get("address")
     user.save()
     ctx.data["order_number"] = order.number
-    ctx.data.pop("editing", None)
+    for key in ("editing", "quote", "quote_before"):
+        ctx.data.pop(key, None)

@@ -25,6 +25,22 @@ def summary(ctx) -> dict:
     return {"count": count, "empty": Html(text("orders.none", ctx.lang) if not count else "")}
 
 
+def _items(order: Order, lang: str) -> str:
+    return "\n".join(text("orders.item", lang, name=esc(i.title(lang)), quantity=i.quantity,
+                          unit=format_money(i.unit_price, lang),
+                          total=format_money(i.line_total, lang)) for i in order.items)
+
+
+@data_source("orders.placed")
+def placed(ctx) -> dict:
+    """The order just placed (``data.order_number``): its number, lines and total."""
+    order = Order.objects(number=ctx.data.get("order_number"), user_id=ctx.user_id).first()
+    if order is None:
+        return {"number": ctx.data.get("order_number") or "", "items": "", "total": ""}
+    return {"number": order.number, "items": Html(_items(order, ctx.lang)),
+            "total": format_money(order.total, ctx.lang)}
+
+
 @data_source("orders.one")
 def one(ctx) -> dict:
     """The order named by the ``order`` parameter, only if it is the shopper's own."""
@@ -35,9 +51,7 @@ def one(ctx) -> dict:
     order = Order.objects(number=number, user_id=ctx.user_id).first()
     if order is None:
         return {"number": number, "body": Html(text("orders.not_found", ctx.lang))}
-    items = "\n".join(text("orders.item", ctx.lang, name=esc(i.title(ctx.lang)),
-                           quantity=i.quantity, unit=format_money(i.unit_price, ctx.lang),
-                           total=format_money(i.line_total, ctx.lang)) for i in order.items)
+    items = _items(order, ctx.lang)
     row = _row(order, ctx.lang)
     body = text("orders.body", ctx.lang, items=items, total=row["total"], status=row["status"],
                 date=row["date"], email=esc(order.email or "—"), phone=esc(order.phone or "—"),

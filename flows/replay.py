@@ -47,6 +47,19 @@ def set_stock(sku: str, stock: int) -> None:
     models.Product.objects(sku=sku).update_one(set__stock=stock)
 
 
+def set_price(sku: str, price: int, discount: int | None = None) -> None:
+    """The shop changes a price (as ``PATCH /products/{id}`` does) under the shopper."""
+    update = {"set__price": price}
+    if discount is not None:
+        update["set__discount"] = discount
+    models.Product.objects(sku=sku).update_one(**update)
+
+
+def delete_product(sku: str) -> None:
+    """The shop takes a product out of the catalog (``DELETE /products/{id}``)."""
+    models.Product.objects(sku=sku).delete()
+
+
 def fill_cart(user_id: int, count: int) -> None:
     """The shopper's cart holds one of each of the first ``count`` products in stock."""
     cart = models.Cart.for_user(user_id)
@@ -103,8 +116,8 @@ target = Target(
     fixtures={"demo_catalog": demo_catalog, "customer": customer},
     probes={"cart": cart_probe, "last_order": last_order_probe, "user": user_probe,
             "stock": stock_probe, "broadcast": broadcast_probe},
-    hooks={"set_stock": set_stock, "deliver_broadcasts": deliver_broadcasts,
-           "fill_cart": fill_cart},
+    hooks={"set_stock": set_stock, "set_price": set_price, "delete_product": delete_product,
+           "deliver_broadcasts": deliver_broadcasts, "fill_cart": fill_cart},
     # no broadcast worker in the bot process: the deliver_broadcasts hook sends, at a
     # known moment, in both modes
     bot_command=[sys.executable, str(ROOT / "run_bot.py"), "--log-level", "WARNING",

@@ -27,7 +27,7 @@ from models.money import format_money
 from models.news import News
 from models.order import Order, OrderItem
 from models.product import Product, StockHold
-from models.quote import Change, Quote, QuoteLine, differences, quote_cart
+from models.quote import Change, Quote, QuoteLine, compare, differences, quote_cart
 from models.user import User
 from models.validation import InvalidValue, normalise_email, normalise_phone
 
@@ -67,6 +67,7 @@ __all__ = [
     "Translation",
     "User",
     "ValidationError",
+    "compare",
     "connect",
     "differences",
     "disconnect",

@@ -105,7 +105,15 @@ def quote_cart(cart: Cart) -> tuple[Quote, list[Change]]:
 
 
 def differences(quote: Quote, cart: Cart) -> list[Change]:
-    """What differs between ``quote`` and buying ``cart`` now: empty when it still holds."""
+    """What differs between ``quote`` and buying ``cart`` now: empty when it still holds.
+
+    A quote whose order exists (placed, or being placed: its stock is taken already) holds:
+    placing it again resumes or returns that order.
+    """
+    from models.order import Order
+
+    if Order.objects(checkout_key=quote.key).only("id").first() is not None:
+        return []
     current = {str(line.product.pk): line for line in cart.lines()}
     quoted = {line.product for line in quote.lines}
     changes = []
@@ -125,4 +133,27 @@ def differences(quote: Quote, cart: Cart) -> list[Change]:
     for pid, now in current.items():
         if pid not in quoted:
             changes.append(Change("added", line_of(now.product, now.quantity), 0, now.quantity))
+    return changes
+
+
+def compare(old: Quote, new: Quote) -> list[Change]:
+    """How ``new`` (quoted just now) differs from ``old`` (what the shopper saw)."""
+    now = {line.product: line for line in new.lines}
+    before = {line.product for line in old.lines}
+    stock = {str(p.pk): p.stock for p in Product.objects(id__in=list(before)).only("stock")}
+    changes = []
+    for line in old.lines:
+        fresh = now.get(line.product)
+        if line.product not in stock:
+            changes.append(Change("gone", line, line.quantity, 0))
+            continue
+        quantity = fresh.quantity if fresh else 0
+        if fresh and fresh.unit_price != line.unit_price:
+            changes.append(Change("price", line, line.unit_price, fresh.unit_price))
+        if quantity != line.quantity:
+            kind = "stock" if quantity < line.quantity and quantity >= stock[line.product] \
+                else "quantity"
+            changes.append(Change(kind, line, line.quantity, quantity))
+    changes.extend(Change("added", line, 0, line.quantity) for line in new.lines
+                   if line.product not in before)
     return changes

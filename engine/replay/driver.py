@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.render import Inline
+from engine.replay.script import contact_of
 
 
 @dataclass
@@ -66,8 +67,8 @@ class InProcessDriver:
         if step.action == "send":
             client.send(str(step.value))
         elif step.action == "contact":
-            client.share_contact(str(step.value) if step.value not in (True, None) else
-                                 "+79991234567")
+            phone, other = contact_of(step.value)
+            client.share_contact(phone, other.get("user_id"), other.get("first_name"))
         elif step.action == "sticker":
             client.send_sticker()
         elif step.action == "photo":

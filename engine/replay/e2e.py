@@ -17,6 +17,7 @@ from pathlib import Path
 from engine.replay.coverage import Coverage
 from engine.replay.driver import Shown, StepResult
 from engine.replay.runner import Runner
+from engine.replay.script import contact_of
 from engine.replay.target import Target, load_target
 
 STEP_QUIET = 0.15  # seconds without a request from the bot that end a step
@@ -141,8 +142,10 @@ class E2EDriver:
         if step.action == "send":
             self.user.send(str(step.value))
         elif step.action == "contact":
-            self.user.share_contact(str(step.value) if step.value not in (True, None) else
-                                    "+79991234567")
+            phone, other = contact_of(step.value)
+            self.user.share_contact(phone, first_name=other.get("first_name") or (
+                "Contact" if other.get("user_id") else None),
+                contact_user_id=other.get("user_id"))
         elif step.action == "sticker":
             self.user.send_sticker()
         elif step.action == "photo":

@@ -108,3 +108,18 @@ def find_scripts(paths: list[str | Path]) -> list[Path]:
         else:
             found.append(path)
     return found
+
+
+DEFAULT_PHONE = "+79991234567"
+
+
+def contact_of(value: object) -> tuple[str, dict]:
+    """A ``contact:`` step's phone and who it belongs to.
+
+    ``contact: true`` or ``contact: "+44..."`` shares the user's own contact;
+    ``contact: {phone: "+44...", user_id: 99, first_name: Bob}`` someone else's card.
+    """
+    if isinstance(value, dict):
+        return str(value.get("phone") or DEFAULT_PHONE), {
+            k: value[k] for k in ("user_id", "first_name") if value.get(k) is not None}
+    return (str(value) if value not in (True, None) else DEFAULT_PHONE), {}

@@ -16,6 +16,7 @@ BASE_TEXTS = {
     "engine.error": "Sorry", "engine.outdated": "Outdated", "engine.next": "Next",
     "engine.previous": "Prev", "engine.more": "More", "engine.invalid": "Invalid",
     "engine.reset": "Reset", "engine.keyboard": "Menu", "engine.unexpected": "Unexpected",
+    "engine.foreign_contact": "Not your contact",
     "menu.title": "Menu", "a.go": "Go",
 }
 
