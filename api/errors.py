@@ -155,7 +155,8 @@ def _describe(exc: BaseException) -> tuple[int, str, Mapping | None, str | None,
     if isinstance(exc, mongoengine.NotUniqueError):
         return 409, "A unique value is already used by another item.", None, None, {}
     if isinstance(exc, models.ModelError):
-        return 409, sentence(str(exc)), None, None, {}
+        fields = {exc.field: [sentence(exc.detail)]} if exc.field and exc.detail else None
+        return 409, sentence(str(exc)), fields, "json" if fields else None, {}
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}

@@ -13,6 +13,7 @@ from models.category import Category
 from models.counter import Counter
 from models.db import connect, disconnect, is_embedded, serialised
 from models.errors import (
+    Busy,
     CategoryNotEmpty,
     CheckoutBusy,
     EmptyCart,
@@ -20,9 +21,11 @@ from models.errors import (
     OutOfStock,
     QuantityAtMinimum,
     QuoteChanged,
+    TreeConflict,
     ValidationError,
 )
 from models.i18n import Characteristic, Translation
+from models.lock import Lock
 from models.money import format_money
 from models.news import News
 from models.order import Order, OrderItem
@@ -31,13 +34,14 @@ from models.quote import Change, Quote, QuoteLine, compare, differences, quote_c
 from models.user import User
 from models.validation import InvalidValue, normalise_email, normalise_phone
 
-DOCUMENTS = (Category, Product, User, Cart, Order, News, Counter, Broadcast, BroadcastBatch,
+DOCUMENTS = (Category, Product, User, Cart, Order, News, Counter, Lock, Broadcast, BroadcastBatch,
              BatchRecipients, BroadcastWorker)
 
 __all__ = [
     "DOCUMENTS",
     "BatchRecipients",
     "Broadcast",
+    "Busy",
     "BroadcastBatch",
     "BroadcastWorker",
     "Cart",
@@ -51,6 +55,7 @@ __all__ = [
     "Counter",
     "EmptyCart",
     "InvalidValue",
+    "Lock",
     "ModelError",
     "News",
     "Order",
@@ -65,6 +70,7 @@ __all__ = [
     "TimestampedDocument",
     "TimestampedQuerySet",
     "Translation",
+    "TreeConflict",
     "User",
     "ValidationError",
     "compare",

@@ -8,12 +8,12 @@ from mongoengine import (
     MapField,
     ReferenceField,
     StringField,
-    ValidationError,
 )
 
 from models.base import TimestampedDocument
-from models.errors import CategoryNotEmpty
+from models.errors import CategoryNotEmpty, TreeConflict
 from models.i18n import Translation, localized
+from models.lock import locked
 
 MAX_DEPTH = 32
 
@@ -68,26 +68,32 @@ class Category(TimestampedDocument):
             ids.extend(level)
         return ids
 
-    def validate(self, clean: bool = True) -> None:
-        super().validate(clean=clean)
-        self._check_ancestry()
+    def save(self, *args, **kwargs):
+        """Save; a new parent is checked and written under the tree's lock, so no two
+        concurrent moves can make a loop together (each sees the other's result)."""
+        if self.parent is not None and (self.pk is None or "parent" in self._changed_fields):
+            with locked("category-tree"):
+                self._check_ancestry()
+                return super().save(*args, **kwargs)
+        return super().save(*args, **kwargs)
 
     def _check_ancestry(self) -> None:
-        node, seen = self.parent, 0
+        """Walk up from the new parent, reading the database now (not cached references)."""
+        parents = Category._get_collection()
+        node, seen = self.parent.pk if self.parent else None, 0
         while node is not None:
-            if self.pk is not None and node.pk == self.pk:
-                raise ValidationError(
-                    f"category {self.name!r} cannot be its own ancestor",
-                    errors={"parent": ValidationError(
-                        "Must not be the category itself or one of its subcategories "
-                        "(that would create a cycle).", field_name="parent")})
+            if self.pk is not None and node == self.pk:
+                raise TreeConflict(
+                    f"Category {self.name!r} cannot move under its own subcategory.",
+                    detail="Must not be the category itself or one of its subcategories "
+                           "(that would create a cycle).")
             seen += 1
             if seen > MAX_DEPTH:
-                raise ValidationError("the category tree is too deep", errors={
-                    "parent": ValidationError(f"Must not make the tree deeper than {MAX_DEPTH} "
-                                              "levels.",
-                                              field_name="parent")})
-            node = node.parent
+                raise TreeConflict("The category tree would be too deep.",
+                                   detail=f"Must not make the tree deeper than {MAX_DEPTH} "
+                                          "levels.")
+            doc = parents.find_one({"_id": node}, {"parent": 1})
+            node = doc.get("parent") if doc else None
 
     def ensure_empty(self) -> None:
         """Raise :class:`CategoryNotEmpty` while products or subcategories are in it."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from mongoengine.errors import ValidationError
 
 __all__ = [
+    "Busy",
     "CategoryNotEmpty",
     "CheckoutBusy",
     "EmptyCart",
@@ -16,14 +17,21 @@ __all__ = [
     "OutOfStock",
     "QuantityAtMinimum",
     "QuoteChanged",
+    "TreeConflict",
     "ValidationError",
 ]
 
 
 class ModelError(Exception):
-    """A business rule refused the operation; ``text_key``/``values`` explain it."""
+    """A business rule refused the operation; ``text_key``/``values`` explain it.
+
+    ``field``/``detail``, when set, name the input that caused it and what it must be (the
+    API answers them as a field error).
+    """
 
     text_key = "error.generic"
+    field: str | None = None
+    detail: str | None = None
 
     def __init__(self, message: str, **values: object) -> None:
         super().__init__(message)
@@ -73,3 +81,20 @@ class CheckoutBusy(ModelError):
     """The same checkout is being placed by another process right now."""
 
     text_key = "error.checkout_busy"
+
+
+class Busy(ModelError):
+    """Someone else is changing the same thing right now; trying again shortly will do."""
+
+    text_key = "error.busy"
+
+
+class TreeConflict(ModelError):
+    """A category's new parent would make a loop or too deep a tree, given the tree now."""
+
+    text_key = "error.tree_conflict"
+    field = "parent"
+
+    def __init__(self, message: str, *, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail

@@ -29,7 +29,7 @@ def requests(catalog):
         ("415", "post", "/api/v1/news", {"data": "x", "headers": AUTH}),
         ("422 body", "post", "/api/v1/news", {"json": {"title": 1}, "headers": AUTH}),
         ("422 query", "get", "/api/v1/products", {"query_string": {"sort": "secret"}}),
-        ("422 model", "patch", f"/api/v1/categories/{catalog['categories']['books'].pk}",
+        ("409 model", "patch", f"/api/v1/categories/{catalog['categories']['books'].pk}",
          {"json": {"parent": str(catalog["categories"]["science"].pk)}, "headers": AUTH}),
         ("401", "get", "/api/v1/users", {}),
         ("409", "delete", f"/api/v1/categories/{phones.pk}", {"headers": AUTH}),
@@ -59,7 +59,7 @@ def test_errors_are_identical_in_every_mode(catalog):
         assert body["code"] == status and body["message"]
         assert headers["Content-Type"] == "application/json"
     assert answers[0]["405"][2]["Allow"] == "GET, HEAD, OPTIONS"
-    assert answers[0]["422 model"][1]["errors"] == {"parent": [
+    assert answers[0]["409 model"][1]["errors"] == {"parent": [
         "Must not be the category itself or one of its subcategories (that would create a cycle)."]}
     assert answers[0]["401"][2]["WWW-Authenticate"] == 'Bearer realm="tgshop"'
 

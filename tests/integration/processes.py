@@ -163,6 +163,25 @@ def place_quote(barrier, uri: str, user_id: int, quote: dict, threads: int) -> l
         return list(pool.map(one, range(threads)))
 
 
+def move_categories(barrier, uri: str, moves: list[tuple[str, str]]) -> list[str]:
+    """Per round, move a category under another (as ``PATCH {"parent": ...}`` does), all
+    processes at once; returns "moved" or "refused" per round."""
+    models.connect(uri)
+    from models import Category, TreeConflict
+
+    outcomes = []
+    for child, parent in moves:
+        doc, new_parent = Category.objects.get(id=child), Category.objects.get(id=parent)
+        doc.parent = new_parent
+        barrier.wait(timeout=START_TIMEOUT)
+        try:
+            doc.save()
+            outcomes.append("moved")
+        except TreeConflict:
+            outcomes.append("refused")
+    return outcomes
+
+
 def take_numbers(barrier, uri: str, name: str, count: int) -> list[int]:
     """``count`` numbers from counter ``name``, as fast as they come."""
     models.connect(uri)

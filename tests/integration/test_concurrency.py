@@ -15,6 +15,7 @@ from tests.integration.processes import (
     click_add,
     first_clicks,
     first_numbers,
+    move_categories,
     place_quote,
     run_together,
     take_numbers,
@@ -146,3 +147,24 @@ def test_one_quote_placed_from_two_processes_at_once_is_one_order(real_db_uri, c
     assert (tea.reload().stock, cup.reload().stock) == (7, 8)
     assert tea.holds == [] and cup.holds == []
     assert Cart.for_user(42).is_empty
+
+
+def test_two_categories_moved_under_each_other_at_once_never_make_a_loop(real_db_uri):
+    """25 rounds of A -> under B and B -> under A from two processes: one move wins each
+    round, the other is refused, every category stays reachable from a root."""
+    pairs = []
+    for round_ in range(25):
+        a, b = Category(name=f"A{round_}"), Category(name=f"B{round_}")
+        a.save()
+        b.save()
+        pairs.append((str(a.pk), str(b.pk)))
+    first, second = run_together(move_categories, (real_db_uri, pairs),
+                                 (real_db_uri, [(b, a) for a, b in pairs]))
+    for round_, outcome in enumerate(zip(first, second, strict=True)):
+        assert sorted(outcome) == ["moved", "refused"], f"round {round_}: {outcome}"
+    reachable = set()
+    level = [c.pk for c in Category.roots()]
+    while level:
+        reachable.update(level)
+        level = list(Category.objects(parent__in=level).scalar("id"))
+    assert reachable == set(Category.objects.scalar("id")), "a category fell out of the tree"

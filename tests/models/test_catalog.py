@@ -1,6 +1,13 @@
 import pytest
 
-from models import Category, CategoryNotEmpty, Characteristic, Product, ValidationError
+from models import (
+    Category,
+    CategoryNotEmpty,
+    Characteristic,
+    Product,
+    TreeConflict,
+    ValidationError,
+)
 
 
 @pytest.fixture
@@ -26,12 +33,30 @@ def test_subcategories_are_derived_from_parent(tree):
 def test_cycle_is_refused(tree):
     root, child, leaf = tree
     root.parent = leaf
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(TreeConflict) as err:
         root.save()
-    assert "cycle" in str(err.value.to_dict())
+    assert err.value.field == "parent" and "cycle" in err.value.detail
     child.parent = child
-    with pytest.raises(ValidationError):
+    with pytest.raises(TreeConflict):
         child.save()
+    assert Category.objects.get(id=root.pk).parent is None, "nothing written"
+
+
+def test_the_cycle_check_reads_the_tree_now_not_stale_references(tree):
+    """Two moves prepared at once (each with the other's old parent in memory): the second
+    to be saved sees the first's result and is refused, so no loop can form."""
+    root, child, leaf = tree
+    a, b = Category(name="A"), Category(name="B")
+    a.save()
+    b.save()
+    a_seen, b_seen = Category.objects.get(id=a.pk), Category.objects.get(id=b.pk)
+    a_seen.parent = b_seen  # request 1: A under B (B's parent, as loaded: none)
+    b_seen2 = Category.objects.get(id=b.pk)
+    b_seen2.parent = Category.objects.get(id=a.pk)  # request 2: B under A (A's: none)
+    a_seen.save()
+    with pytest.raises(TreeConflict):
+        b_seen2.save()
+    assert Category.objects.get(id=b.pk).parent is None
 
 
 def test_deleting_non_empty_category_is_refused(tree):
