@@ -67,11 +67,12 @@ def register_commands(bot, flows) -> None:
 
 def run_polling(settings, *, demo: bool = False, workers: int = 4,
                 broadcasts: bool = True) -> None:
-    """Long polling against ``TELEGRAM_API_URL`` until interrupted.
+    """Long polling against ``TELEGRAM_API_URL`` until SIGTERM or Ctrl-C.
 
     With ``broadcasts``, the broadcast worker runs beside it on threads of its own (its
     sends never wait for, nor hold up, shoppers' updates).
     """
+    from engine.polling import Pending, Poller, counted
     from engine.telegram import (
         ALLOWED_UPDATES,
         EngineBot,
@@ -84,8 +85,13 @@ def run_polling(settings, *, demo: bool = False, workers: int = 4,
     use_api_url(settings.telegram_api_url)
     bot = EngineBot(settings.bot_token, threaded=False)
     engine = build_engine(settings, TelebotSender(bot, media_dir=settings.media_dir), demo=demo)
-    pool = OrderedWorkers(engine.handle, n=workers)
-    attach(bot, pool.submit)
+    pending = Pending()  # events handed to the workers and not finished yet
+    pool = OrderedWorkers(counted(engine.handle, pending), n=workers)
+
+    def submit(event) -> None:
+        pending.add()
+        pool.submit(event)
+    attach(bot, submit)
     register_commands(bot, engine.flows)
     me = bot.get_me()
     logger.info("polling as @%s (flows %s, store %s)", me.username, engine.flows.version,
@@ -96,8 +102,9 @@ def run_polling(settings, *, demo: bool = False, workers: int = 4,
 
         broadcaster = build_worker(settings).start()
     try:
-        bot.infinity_polling(timeout=20, long_polling_timeout=20, allowed_updates=ALLOWED_UPDATES,
-                             skip_pending=False, logger_level=logging.WARNING)
+        # an offset is confirmed only past processed updates; SIGTERM/Ctrl-C finish the
+        # batch in hand and confirm it, so a restart loses nothing (engine/polling.py)
+        Poller(bot, pending, timeout=20, allowed_updates=ALLOWED_UPDATES).run_until_signalled()
     finally:
         if broadcaster is not None:
             broadcaster.stop()
