@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterator
 from urllib.parse import urlparse
@@ -10,6 +11,8 @@ from urllib.parse import urlparse
 import mongoengine
 
 __all__ = ["connect", "disconnect", "is_embedded", "serialised"]
+
+logger = logging.getLogger(__name__)
 
 _state = {"embedded": False}
 # mongomock is not thread-safe (updates get lost with two threads); every user of the
@@ -41,11 +44,37 @@ def connect(uri: str, alias: str = "default") -> None:
 
 
 def ensure_indexes() -> None:
-    """Create the indexes of every document class that declares them."""
+    """Create the indexes of every document class that declares them.
+
+    An index that exists with other options than declared (a release made ``number``
+    sparse, say) is dropped and made again as declared, once, with a log line: a database
+    from an earlier release opens instead of failing with IndexKeySpecsConflict.
+    """
+    import pymongo
+
     from models import DOCUMENTS
 
     for document in DOCUMENTS:
-        document.ensure_indexes()
+        try:
+            document.ensure_indexes()
+        except pymongo.errors.OperationFailure as err:
+            if err.code not in (85, 86):  # IndexOptionsConflict, IndexKeySpecsConflict
+                raise
+            _rebuild_changed_indexes(document)
+            document.ensure_indexes()
+
+
+def _rebuild_changed_indexes(document) -> None:
+    collection = document._get_collection()
+    existing = collection.index_information()
+    for spec in document._meta.get("index_specs", []):
+        key = list(spec["fields"])
+        for name, info in existing.items():
+            same_options = all(bool(info.get(o)) == bool(spec.get(o)) for o in ("unique", "sparse"))
+            if name != "_id_" and list(info["key"]) == key and not same_options:
+                logger.warning("index %s of %s changed options: made again as declared",
+                               name, collection.name)
+                collection.drop_index(name)
 
 
 def disconnect(alias: str = "default") -> None:

@@ -46,3 +46,21 @@ def test_counters_are_sequential_and_independent(real_db):
     assert Counter.next("order") == 1004
     counter = Counter.objects.get(name="order")
     assert counter.created is not None and counter.modified >= counter.created
+
+
+def test_a_database_of_an_earlier_release_opens_with_its_changed_index_rebuilt(real_db_uri,
+                                                                               caplog):
+    """Releases before pending orders had ``number`` unique but not sparse: connecting to
+    such a database rebuilds that index instead of failing with IndexKeySpecsConflict."""
+    import mongoengine
+
+    import models
+
+    database = mongoengine.get_db()
+    database.orders.drop_index("number_1")
+    database.orders.create_index("number", unique=True)  # as the earlier release made it
+    models.disconnect()
+    models.connect(real_db_uri)
+    info = mongoengine.get_db().orders.index_information()["number_1"]
+    assert info.get("unique") and info.get("sparse")
+    assert "index number_1 of orders changed options" in caplog.text
