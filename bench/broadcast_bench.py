@@ -200,8 +200,9 @@ def memory_database() -> tuple[str, str]:
         info = client.admin.command("buildInfo")
     finally:
         client.close()
-    if info.get("ferretdbVersion"):
-        return uri, f"FerretDB {info['ferretdbVersion']} at MONGO_URI"
+    ferretdb = info.get("ferretdbVersion") or (info.get("ferretdb") or {}).get("version")
+    if ferretdb:
+        return uri, f"FerretDB {ferretdb} (PostgreSQL) at MONGO_URI"
     return uri, f"MongoDB {info.get('version')} at MONGO_URI"
 
 

@@ -39,7 +39,7 @@ def checked(uri: str) -> str | None:
         pytest.fail(f"MONGO_URI={uri!r} does not answer: {err}", pytrace=False)
     finally:
         client.close()
-    ferretdb = build.get("ferretdbVersion")
+    ferretdb = build.get("ferretdbVersion") or (build.get("ferretdb") or {}).get("version")
     if ferretdb and ferretdb.lstrip("v").split(".")[0] in {"0", "1"}:
         pytest.fail(f"MONGO_URI={uri!r} is FerretDB {ferretdb}, which does not make updates of "
                     "one document atomic: use FerretDB v2 (.ci/ferretdb.sh) or MongoDB",
