@@ -20,7 +20,7 @@ from tests.api.test_users import *  # noqa: F403
 from tests.api.test_validation import *  # noqa: F403
 from tests.integration.server import skip_module_unless_configured
 
-from tests.api.conftest import app, auth, catalog, client, demo, shop  # noqa: E402,F401,I001
+from tests.api.conftest import app, auth, catalog, client, demo, media_dir, shop  # noqa: E402,E501,F401,I001
 
 skip_module_unless_configured()
 
