@@ -28,8 +28,9 @@ class Console:
     """A chat in the terminal; ``out`` and ``read`` are swappable for tests.
 
     Every button keeps the number it was shown with for as long as its message exists: an
-    edited message's buttons take over its numbers, new messages get new ones, and the
-    reply keyboard keeps its numbers until it changes.
+    edited message's buttons take over its numbers, new messages get new ones. A reply
+    keyboard's button keeps its number for the whole session, so the main keyboard is 1-6
+    whenever it comes back (after checkout's phone keyboard too, and in another language).
     """
 
     def __init__(self, settings, *, user_id: int = 1, first_name: str | None = None,
@@ -47,6 +48,8 @@ class Console:
         self._numbers: dict[object, list[int]] = {}  # message id or KEYBOARD -> numbers
         self._next = 1
         self._keyboard: list | None = None
+        self._kept: dict[tuple[str, str], int] = {}  # (reply keyboard, label) -> its number
+        self._last: dict[str, tuple[str, list[int]]] = {}  # reply keyboard -> (lang, numbers)
 
     def _allot(self, owner: object, choices: list[tuple]) -> list[int]:
         """Numbers for ``owner``'s choices: its old numbers first, then fresh ones."""
@@ -59,6 +62,34 @@ class Console:
             self.choices.pop(gone, None)
         self._numbers[owner] = numbers
         self.choices.update(zip(numbers, choices, strict=True))
+        return numbers
+
+    def _allot_keyboard(self, keyboard: list[tuple[bool, str]]) -> list[int]:
+        """Numbers for the reply keyboard: each (keyboard, label) keeps its number for good.
+
+        Giving a returning keyboard its old numbers by position instead would hand the main
+        keyboard the phone keyboard's two numbers and fresh ones for the rest (typing 4 then
+        no longer opened Profile). A keyboard shown again in another language, with as many
+        buttons, takes its numbers by position: the same buttons in other words.
+        """
+        markup = self.client.sender.keyboards.get(self.client.user_id)
+        name, _, lang = (markup.name if markup else "").rpartition("@")
+        before_lang, before = self._last.get(name, (lang, []))
+        for gone in self._numbers.pop(KEYBOARD, []):
+            self.choices.pop(gone, None)
+        numbers: list[int] = []
+        for position, (_, label) in enumerate(keyboard):
+            number = self._kept.get((name, label))
+            if number is None and before_lang != lang and len(before) == len(keyboard):
+                number = before[position]
+            if number is None or number in numbers:
+                number, self._next = self._next, self._next + 1
+            self._kept[name, label] = number
+            numbers.append(number)
+        self._last[name] = (lang, numbers)
+        self._numbers[KEYBOARD] = numbers
+        self.choices.update(zip(numbers, [("keyboard", contact, label)
+                                          for contact, label in keyboard], strict=True))
         return numbers
 
     def _forget_deleted(self) -> None:
@@ -92,7 +123,7 @@ class Console:
         self._forget_deleted()
         keyboard = self.client.keyboard_buttons()
         if keyboard != self._keyboard:
-            self._allot(KEYBOARD, [("keyboard", contact, label) for contact, label in keyboard])
+            self._allot_keyboard(keyboard)
             self._keyboard = keyboard
         if keyboard:
             numbers = self._numbers[KEYBOARD]

@@ -142,3 +142,49 @@ def test_an_empty_line_prints_nothing_and_plain_texts_keep_their_brackets():
     after_empty = lines[read.before:]
     assert after_empty[0] == "A name is 1 to 60 characters, without < > / @ #."
     assert "What should we call you?" in after_empty[2]
+
+
+def keyboard_lines(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("⌨️")]
+
+
+def test_the_main_keyboard_keeps_1_to_6_after_the_phone_keyboard():
+    """Issue 14 review B: after checkout's phone keyboard the main one read [1] [2] [73] [74]."""
+    lines: list[str] = []
+    steps = [("🛍 Каталог", None), ("Книги", None), ("Научно-популярная", None),
+             ("🛒 В корзину", None), ("🛒 Корзина", None), ("✅ Оформить заказ", None),
+             ("Продолжить ›", None), (None, "ivan@example.com"), (None, "+7 999 123-45-67"),
+             (None, "4")]
+
+    def read(prompt: str) -> str:
+        if not steps:
+            raise EOFError
+        label, typed = steps.pop(0)
+        return typed if typed is not None else choice(lines, label)
+
+    console = Console(settings.load({}), out=lines.append, read=read)
+    assert console.run() == 0
+    main = ("⌨️  [1] 🛍 Каталог  [2] 🛒 Корзина  [3] 📰 Новости  [4] 👤 Профиль  "
+            "[5] 📦 Мои заказы  [6] ❓ Помощь")
+    shown = keyboard_lines(lines)
+    assert "📱 Отправить мой номер" in "".join(shown)  # the phone keyboard came in between
+    assert all(line == main for line in shown if "Каталог" in line), shown
+    assert any(line.startswith("👤 Профиль") for line in lines[-12:]), "\n".join(lines[-12:])
+
+
+def test_the_main_keyboard_keeps_its_numbers_in_another_language():
+    lines: list[str] = []
+    plan = ["👤 Профиль", "🇬🇧 English", None]
+
+    def read(prompt: str) -> str:
+        if not plan:
+            raise EOFError
+        label = plan.pop(0)
+        return choice(lines, label) if label else "4"
+
+    console = Console(settings.load({}), out=lines.append, read=read)
+    assert console.run() == 0
+    shown = keyboard_lines(lines)
+    assert shown[-1] == ("⌨️  [1] 🛍 Catalog  [2] 🛒 Cart  [3] 📰 News  [4] 👤 Profile  "
+                         "[5] 📦 My orders  [6] ❓ Help"), shown
+    assert any(line.startswith("👤 Profile") for line in lines[-12:]), "\n".join(lines[-12:])
