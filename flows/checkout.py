@@ -104,15 +104,36 @@ def use_saved_address(ctx) -> None:
     ctx.data["address"] = current_user(ctx).address
 
 
+def _notify_changes(ctx, changes: list) -> bool:
+    lines = []
+    for change in changes:
+        if change.kind == "price" and change.before == change.after:
+            continue  # another price and discount, the same final price: nothing to say
+        money = change.kind == "price"
+        lines.append(text(f"checkout.change.{change.kind}", ctx.lang,
+                          name=change.line.title(ctx.lang),
+                          before=format_money(change.before, ctx.lang) if money else change.before,
+                          after=format_money(change.after, ctx.lang) if money else change.after))
+    if lines:
+        ctx.notify("checkout.changed", changes="\n".join(lines))
+    return bool(lines)
+
+
 @action("checkout.quote")
 def make_quote(ctx) -> None:
-    """Quote the cart as it can be bought now: the confirm screen shows exactly this."""
+    """Quote the cart as it can be bought now: the confirm screen shows exactly this.
+
+    Lines cut to the stock left are said at once (when "Place order" led here, the
+    explanation of everything that changed follows instead).
+    """
     ctx.data["quote_before"] = ctx.data.get("quote")
-    quote, _ = quote_cart(Cart.for_user(ctx.user_id))
+    quote, cut = quote_cart(Cart.for_user(ctx.user_id))
     ctx.data["quote"] = quote.to_dict()
+    if ctx.trigger != "place_order":
+        _notify_changes(ctx, cut)
 
 
-@data_source("checkout.quote")
+@data_source("checkout.quote", key_length=16)
 def quote_summary(ctx) -> dict:
     """The quote as the confirm screen shows it: numbered lines, the total, the saving."""
     quote = Quote.from_dict(ctx.data.get("quote")) or Quote("", ())
@@ -130,31 +151,29 @@ def quote_summary(ctx) -> dict:
     if quote.full > quote.total:
         body += "\n" + text("cart.saved", ctx.lang,
                             amount=format_money(quote.full - quote.total, ctx.lang))
-    return {"body": Html(body), "lines": bool(rows), "total": format_money(quote.total, ctx.lang)}
+    return {"body": Html(body), "lines": bool(rows), "key": quote.key,
+            "total": format_money(quote.total, ctx.lang)}
 
 
 @condition("checkout.quote_holds")
 def quote_holds(ctx) -> bool:
-    """The quote on screen can still be bought as shown (prices, stock, lines)."""
+    """The pressed button is the current confirmation's, and its quote can still be bought
+    as shown (prices, stock, lines)."""
     quote = Quote.from_dict(ctx.data.get("quote"))
-    return quote is not None and not differences(quote, Cart.for_user(ctx.user_id))
+    return quote is not None and ctx.args.get("quote") == quote.key and \
+        not differences(quote, Cart.for_user(ctx.user_id))
 
 
 @action("checkout.explain_changes")
 def explain_changes(ctx) -> None:
-    """Tell the shopper what differs between the quote they saw and the one now shown."""
+    """Tell the shopper what differs between the quote they saw and the one now shown; a
+    press on an older confirmation is said to be one."""
     old = Quote.from_dict(ctx.data.pop("quote_before", None))
     new = Quote.from_dict(ctx.data.get("quote"))
-    changes = compare(old, new) if old and new else []
-    lines = []
-    for change in changes:
-        money = change.kind == "price"
-        lines.append(text(f"checkout.change.{change.kind}", ctx.lang,
-                          name=change.line.title(ctx.lang),
-                          before=format_money(change.before, ctx.lang) if money else change.before,
-                          after=format_money(change.after, ctx.lang) if money else change.after))
-    if lines:
-        ctx.notify("checkout.changed", changes="\n".join(lines))
+    if old is None or ctx.args.get("quote") != old.key:
+        ctx.notify("checkout.outdated_confirm")
+        return
+    _notify_changes(ctx, compare(old, new) if new else [])
 
 
 @action("checkout.place")

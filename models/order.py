@@ -85,11 +85,9 @@ class Order(TimestampedDocument):
         last unit cannot both succeed; if any line is short, what was taken is put back and
         :class:`OutOfStock` lists every short line. An empty cart raises :class:`EmptyCart`.
         """
-        import uuid
-
         from models.placing import place
-        from models.quote import Quote, line_of
+        from models.quote import Quote, line_of, new_key
 
-        quote = Quote(uuid.uuid4().hex,
+        quote = Quote(new_key(),
                       tuple(line_of(line.product, line.quantity) for line in cart.lines()))
         return place(cart.user_id, quote, email=email, phone=phone, address=address)

@@ -78,6 +78,11 @@ class Quote:
         return cls(raw["key"], lines)
 
 
+def new_key() -> str:
+    """A quote's key: 16 hex digits (64 random bits), short enough for a button's data."""
+    return uuid.uuid4().hex[:16]
+
+
 def line_of(product: Product, quantity: int) -> QuoteLine:
     return QuoteLine(product=str(product.pk), name=product.name, names=product.names(),
                      price=product.price, discount=product.discount or 0,
@@ -101,7 +106,7 @@ def quote_cart(cart: Cart) -> tuple[Quote, list[Change]]:
             cart.set_quantity(line.product, quantity)
         if quantity:
             lines.append(line_of(line.product, quantity))
-    return Quote(uuid.uuid4().hex, tuple(lines)), changes
+    return Quote(new_key(), tuple(lines)), changes
 
 
 def differences(quote: Quote, cart: Cart) -> list[Change]:
@@ -124,7 +129,10 @@ def differences(quote: Quote, cart: Cart) -> list[Change]:
             changes.append(Change("gone" if product is None else "quantity", line,
                                   line.quantity, 0))
             continue
-        if now.product.final_price != line.unit_price:
+        if (now.product.final_price, now.product.price, now.product.discount or 0) != \
+                (line.unit_price, line.price, line.discount):
+            # the same final price from another price and discount still needs a new quote:
+            # placing checks both (a line's "price" change then shows no difference)
             changes.append(Change("price", line, line.unit_price, now.product.final_price))
         if now.quantity != line.quantity:
             changes.append(Change("quantity", line, line.quantity, now.quantity))
@@ -148,7 +156,7 @@ def compare(old: Quote, new: Quote) -> list[Change]:
             changes.append(Change("gone", line, line.quantity, 0))
             continue
         quantity = fresh.quantity if fresh else 0
-        if fresh and fresh.unit_price != line.unit_price:
+        if fresh and fresh.unit_price != line.unit_price:  # (price and discount alone: silent)
             changes.append(Change("price", line, line.unit_price, fresh.unit_price))
         if quantity != line.quantity:
             kind = "stock" if quantity < line.quantity and quantity >= stock[line.product] \
