@@ -9,19 +9,20 @@ from collections import defaultdict
 from engine import callback, spec
 from engine.errors import Problem
 from engine.markup import describe, html_problem, locate
+from engine.plaintexts import plain_keys
 
 MESSAGE_LIMIT, CAPTION_LIMIT = 4096, 1024
 ENGINE_TEXTS = ("engine.error", "engine.outdated", "engine.next", "engine.previous", "engine.more",
                 "engine.invalid", "engine.reset", "engine.keyboard")
 FOREIGN_CONTACT = "engine.foreign_contact"  # needed by flows that ask for a contact
 BASE_SCOPE = {"user", "data", "params", "args", "lang", "state", "page"}
-# the fields of Telegram's User object, which is what ``{user...}`` reads
-USER_FIELDS = {"id", "is_bot", "first_name", "last_name", "username", "language_code",
+# the fields of Telegram's User object, which is what ``{user...}`` reads, in its order
+USER_FIELDS = ("id", "is_bot", "first_name", "last_name", "username", "language_code",
                "is_premium", "added_to_attachment_menu", "can_join_groups",
                "can_read_all_group_messages", "supports_inline_queries",
-               "can_connect_to_business", "has_main_web_app"}
+               "can_connect_to_business", "has_main_web_app")
 SCALARS = {"lang", "state", "page"}  # plain values: no fields below them
-LOOKS_HTML = re.compile(r"</?[a-zA-Z][\w-]*[\s>]|&#?\w+;")  # a tag or a character reference
+MARKUP = re.compile(r"[<&]")  # what Telegram's HTML parser can stumble on
 
 
 def _at(where: spec.Where | None, message: str, path: str | None = None) -> Problem:
@@ -34,6 +35,17 @@ def _suggest(name: str, options) -> str:
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 
+def _suggest_field(name: str, fields) -> str:
+    """Like :func:`_suggest`, also matching a field's last word: ``nmae`` -> first_name."""
+    if difflib.get_close_matches(name, list(fields), n=1):
+        return _suggest(name, fields)
+    words: dict[str, str] = {}
+    for field in fields:  # the first field ending in a word stands for it
+        words.setdefault(field.rsplit("_", 1)[-1], field)
+    hint = difflib.get_close_matches(name, list(words), n=1)
+    return f" (did you mean {words[hint[0]]!r}?)" if hint else ""
+
+
 class _Checker:
     def __init__(self, flows, graph: bool = True, names: bool = True) -> None:
         self.flows = flows
@@ -42,6 +54,7 @@ class _Checker:
         self.missing: set[tuple[str, str]] = set()  # (key, lang) already reported
         self.html: dict[str, bool] = {}  # text key -> used where Telegram parses HTML
         self.html_where: dict[str, spec.Where | None] = {}
+        self.said: set[tuple[str, str, str]] = set()  # (lang, key, message) told in a catalog
         self.problems: list[Problem] = []
         self.states = flows.states
         self.langs = flows.bot.languages
@@ -96,7 +109,7 @@ class _Checker:
             return
         for lang, template in templates:
             self.template(template, where, scope, f"{what} {text.raw!r}"
-                          + (f" ({lang})" if lang else ""))
+                          + (f" ({lang})" if lang else ""), (lang, text.raw) if lang else None)
             if limit and len(template) > limit:
                 self.add(where, f"{what} {text.raw!r}" + (f" ({lang})" if lang else "")
                          + f" is {len(template)} characters; Telegram allows {limit}")
@@ -118,15 +131,20 @@ class _Checker:
 
     def catalog_markup(self) -> None:
         """Every catalog text shown with the bot's parse mode, and every one the flows do not
-        name that has tags or character references (Python composes HTML from it), parsed."""
+        name that holds a ``<`` or ``&`` (Python may compose HTML from it: ``Html(text(...))``),
+        parsed; except the texts known to be plain: named by the flows as labels, toasts,
+        errors, engine texts, or given by the Python beside them to ``notify``,
+        ``UserError`` or ``Invalid``."""
         if self.flows.bot.parse_mode != "HTML":
             return
         values = getattr(self.flows, "text_values", {})
+        plain = plain_keys(getattr(self.flows, "directory", None))
         for lang, table in self.flows.catalog.texts.items():
             for key, template in table.items():
                 use = self.html.get(key)
-                if use is False or (use is None and not LOOKS_HTML.search(template)):
-                    continue  # a label, a toast, an input error: plain text
+                if use is False or (use is None and (key in plain
+                                                    or not MARKUP.search(template))):
+                    continue  # a label, a toast, an input error, a notice: plain text
                 found = html_problem(template)
                 if not found:
                     continue
@@ -138,26 +156,42 @@ class _Checker:
                 else:  # texts given in code: say it where the flows use it
                     self.add(self.html_where.get(key), f"text {key!r} {message}")
 
-    def template(self, template: str, where, scope: set[str] | None, what: str) -> None:
+    def template(self, template: str, where, scope: set[str] | None, what: str,
+                 text: tuple[str, str] | None = None) -> None:
+        """Check the fields of ``template``, used at ``where`` with ``scope``. A mistake that
+        does not depend on the use (a typo below ``user``) in catalog text ``text`` (lang,
+        key) is told once, at the text's own line; only a field the scope lacks is told
+        where the text is used."""
         from engine.templates import placeholders
+
+        def tell(message: str, index: int = 0) -> None:
+            at = getattr(self.flows, "text_values", {}).get(text) if text else None
+            if at is None:  # an inline template, or a catalog given in code
+                self.add(where, f"{what}: {message}")
+            elif (*text, message) not in self.said:
+                self.said.add((*text, message))
+                line, column = locate(*at, template, index)
+                self.problems.append(Problem(at[0], line, column, text[1],
+                                             f"({text[0]}) {message}"))
 
         try:
             names = placeholders(template)
         except ValueError as err:
-            self.add(where, f"{what}: bad template {template!r}: {err}")
+            tell(f"bad template {template!r}: {err}")
             return
         for name in names:
             parts = name.split("[")[0].split(".")
+            index = max(template.find("{" + name), 0)
             if scope is not None and parts[0] not in scope:
                 self.add(where, f"{what}: unknown field {{{name}}}; available: "
                                 f"{', '.join(sorted(scope))}")
             elif scope is not None and len(parts) > 1 and parts[0] in SCALARS:
-                self.add(where, f"{what}: unknown field {{{name}}}: {{{parts[0]}}} is a plain "
-                                "value, it has no fields")
+                tell(f"unknown field {{{name}}}: {{{parts[0]}}} is a plain value, it has no "
+                     "fields", index)
             elif scope is not None and parts[0] == "user" and len(parts) > 1 \
                     and parts[1] not in USER_FIELDS:
-                self.add(where, f"{what}: unknown field {{{name}}}{_suggest(parts[1], USER_FIELDS)}"
-                                f"; Telegram's user has: {', '.join(sorted(USER_FIELDS))}")
+                tell(f"unknown field {{{name}}}{_suggest_field(parts[1], USER_FIELDS)}; "
+                     f"Telegram's user has: {', '.join(sorted(USER_FIELDS))}", index)
 
     # -- buttons -----------------------------------------------------------------------
     def buttons(self, state: spec.State, entries, scope: set[str]) -> None:

@@ -71,9 +71,43 @@ def test_plain_texts_are_not_parsed(tmp_path):
 
 
 def test_a_text_the_flows_do_not_name_is_parsed_when_it_has_markup(tmp_path):
-    en = base_catalog(**{"py.line": "<b>{name}</b> < {limit}", "py.plain": "a < b"})
+    en = base_catalog(**{"py.line": "<b>{name}</b> < {limit}"})
     p = one(write_bot(tmp_path, texts={"en": en, "ru": base_catalog()}))
     assert p.path == "py.line" and "Unsupported start tag" in p.message
+
+
+def test_a_bare_less_than_in_a_text_python_inserts_is_reported_at_the_catalog(tmp_path):
+    """Issue 14 review C: ``Html(text("faq.a.delivery"))`` with a bare '<' passed the check,
+    then Telegram answered "can't parse entities"."""
+    faq = """\
+        from engine import Html
+
+        def answer(ctx, text):
+            return Html(text("faq.a.delivery", ctx.lang))
+        """
+    line = 'faq.a.delivery: "Free delivery for orders < 3000 ₽"'
+    en = base_catalog() + line + "\n"
+    p = one(write_bot(tmp_path, texts={"en": en, "ru": base_catalog()}, modules={"faq.py": faq}))
+    assert p.file.endswith("texts/en.yaml") and p.path == "faq.a.delivery"
+    assert (p.line, p.column) == (en.split("\n").index(line) + 1, 43)
+    assert "Telegram cannot parse it as HTML" in p.message and "'< 3000 ₽'" in p.message
+
+
+def test_texts_the_python_sends_as_notices_are_plain(tmp_path):
+    # ctx.notify, UserError and Invalid texts are sent without a parse mode
+    acts = """\
+        from engine import Invalid, UserError
+
+        def save(ctx):
+            ctx.notify("py.toast", n=1)
+            key = "py.one" if ctx.args else "py.two"
+            if ctx.data:
+                raise UserError(key)
+            raise Invalid("py.bad")
+        """
+    en = base_catalog(**{"py.toast": "1 < 2", "py.one": "a < b", "py.two": "Tom & Jerry",
+                         "py.bad": "without < > / @ #"})
+    write_bot(tmp_path, texts={"en": en, "ru": en}, modules={"acts.py": acts})()
 
 
 def test_parse_mode_none_parses_nothing(tmp_path):
@@ -178,13 +212,36 @@ def test_a_missing_keyboard_label_points_at_its_button(flow_dir):
 
 
 @pytest.mark.parametrize("field, expected", [
-    ("user.nmae", "unknown field {user.nmae}; Telegram's user has: "),
+    ("user.nmae", "unknown field {user.nmae} (did you mean 'first_name'?); Telegram's user "
+                  "has: "),
     ("user.frist_name", "unknown field {user.frist_name} (did you mean 'first_name'?)"),
     ("lang.code", "unknown field {lang.code}: {lang} is a plain value"),
 ])
 def test_a_nested_template_typo_is_reported(flow_dir, field, expected):
     p = one(flow_dir({"bot.yaml": BOT}, texts={"menu.title": f"Hi {{{field}}}"}))
     assert expected in p.message and p.line == 8
+
+
+def test_a_field_typo_in_a_catalog_text_is_reported_once_at_its_line(tmp_path):
+    """Issue 14 review D: it was reported once per use, at each flow line, never in ru.yaml."""
+    button = "        - {label: a.go, trigger: go}"
+    flow = FLOW.replace(button, f"{button}\n{button}")
+    flow = flow.replace("  languages: [en, ru]\n", "  languages: [en, ru]\n  keyboard:\n"
+                        "    buttons: [{label: a.go, trigger: go}]\n")
+    line = 'a.go: "‹ Назад, {user.nmae}"'
+    ru = base_catalog().replace('a.go: "Go"', line)
+    p = one(write_bot(tmp_path, flow, texts={"en": base_catalog(), "ru": ru}))
+    assert p.file.endswith("texts/ru.yaml") and p.path == "a.go"
+    assert (p.line, p.column) == (ru.split("\n").index(line) + 1, 17)
+    assert p.message.startswith("(ru) unknown field {user.nmae} (did you mean 'first_name'?)")
+
+
+def test_a_field_the_scope_lacks_is_reported_where_the_text_is_used(tmp_path):
+    flow = FLOW.replace("      text: menu.title", "      text: a.go")
+    en = base_catalog().replace('a.go: "Go"', 'a.go: "Go {product.name}"')
+    found = problems(write_bot(tmp_path, flow, texts={"en": en, "ru": en}))
+    assert {(p.file.split("/")[-1], p.line) for p in found} == {("bot.yaml", 9), ("bot.yaml", 11)}
+    assert all("unknown field {product.name}; available: " in p.message for p in found)
 
 
 def test_known_nested_template_fields_pass(flow_dir):
