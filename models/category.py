@@ -16,6 +16,7 @@ from models.i18n import Translation, localized
 from models.lock import locked
 
 MAX_DEPTH = 32
+TREE_LOCK = "category-tree"  # held while the tree's shape, or a category's existence, is relied on
 
 
 class Category(TimestampedDocument):
@@ -72,7 +73,7 @@ class Category(TimestampedDocument):
         """Save; a new parent is checked and written under the tree's lock, so no two
         concurrent moves can make a loop together (each sees the other's result)."""
         if self.parent is not None and (self.pk is None or "parent" in self._changed_fields):
-            with locked("category-tree"):
+            with locked(TREE_LOCK):
                 self._check_ancestry()
                 return super().save(*args, **kwargs)
         return super().save(*args, **kwargs)
@@ -93,7 +94,10 @@ class Category(TimestampedDocument):
                                    detail=f"Must not make the tree deeper than {MAX_DEPTH} "
                                           "levels.")
             doc = parents.find_one({"_id": node}, {"parent": 1})
-            node = doc.get("parent") if doc else None
+            if doc is None:  # deleted since the request named it
+                raise TreeConflict("The parent category no longer exists.",
+                                   detail="Must be an existing category.")
+            node = doc.get("parent")
 
     def ensure_empty(self) -> None:
         """Raise :class:`CategoryNotEmpty` while products or subcategories are in it."""
@@ -104,5 +108,8 @@ class Category(TimestampedDocument):
                 f"category {self.name!r} still holds products or subcategories", name=self.name)
 
     def delete(self, *args, **kwargs):
-        self.ensure_empty()
-        return super().delete(*args, **kwargs)
+        """Delete an empty category; checked and done under the tree's lock, so a category
+        or product being put into it at the same moment cannot be orphaned."""
+        with locked(TREE_LOCK):
+            self.ensure_empty()
+            return super().delete(*args, **kwargs)

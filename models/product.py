@@ -13,6 +13,7 @@ from mongoengine import (
     ObjectIdField,
     ReferenceField,
     StringField,
+    ValidationError,
 )
 
 from constants import CAPTION_LIMIT, DEFAULT_LANGUAGE, text
@@ -59,6 +60,21 @@ class Product(TimestampedDocument):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        """Save; a product put into a category is written under the category tree's lock,
+        after checking the category still exists (it may be deleted at the same moment)."""
+        if self.category is not None and (self.pk is None or "category" in self._changed_fields):
+            from models.category import TREE_LOCK
+            from models.lock import locked
+
+            with locked(TREE_LOCK):
+                if not Category.objects(id=self.category.pk).only("id").first():
+                    raise ValidationError("the category no longer exists", errors={
+                        "category": ValidationError("Must be an existing category.",
+                                                    field_name="category")})
+                return super().save(*args, **kwargs)
+        return super().save(*args, **kwargs)
 
     @property
     def in_stock(self) -> bool:

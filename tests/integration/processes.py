@@ -182,6 +182,33 @@ def move_categories(barrier, uri: str, moves: list[tuple[str, str]]) -> list[str
     return outcomes
 
 
+def tree_race(barrier, uri: str, role: str, rounds: list[tuple[str, str]]) -> list[str]:
+    """Per round (a category C, a category A): ``delete`` deletes C; ``move`` puts A under C;
+    ``product`` creates a product in C; all processes at once. Returns each outcome."""
+    models.connect(uri)
+    from mongoengine import ValidationError
+
+    from models import Category, CategoryNotEmpty, Product, TreeConflict
+
+    outcomes = []
+    for target, other in rounds:
+        doc = Category.objects.get(id=target)
+        moving = Category.objects.get(id=other)
+        barrier.wait(timeout=START_TIMEOUT)
+        try:
+            if role == "delete":
+                doc.delete()
+            elif role == "move":
+                moving.parent = doc
+                moving.save()
+            else:
+                Product(name="P", category=doc, price=100).save()
+            outcomes.append("done")
+        except (CategoryNotEmpty, TreeConflict, ValidationError) as err:
+            outcomes.append(type(err).__name__)
+    return outcomes
+
+
 def take_numbers(barrier, uri: str, name: str, count: int) -> list[int]:
     """``count`` numbers from counter ``name``, as fast as they come."""
     models.connect(uri)

@@ -19,6 +19,7 @@ from tests.integration.processes import (
     place_quote,
     run_together,
     take_numbers,
+    tree_race,
 )
 from tests.integration.server import skip_module_unless_configured
 
@@ -168,3 +169,24 @@ def test_two_categories_moved_under_each_other_at_once_never_make_a_loop(real_db
         reachable.update(level)
         level = list(Category.objects(parent__in=level).scalar("id"))
     assert reachable == set(Category.objects.scalar("id")), "a category fell out of the tree"
+
+
+@pytest.mark.parametrize("role", ["move", "product"])
+def test_a_category_deleted_while_something_is_put_into_it_leaves_no_orphan(real_db_uri, role):
+    """20 rounds: one process deletes category C while another moves a category (or adds a
+    product) into C. Either may win; never both, so nothing points at a deleted category."""
+    rounds = []
+    for round_ in range(20):
+        target, other = Category(name=f"C{round_}"), Category(name=f"A{round_}")
+        target.save()
+        other.save()
+        rounds.append((str(target.pk), str(other.pk)))
+    deleted, put = run_together(tree_race, (real_db_uri, "delete", rounds),
+                                (real_db_uri, role, rounds))
+    for round_, outcome in enumerate(zip(deleted, put, strict=True)):
+        assert outcome.count("done") == 1, f"round {round_}: {outcome}"
+    ids = set(Category.objects.scalar("id"))
+    parents = [d.get("parent") for d in Category._get_collection().find({}, {"parent": 1})]
+    assert all(p is None or p in ids for p in parents), "a category lost its parent"
+    homes = [d["category"] for d in Product._get_collection().find({}, {"category": 1})]
+    assert all(c in ids for c in homes), "a product lost its category"
