@@ -13,6 +13,7 @@ from functools import lru_cache
 _OFFSET = re.compile(r"\s*at byte offset (\d+)")
 VALUE = "x"  # what a placeholder stands for: rendered values are escaped, so plain text
 HINT = "a literal <, > or & is written &lt;, &gt;, &amp;"
+TAG_MISTAKES = ("Unmatched end tag", "Can't find end tag")  # tags, not a stray character
 
 
 def _probe(template: str) -> tuple[str, list[int]]:
@@ -82,8 +83,11 @@ def html_problem(template: str) -> tuple[int, str] | None:
 
 
 def describe(template: str, index: int, message: str) -> str:
-    """``message`` with the text around ``index`` and what to do about it."""
+    """``message`` with the text around ``index`` and, when a literal character may be the
+    cause, how to write one (a tag left open or closed wrongly is not about escaping)."""
     near = template[index:index + 20].split("\n")[0]
+    if any(tag in message for tag in TAG_MISTAKES):
+        return f"{message} at {near!r}"
     return f"{message} at {near!r}; {HINT}"
 
 

@@ -121,6 +121,13 @@ def test_an_inline_template_is_parsed_and_located(flow_dir):
     p = one(flow_dir({"bot.yaml": flow}))
     assert (p.line, p.column) == (8, 28) and p.path == "states.menu.screen.text"
     assert 'Unmatched end tag, expected "</b>", found "</i>"' in p.message
+    assert "&lt;" not in p.message  # a tag closed wrongly is not about escaping
+
+
+def test_a_tag_left_open_gets_no_escaping_hint(tmp_path):
+    ru = base_catalog().replace('"Menu"', '"<b>Меню"')
+    p = one(write_bot(tmp_path, texts={"en": base_catalog(), "ru": ru}))
+    assert "Can't find end tag" in p.message and "&lt;" not in p.message
 
 
 def test_a_literal_block_is_located_on_its_own_line(tmp_path):
