@@ -29,21 +29,33 @@ class _Interrupted(Exception):
 
 
 class Pending:
-    """Counts events handed to workers and not finished yet; :meth:`wait` blocks until none."""
+    """Counts events handed to workers and not finished yet; :meth:`wait` blocks until none.
+
+    ``failed`` collects the update ids of events that could not be processed (the database
+    unreachable, ...): their batch is not confirmed past them.
+    """
 
     def __init__(self) -> None:
         self._count = 0
         self._idle = threading.Condition()
+        self.failed: list[int] = []
 
     def add(self) -> None:
         with self._idle:
             self._count += 1
 
-    def done(self) -> None:
+    def done(self, failed_update: int | None = None) -> None:
         with self._idle:
             self._count -= 1
+            if failed_update is not None:
+                self.failed.append(failed_update)
             if self._count <= 0:
                 self._idle.notify_all()
+
+    def take_failed(self) -> list[int]:
+        with self._idle:
+            failed, self.failed = self.failed, []
+            return failed
 
     def wait(self, timeout: float | None = None) -> bool:
         with self._idle:
@@ -58,12 +70,15 @@ class Poller:
     """
 
     def __init__(self, bot, pending: Pending, *, timeout: int = 20,
-                 allowed_updates: list[str] | None = None, retry_delay: float = 1.0) -> None:
+                 allowed_updates: list[str] | None = None, retry_delay: float = 1.0,
+                 max_attempts: int = 10) -> None:
         self.bot = bot
         self.pending = pending
         self.timeout = timeout
         self.allowed_updates = allowed_updates
         self.retry_delay = retry_delay
+        self.max_attempts = max_attempts
+        self._attempts: dict[int, int] = {}
         self.offset: int | None = None
         self._stop = threading.Event()
         self._fetching = False
@@ -89,8 +104,27 @@ class Poller:
                 continue
             self.bot.process_new_updates(updates)
             self.pending.wait()
-            self.offset = updates[-1].update_id + 1
+            failed = [u for u in self.pending.take_failed() if self._retry(u)]
+            if failed:
+                # not confirmed past the first update that failed: Telegram delivers it (and
+                # those after it, which are skipped as processed) again
+                self.offset = min(failed)
+                logger.warning("updates %s not processed: fetched again in %.0fs",
+                               sorted(failed), self.retry_delay)
+                self._stop.wait(self.retry_delay)
+            else:
+                self.offset = updates[-1].update_id + 1
         self._confirm()
+
+    def _retry(self, update_id: int) -> bool:
+        """Whether to fetch a failed update again (a few times; then it is given up, with an
+        error in the log, rather than holding up every update behind it forever)."""
+        self._attempts[update_id] = self._attempts.get(update_id, 0) + 1
+        if self._attempts[update_id] <= self.max_attempts:
+            return True
+        logger.error("update %s failed %d times: given up", update_id, self.max_attempts)
+        del self._attempts[update_id]
+        return False
 
     def run_until_signalled(self) -> None:
         """:meth:`run` with SIGTERM and SIGINT asking it to stop (main thread only)."""
@@ -122,8 +156,9 @@ class Poller:
             return
         for attempt in range(3):
             try:
+                # (a long_polling_timeout of 0 would mean telebot's default of 10 s)
                 self.bot.get_updates(offset=self.offset, limit=1, timeout=5,
-                                     long_polling_timeout=0,
+                                     long_polling_timeout=1,
                                      allowed_updates=self.allowed_updates)
                 logger.info("confirmed updates before %s", self.offset)
                 return
@@ -134,11 +169,13 @@ class Poller:
 
 
 def counted(handle: Callable, pending: Pending) -> Callable:
-    """``handle`` wrapped to mark each event done in ``pending``, whatever happens."""
+    """``handle`` wrapped to mark each event done in ``pending``, whatever happens; an event
+    ``handle`` could not process (it returned False, or raised) is marked failed."""
 
     def run(event) -> None:
+        ok = False
         try:
-            handle(event)
+            ok = handle(event) is not False
         finally:
-            pending.done()
+            pending.done(None if ok or event.update_id is None else event.update_id)
     return run
