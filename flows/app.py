@@ -51,6 +51,18 @@ def build_engine(settings, sender: Sender, *, demo: bool = False) -> Engine:
                   on_blocked=mark_blocked, services=Services(admin_ids=settings.admin_ids))
 
 
+def housekeeping():
+    """The shop's periodic jobs: checkouts a crash abandoned give their stock back."""
+    from engine.periodic import Periodic
+
+    def recover() -> None:
+        with models.serialised():
+            count = models.placing.recover_stale()
+        if count:
+            logger.warning("rolled back %d checkout(s) abandoned mid-way", count)
+    return Periodic(recover, 60.0, "recover-checkouts")
+
+
 def register_commands(bot, flows) -> None:
     """``setMyCommands`` in every language, so Telegram's menu button lists them."""
     from telebot import types
@@ -97,6 +109,7 @@ def run_polling(settings, *, demo: bool = False, workers: int = 4,
     logger.info("polling as @%s (flows %s, store %s)", me.username, engine.flows.version,
                 type(engine.store).__name__)
     broadcaster = None
+    chores = housekeeping().start()
     if broadcasts:
         from flows.broadcast import build_worker
 
@@ -106,6 +119,7 @@ def run_polling(settings, *, demo: bool = False, workers: int = 4,
         # batch in hand and confirm it, so a restart loses nothing (engine/polling.py)
         Poller(bot, pending, timeout=20, allowed_updates=ALLOWED_UPDATES).run_until_signalled()
     finally:
+        chores.stop()
         if broadcaster is not None:
             broadcaster.stop()
         pool.stop()

@@ -138,6 +138,9 @@ def worker(settings, args) -> int:
     except ValueError as err:
         print(f"worker: {err}", file=sys.stderr)
         return 2
+    from flows.app import housekeeping
+
+    chores = housekeeping().start()  # webhook deployments run their housekeeping here
     asked = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: asked.set())
     try:
@@ -146,4 +149,5 @@ def worker(settings, args) -> int:
     except KeyboardInterrupt:
         pass
     sender.stop()
+    chores.stop()
     return 1 if sender.error else 0

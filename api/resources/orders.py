@@ -6,6 +6,8 @@ are answered 405 with ``Allow: GET, HEAD, OPTIONS``.
 
 from __future__ import annotations
 
+from mongoengine.queryset.visitor import Q
+
 from api.resources.base import Store
 from api.resources.crud import Listing, Reading
 from api.schemas import OrderQuery, OrderSchema
@@ -22,6 +24,14 @@ class OrderStore(Store):
 
     exact = ("user_id", "status", "number")
     ranges = ("created",)
+
+    def filters(self, query: dict) -> Q:
+        """Orders still being placed (``pending``: stock being taken, no number yet, maybe
+        rolled back) are listed only when asked for with ``status=pending``."""
+        condition = super().filters(query)
+        if "status" not in query:
+            condition &= Q(status__ne=Order.PENDING)
+        return condition
 
 
 class OrderList(Listing):

@@ -67,3 +67,13 @@ def test_orders_are_read_only(client, auth, shop, method):
         assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
     order.reload()
     assert order.status == "new"
+
+
+def test_orders_being_placed_are_listed_only_when_asked_for(client, auth, shop):
+    from models import Order
+
+    Order(user_id=77, items=[], total=0, status="pending", checkout_key="k" * 16).save()
+    listed = client.get("/api/v1/orders", headers=auth).get_json()["items"]
+    assert all(o["status"] != "pending" for o in listed)
+    pending = client.get("/api/v1/orders?status=pending", headers=auth).get_json()["items"]
+    assert [(o["status"], o["number"]) for o in pending] == [("pending", None)]
