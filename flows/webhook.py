@@ -55,7 +55,11 @@ def create_app(settings) -> Flask:
             abort(403)
         # a malformed update is acknowledged (200) and ignored; one without an integer
         # update_id is not an update at all (400)
-        update = parse_update(request.get_json(silent=True))
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # JSON nested thousands deep: not an update
+            body = None
+        update = parse_update(body)
         if update is None:
             abort(400)
         failures.count = 0

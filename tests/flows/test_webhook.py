@@ -28,6 +28,7 @@ def webhook(db, monkeypatch):
             return client.post(webhook_path(tg.token), json=body,
                                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
         post.tg = tg
+        post.raw = (client, webhook_path(tg.token), {"X-Telegram-Bot-Api-Secret-Token": SECRET})
         yield post
 
 
@@ -44,6 +45,13 @@ def test_a_malformed_update_is_acknowledged_and_nothing_is_done(webhook, body, c
     [1, 2], "update"])
 def test_something_that_is_not_an_update_is_a_400(webhook, body):
     assert webhook(body).status_code == 400
+
+
+def test_json_nested_too_deep_to_parse_is_a_400_not_a_500(webhook):
+    client, path, headers = webhook.raw
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.post(path, data=body, content_type="application/json", headers=headers)
+    assert response.status_code == 400
 
 
 def test_a_valid_update_still_works(webhook):
