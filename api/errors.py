@@ -93,6 +93,13 @@ class Unprocessable(ApiError):
     default_message = "The request is not valid."
 
 
+class StorageUnavailable(ApiError):
+    """The server cannot store what it was sent (a read-only or full directory)."""
+
+    status = 507
+    default_message = "The server cannot store this."
+
+
 def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:
     """Nested messages as ``{"a.b.0.c": [message, ...]}``; top-level ones under ``_schema``."""
     flat: dict[str, list[str]] = {}

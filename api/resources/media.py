@@ -7,14 +7,18 @@ this is how a picture of one's own gets there: the bytes are checked by their co
 
 from __future__ import annotations
 
+import logging
+
 from flask import request
 
-from api.errors import Unprocessable, UnsupportedMediaType
+from api.errors import StorageUnavailable, Unprocessable, UnsupportedMediaType
 from api.http import json_response
 from api.resources.base import ApiResource
 from api.schemas.fields import media_dir
 from api.schemas.media import MediaSchema, MediaUploadSchema
 from engine.media import MAX_BYTES, PictureRefused, sniff
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["MediaUpload"]
 
@@ -56,5 +60,10 @@ class MediaUpload(ApiResource):
             raise Unprocessable("The upload is not valid.", location="form",
                                 errors={"file": [f"{err.reason[0].upper()}{err.reason[1:]}."]}
                                 ) from None
+        except OSError as err:  # a read-only or full MEDIA_DIR: the operator's to fix
+            logger.error("cannot store an upload in MEDIA_DIR: %s", err)
+            raise StorageUnavailable("The picture could not be stored: the media directory "
+                                     "is not writable or full. Tell the shop's operator "
+                                     "(MEDIA_DIR).") from None
         body = MediaSchema().dump({"name": name, "type": sniff(data[:16]), "size": len(data)})
         return json_response(body, 201)

@@ -113,3 +113,16 @@ def test_uploads_need_a_token_multipart_one_file_and_a_size_limit(client, auth, 
     big = PNG + b"\x00" * 200_000
     assert upload(client, auth, big).status_code == 413
     assert upload(client, auth, PNG + b"\x00" * 2000).status_code == 422
+
+
+def test_a_media_directory_that_cannot_be_written_is_a_json_507(client, auth, monkeypatch,
+                                                                caplog):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    response = upload(client, auth, PNG + b"unique-bytes")
+    assert response.status_code == 507
+    assert "MEDIA_DIR" in response.get_json()["message"]
+    assert "cannot store an upload in MEDIA_DIR" in caplog.text
