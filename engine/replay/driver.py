@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.render import Inline
+from engine.replay.errors import engine_errors
 from engine.replay.script import contact_of
 
 
@@ -33,11 +34,14 @@ class StepResult:
     keyboard: list[str] = field(default_factory=list)
     pressed: bool = False  # a callback query was answered
     inline: bool = False  # the step pressed an inline button (so an answer is due)
+    errors: list[str] = field(default_factory=list)  # exceptions the engine caught, one line each
 
     def describe(self) -> str:
         out = [m.describe() for m in self.shown] or ["(no message)"]
         for text in self.answers:
             out.append(f"🔔 answered: {text!r}")
+        for error in self.errors:
+            out.append(f"💥 the engine failed: {error}")
         return "\n".join(out)
 
 
@@ -64,6 +68,15 @@ class InProcessDriver:
         keyboard = [text for _, text in client.keyboard_buttons()]
         self._inline = step.action == "press" or (step.action == "click" and (
             step.message is not None or label not in keyboard))
+        errors: list[str] = []
+        with engine_errors(errors):
+            self._act(step)
+        result = self.result()
+        result.errors = errors
+        return result
+
+    def _act(self, step) -> None:
+        client = self.client
         if step.action == "send":
             client.send(str(step.value))
         elif step.action == "contact":
@@ -77,7 +90,6 @@ class InProcessDriver:
             self._click(step)
         elif step.action == "press":  # raw callback data on a message (an old or forged one)
             client.press(self._message(step.message or -1), str(step.value))
-        return self.result()
 
     def _message(self, index: int):
         messages = self.client.messages

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from engine.replay.coverage import Coverage
 from engine.replay.driver import Shown, StepResult
+from engine.replay.errors import logged_errors
 from engine.replay.runner import Runner
 from engine.replay.script import contact_of
 from engine.replay.target import Target, load_target
@@ -69,6 +70,16 @@ class EndToEnd:
         self.log.flush()
         self.log.seek(0)
         return self.log.read()[-4000:]
+
+    def log_size(self) -> int:
+        self.log.flush()
+        return self.log.seek(0, os.SEEK_END)
+
+    def log_since(self, offset: int) -> str:
+        """What the bot process wrote to its log past ``offset``."""
+        self.log.flush()
+        self.log.seek(offset)
+        return self.log.read()
 
     def reset(self) -> None:
         """Empty every collection (keeping indexes) so each script starts from nothing."""
@@ -134,7 +145,7 @@ class E2EDriver:
         return transcript[-1]["seq"] if transcript else 0
 
     def do(self, step) -> StepResult:
-        since = self._seq()
+        since, logged = self._seq(), self.session.log_size()
         label = step.value.get("label") if isinstance(step.value, dict) else step.value
         keyboard = self._keyboard()
         inline = step.action == "press" or (step.action == "click" and (
@@ -162,7 +173,9 @@ class E2EDriver:
         elif step.action == "click":
             self.user.press(label)
         self.fake.wait_idle(timeout=20, quiet=STEP_QUIET)
-        return self._result(since, inline)
+        result = self._result(since, inline)
+        result.errors = logged_errors(self.session.log_since(logged))
+        return result
 
     def _click(self, label: str, message_id: int | None) -> None:
         from engine.testing import ClickError
