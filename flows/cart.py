@@ -92,25 +92,45 @@ def lines(ctx) -> list[dict]:
             for n, line in enumerate(_cart(ctx).lines(), start=1)]
 
 
+ROWS_BUDGET = 3000  # characters of numbered lines in one message; the rest is summed up
+
+
+def lines_body(lines: list[tuple[str, int, int, int, int]], lang: str) -> str:
+    """Numbered lines (name, list price, discount, unit price, quantity), the total and the
+    saving, as the cart and the confirmation show them. Lines beyond what fits one message
+    are counted in one line, so the total (and what follows it) is never cut off."""
+    rows, shown = [], 0
+    for n, (name, price, discount, unit_price, quantity) in enumerate(lines, start=1):
+        unit = format_money(unit_price, lang)
+        if discount:
+            unit = f"<s>{format_money(price, lang)}</s> {unit}"
+        row = text("cart.line", lang, n=n, name=esc(name), quantity=quantity, unit=unit,
+                   total=format_money(unit_price * quantity, lang))
+        if shown + len(row) > ROWS_BUDGET:
+            rest = lines[n - 1:]
+            rows.append(text("cart.more_lines", lang, lines=len(rest),
+                             items=sum(line[4] for line in rest),
+                             total=format_money(sum(line[3] * line[4] for line in rest), lang)))
+            break
+        rows.append(row)
+        shown += len(row) + 1
+    if not rows:
+        return text("cart.empty", lang)
+    total = sum(unit_price * quantity for _, _, _, unit_price, quantity in lines)
+    full = sum(price * quantity for _, price, _, _, quantity in lines)
+    body = "\n".join(rows) + "\n\n" + text("cart.total", lang, total=format_money(total, lang))
+    if full > total:
+        body += "\n" + text("cart.saved", lang, amount=format_money(full - total, lang))
+    return body
+
+
 @data_source("cart.summary")
 def summary(ctx) -> dict:
     """The cart as text: a numbered line per item (quantity, unit and line price), the total."""
-    cart = _cart(ctx)
-    lines = cart.lines()
-    rows = []
-    for n, line in enumerate(lines, start=1):
-        unit = format_money(line.unit_price, ctx.lang)
-        if line.product.discount:
-            unit = f"<s>{format_money(line.product.price, ctx.lang)}</s> {unit}"
-        rows.append(text("cart.line", ctx.lang, n=n, name=esc(line.product.title(ctx.lang)),
-                         quantity=line.quantity, unit=unit,
-                         total=format_money(line.total, ctx.lang)))
-    total = sum(line.total for line in lines)
-    full = sum(line.product.price * line.quantity for line in lines)
-    body = "\n".join(rows) if rows else text("cart.empty", ctx.lang)
-    if rows:
-        body += "\n\n" + text("cart.total", ctx.lang, total=format_money(total, ctx.lang))
-    if full > total:
-        body += "\n" + text("cart.saved", ctx.lang, amount=format_money(full - total, ctx.lang))
+    lines = _cart(ctx).lines()
+    body = lines_body([(line.product.title(ctx.lang), line.product.price,
+                        line.product.discount or 0, line.unit_price, line.quantity)
+                       for line in lines], ctx.lang)
     return {"count": sum(line.quantity for line in lines), "body": Html(body),
-            "total": format_money(total, ctx.lang), "empty": not rows}
+            "total": format_money(sum(line.total for line in lines), ctx.lang),
+            "empty": not lines}

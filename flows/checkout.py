@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from constants import text
 from engine import Html, Invalid, UserError, action, condition, data_source, validator
+from flows.cart import lines_body
 from flows.common import current_user
 from models import (
     Cart,
@@ -22,7 +23,6 @@ from models import (
     placing,
     quote_cart,
 )
-from models.text import esc
 
 
 @validator("email")
@@ -137,21 +137,9 @@ def make_quote(ctx) -> None:
 def quote_summary(ctx) -> dict:
     """The quote as the confirm screen shows it: numbered lines, the total, the saving."""
     quote = Quote.from_dict(ctx.data.get("quote")) or Quote("", ())
-    rows = []
-    for n, line in enumerate(quote.lines, start=1):
-        unit = format_money(line.unit_price, ctx.lang)
-        if line.discount:
-            unit = f"<s>{format_money(line.price, ctx.lang)}</s> {unit}"
-        rows.append(text("cart.line", ctx.lang, n=n, name=esc(line.title(ctx.lang)),
-                         quantity=line.quantity, unit=unit,
-                         total=format_money(line.total, ctx.lang)))
-    body = "\n".join(rows) if rows else text("cart.empty", ctx.lang)
-    if rows:
-        body += "\n\n" + text("cart.total", ctx.lang, total=format_money(quote.total, ctx.lang))
-    if quote.full > quote.total:
-        body += "\n" + text("cart.saved", ctx.lang,
-                            amount=format_money(quote.full - quote.total, ctx.lang))
-    return {"body": Html(body), "lines": bool(rows), "key": quote.key,
+    body = lines_body([(line.title(ctx.lang), line.price, line.discount, line.unit_price,
+                        line.quantity) for line in quote.lines], ctx.lang)
+    return {"body": Html(body), "lines": bool(quote.lines), "key": quote.key,
             "total": format_money(quote.total, ctx.lang)}
 
 

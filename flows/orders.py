@@ -26,9 +26,23 @@ def summary(ctx) -> dict:
 
 
 def _items(order: Order, lang: str) -> str:
-    return "\n".join(text("orders.item", lang, name=esc(i.title(lang)), quantity=i.quantity,
-                          unit=format_money(i.unit_price, lang),
-                          total=format_money(i.line_total, lang)) for i in order.items)
+    """The order's lines, one each; those beyond one message's room are counted in a line."""
+    from flows.cart import ROWS_BUDGET
+
+    rows, shown = [], 0
+    for n, item in enumerate(order.items):
+        row = text("orders.item", lang, name=esc(item.title(lang)), quantity=item.quantity,
+                   unit=format_money(item.unit_price, lang),
+                   total=format_money(item.line_total, lang))
+        if shown + len(row) > ROWS_BUDGET:
+            rest = order.items[n:]
+            rows.append(text("cart.more_lines", lang, lines=len(rest),
+                             items=sum(i.quantity for i in rest),
+                             total=format_money(sum(i.line_total for i in rest), lang)))
+            break
+        rows.append(row)
+        shown += len(row) + 1
+    return "\n".join(rows)
 
 
 @data_source("orders.placed")
