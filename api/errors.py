@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
+from urllib.parse import unquote
 
 import mongoengine
-from flask import Response
+from flask import Response, has_request_context, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -35,6 +37,7 @@ __all__ = [
     "error_response",
     "field_errors",
     "flatten",
+    "unknown_item",
 ]
 
 
@@ -90,7 +93,7 @@ class UnsupportedMediaType(ApiError):
 
 class Unprocessable(ApiError):
     status = 422
-    default_message = "The request is not valid."
+    default_message = "The request is not valid; see errors."
 
 
 class StorageUnavailable(ApiError):
@@ -119,9 +122,27 @@ def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:
 
 
 MONGOENGINE_MESSAGES = {  # the models' stock messages, said as the schemas say them
-    "Field is required": "Missing data for required field.",
-    "Not a valid ObjectId": "Not a valid id (24 hexadecimal characters).",
+    "Field is required": "Required.",
+    "Not a valid ObjectId": "Must be an id of 24 hexadecimal characters.",
 }
+# the collections whose items have ids in the URL, and the noun of one item (the stores')
+NOUNS = {"news": "news item", "categories": "category", "products": "product",
+         "users": "user", "orders": "order", "broadcasts": "broadcast"}
+_ITEM_PATH = re.compile(r"/api/v1/([a-z]+)/([^/]+)(?:/.*)?")
+
+
+def unknown_item(noun: str, raw: object) -> str:
+    """The one wording of a 404 for an item: ``No product with id 'abc'.``"""
+    return f"No {noun} with id {str(raw)[:64]!r}."
+
+
+def _not_found() -> str:
+    """A 404 of routing: an item's id that is not one (``/products/nope``) is said like a
+    missing item; anything else has no such resource."""
+    found = _ITEM_PATH.fullmatch(request.path) if has_request_context() else None
+    if found and found.group(1) in NOUNS:
+        return unknown_item(NOUNS[found.group(1)], unquote(found.group(2)))
+    return NotFound.default_message
 
 
 def sentence(message: str) -> str:
@@ -156,7 +177,7 @@ def _describe(exc: BaseException) -> tuple[int, str, Mapping | None, str | None,
     if isinstance(exc, ApiError):
         return exc.status, exc.message, exc.errors, exc.location, exc.headers
     if isinstance(exc, mongoengine.ValidationError):
-        return 422, "The data is not valid.", field_errors(exc), "json", {}
+        return 422, Unprocessable.default_message, field_errors(exc), "json", {}
     if isinstance(exc, mongoengine.DoesNotExist):
         return 404, NotFound.default_message, None, None, {}
     if isinstance(exc, mongoengine.NotUniqueError):
@@ -170,7 +191,7 @@ def _describe(exc: BaseException) -> tuple[int, str, Mapping | None, str | None,
         if "Allow" in headers:  # werkzeug lists a set: make the order stable
             headers["Allow"] = ", ".join(sorted(m.strip() for m in headers["Allow"].split(",")))
         message = {
-            404: NotFound.default_message,
+            404: _not_found(),
             405: "The method is not allowed for this resource.",
             413: "The request body is too large.",
         }.get(status, exc.description or HTTP_STATUS_CODES.get(status, "Error"))

@@ -71,7 +71,7 @@ def load_body(schema: Schema, *, partial: bool = False) -> dict:
     try:
         return schema.load(data, partial=partial)
     except ValidationError as err:
-        raise Unprocessable("The request body is not valid.", location="json",
+        raise Unprocessable(location="json",
                             errors=flatten(err.messages)) from None
 
 
@@ -82,7 +82,7 @@ def load_query(schema: Schema) -> dict:
     try:
         return schema.load(args)
     except ValidationError as err:
-        raise Unprocessable("The query parameters are not valid.", location="query",
+        raise Unprocessable(location="query",
                             errors=flatten(err.messages)) from None
 
 

@@ -44,7 +44,7 @@ refused with 403.
 `-` for descending.
 
 **Errors** are JSON: `{"code": 422, "status": "Unprocessable Entity", "message": "...",
-"location": "json", "errors": {"price": ["Must be greater than or equal to 0."]}}`.
+"location": "json", "errors": {"price": ["Must be an integer number of kopecks."]}}`.
 Unknown fields and parameters are errors.
 
 **Concurrency.** Items carry an `ETag`. Send it back in `If-Match` with `PUT`, `PATCH` or

@@ -19,7 +19,7 @@ from mongoengine import Document, NotUniqueError, OperationError, Q, SaveConditi
 from mongoengine.queryset import QuerySet
 
 from api.auth import SAFE_METHODS, authorize
-from api.errors import Conflict, NotFound, Unprocessable, sentence
+from api.errors import Conflict, NotFound, Unprocessable, sentence, unknown_item
 from models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -74,14 +74,14 @@ class Store:
         """The primary key from the URL; 404 when it cannot be one (no 500 on ``abc``)."""
         if isinstance(raw, str) and ObjectId.is_valid(raw):
             return ObjectId(raw)
-        raise NotFound(f"No {self.noun} with id {str(raw)[:64]!r}.")
+        raise NotFound(unknown_item(self.noun, raw))
 
     def get(self, raw_id: Any) -> Document:
         """The document with this id, or 404."""
         pk = self.parse_id(raw_id)
         doc = self.document.objects(pk=pk).first()
         if doc is None:
-            raise NotFound(f"No {self.noun} with id {str(raw_id)[:64]!r}.")
+            raise NotFound(unknown_item(self.noun, raw_id))
         return doc
 
     def filters(self, query: dict) -> Q:
@@ -135,9 +135,8 @@ class Store:
             return None
         doc = document.objects(pk=pk).first()
         if doc is None:
-            raise Unprocessable("The request body is not valid.", location="json",
-                                errors={field: [f"No {document.__name__.lower()} with id "
-                                                f"{str(pk)!r}."]})
+            raise Unprocessable(location="json",
+                                errors={field: [unknown_item(document.__name__.lower(), pk)]})
         return doc
 
     def save(self, doc: Document, version: Any = None, *, new: bool = False) -> None:

@@ -52,12 +52,12 @@ class MediaUpload(ApiResource):
         if len(files) != 1:
             errors["file"] = ["Exactly one file is required."]
         if errors:
-            raise Unprocessable("The upload is not valid.", location="form", errors=errors)
+            raise Unprocessable(location="form", errors=errors)
         data = files[0].read(MAX_BYTES + 1)
         try:
             name = media_dir().save(data)
         except PictureRefused as err:
-            raise Unprocessable("The upload is not valid.", location="form",
+            raise Unprocessable(location="form",
                                 errors={"file": [f"{err.reason[0].upper()}{err.reason[1:]}."]}
                                 ) from None
         except OSError as err:  # a read-only or full MEDIA_DIR: the operator's to fix

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from mongoengine import Q
 
-from api.errors import NotFound
+from api.errors import NotFound, unknown_item
 from api.http import load_query, representation
 from api.pagination import paginate
 from api.resources.base import ApiResource, Store, search
@@ -39,7 +39,7 @@ class UserStore(Store):
     def parse_id(self, raw):
         if isinstance(raw, int) and 0 <= raw <= INT64_MAX:
             return raw
-        raise NotFound(f"No user with id {str(raw)[:64]!r}.")
+        raise NotFound(unknown_item(self.noun, raw))
 
     def filters(self, query: dict) -> Q:
         condition = Q()

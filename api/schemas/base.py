@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from api.schemas.fields import Text
+from api.schemas.voice import UNKNOWN, speak
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -28,10 +29,16 @@ __all__ = [
 
 
 class BaseSchema(Schema):
-    """Every schema rejects unknown fields: a typo is an error, not a silent no-op."""
+    """Every schema rejects unknown fields: a typo is an error, not a silent no-op; and
+    every field's messages speak the API's voice (:mod:`api.schemas.voice`)."""
+
+    error_messages = {"unknown": UNKNOWN, "type": "Must be an object."}
 
     class Meta:
         unknown = RAISE
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        speak(field_obj)
 
 
 class NoQuery(BaseSchema):
@@ -49,6 +56,9 @@ class Sort(fields.String):
 
     def __init__(self, allowed: dict[str, str], default: str, **kwargs: Any) -> None:
         keys = "|".join(re.escape(k) for k in allowed)
+        # the one enumeration style of the API's messages: "Must be one of: a, b."
+        self.message = (f"Must be one of: {', '.join(allowed)}; several comma-separated, "
+                        "'-' before one for descending.")
         metadata = {
             "description": f"Sort keys, comma-separated, `-` for descending; one of: "
                            f"{', '.join(allowed)}. Default `{default}`.",
@@ -67,8 +77,7 @@ class Sort(fields.String):
             key = raw.strip()
             name = key.removeprefix("-")
             if name not in self.allowed:
-                raise ValidationError(
-                    f"Cannot sort by {name!r}; allowed: {', '.join(self.allowed)}.")
+                raise ValidationError(self.message)
             if name not in seen:
                 seen.add(name)
                 order.append(("-" if key.startswith("-") else "") + self.allowed[name])

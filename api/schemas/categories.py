@@ -9,6 +9,7 @@ from api.schemas.common import CategoryTranslationSchema, timestamp, translation
 from api.schemas.fields import ObjectIdField, Reference, Text
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+SLUG_ERROR = "Must be lowercase latin letters, digits and hyphens, e.g. smart-phones."
 POSITION = validate.Range(min=-(10**9), max=10**9)
 
 __all__ = ["SLUG_PATTERN", "CategoryForestSchema", "CategoryQuery", "CategorySchema",
@@ -25,7 +26,8 @@ class CategorySchema(BaseSchema):
 
     id = ObjectIdField(dump_only=True)
     slug = Text(allow_none=True, load_default=None,
-                validate=[validate.Length(min=1, max=64), validate.Regexp(SLUG_PATTERN)],
+                validate=[validate.Length(min=1, max=64),
+                          validate.Regexp(SLUG_PATTERN, error=SLUG_ERROR)],
                 metadata={"description": "Unique, URL-friendly name (optional).",
                           "pattern": SLUG_PATTERN})
     name = Text(required=True, validate=validate.Length(min=1, max=128))

@@ -15,10 +15,13 @@ import settings
 from engine.media import MAX_REF, MediaDir, PictureRefused
 
 OBJECT_ID_PATTERN = "^[0-9a-fA-F]{24}$"
+INVALID_ID = "Must be an id of 24 hexadecimal characters."
+DATE_TIME = "an RFC 3339 date-time, e.g. 2026-11-01T09:00:00Z"
 INT64_MAX = 2**63 - 1
 
 __all__ = [
     "INT64_MAX",
+    "INVALID_ID",
     "OBJECT_ID_PATTERN",
     "DateBound",
     "JsonBoolean",
@@ -38,7 +41,7 @@ class Text(fields.String):
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            raise ValidationError("Not valid Unicode text.") from None
+            raise ValidationError("Must be valid Unicode text.") from None
         return text
 
 
@@ -68,8 +71,8 @@ class Picture(Text):
         try:
             media_dir().resolve(text)
         except PictureRefused as err:
-            raise ValidationError(f"Not a picture the bot may send ({err.reason}); expected "
-                                  f"{PICTURE_HELP[0].lower()}{PICTURE_HELP[1:]}") from None
+            raise ValidationError(f"Must be {PICTURE_HELP[0].lower()}{PICTURE_HELP[1:-1]}; "
+                                  f"this is not one ({err.reason}).") from None
         return text
 
 
@@ -87,7 +90,7 @@ class ObjectIdField(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if not ObjectId.is_valid(text):
-            raise ValidationError("Not a valid id (24 hexadecimal characters).")
+            raise ValidationError(INVALID_ID)
         return ObjectId(text)
 
 
@@ -112,7 +115,7 @@ def parse_datetime(text: str) -> dt.datetime:
     """
     match = _DATE_TIME.fullmatch(text.strip()) if isinstance(text, str) else None
     if match is None:
-        raise ValidationError("Not a valid date-time (RFC 3339, e.g. 2026-11-01T09:00:00Z).")
+        raise ValidationError(f"Must be {DATE_TIME}.")
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
     fraction, offset = match.group(7) or "", match.group(8)
     try:
@@ -124,7 +127,7 @@ def parse_datetime(text: str) -> dt.datetime:
             value = (value.replace(tzinfo=dt.timezone(sign * delta))
                      .astimezone(dt.UTC).replace(tzinfo=None))
     except (ValueError, OverflowError):
-        raise ValidationError("Not a valid date-time (out of range).") from None
+        raise ValidationError(f"Must be {DATE_TIME}, within the years 1 to 9999.") from None
     return value
 
 
@@ -158,14 +161,14 @@ class DateBound(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str) or len(value) > 64:
-            raise ValidationError("Not a valid date or date-time.")
+            raise ValidationError(f"Must be a date (YYYY-MM-DD) or {DATE_TIME}.")
         text = value.strip()
         if len(text) != 10:
             return parse_datetime(text)
         try:
             day = dt.date.fromisoformat(text)
         except ValueError:
-            raise ValidationError("Not a valid date (YYYY-MM-DD).") from None
+            raise ValidationError("Must be a date (YYYY-MM-DD).") from None
         start = dt.datetime(day.year, day.month, day.day)
         if not self.end:
             return start

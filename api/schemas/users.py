@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from api.schemas.base import BaseSchema, PageQuery, Search, Sort
 from api.schemas.common import timestamp
 from api.schemas.fields import ObjectIdField, Text, UtcDateTime
 from constants import DEFAULT_LANGUAGE, LANGUAGES
+from models import InvalidValue, normalise_email, normalise_phone
 
 __all__ = ["CartSchema", "UserQuery", "UserSchema"]
+
+
+def _checked(normalise, message: str):
+    """A validator from a model's normaliser: the schema reports it with the other fields
+    (the model would only after the schema passed: one problem per request)."""
+    def check(value: str | None) -> None:
+        if value:
+            try:
+                normalise(value)
+            except InvalidValue:
+                raise ValidationError(message) from None
+    return check
 
 
 class UserSchema(BaseSchema):
@@ -23,8 +36,12 @@ class UserSchema(BaseSchema):
     username = fields.String(dump_only=True, allow_none=True)
     first_name = fields.String(dump_only=True, allow_none=True)
     last_name = fields.String(dump_only=True, allow_none=True)
-    phone = Text(allow_none=True, load_default=None, validate=validate.Length(max=32))
-    email = Text(allow_none=True, load_default=None, validate=validate.Length(max=254))
+    phone = Text(allow_none=True, load_default=None, validate=[
+        validate.Length(max=32),
+        _checked(normalise_phone, "Must be a phone number, e.g. +79991234567.")])
+    email = Text(allow_none=True, load_default=None, validate=[
+        validate.Length(max=254),
+        _checked(normalise_email, "Must be an email address, e.g. anna@example.com.")])
     address = Text(allow_none=True, load_default=None, validate=validate.Length(max=512))
     language = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.OneOf(LANGUAGES))
     blocked = fields.Boolean(dump_only=True, metadata={

@@ -117,3 +117,71 @@ def test_every_message_speaks_in_one_voice(catalog):
     assert not odd, odd
     assert "Must not be the category itself or one of its subcategories (that would create a " \
            "cycle)." in seen
+
+
+STOCK = ("Missing data for required field", "Length must be", "Not a valid",
+         "Field may not be null", "greater than or equal", "String does not match",
+         "Invalid input type", "Cannot sort by")
+
+
+def test_one_wording_per_kind_of_error(catalog):
+    """Issue 14 review E: marshmallow's wording mixed with the project's, three top-level
+    messages for a 422, two wordings of a 404 for an unknown item, two enumeration styles."""
+    client = create_app({"API_TOKENS": TOKEN}).test_client()
+    books = catalog["categories"]["books"]
+    product = {"json": {"name": "x" * 200, "price": "1", "category": "zz", "discount": 1.5,
+                        "stock": None, "sku": "",
+                        "characteristics": [{"name": "a", "value": "b"}] * 51,
+                        "image": "/etc/passwd", "translations": {"de": {}}}, "headers": AUTH}
+    unprocessable = [
+        ("post", "/api/v1/products", {"json": {}, "headers": AUTH}),
+        ("post", "/api/v1/products", product),
+        ("post", "/api/v1/categories", {"json": {"name": "", "slug": "Bad Slug!"},
+                                        "headers": AUTH}),
+        ("get", "/api/v1/products", {"query_string": {"sort": "secret", "page": 0,
+                                                      "in_stock": "maybe", "min_price": "x"}}),
+        ("get", "/api/v1/orders", {"query_string": {"status": "zzz",
+                                                    "created_from": "tomorrow"},
+                                   "headers": AUTH}),
+        ("post", "/api/v1/news", {"json": {"title": 1, "content": ["x"], "pinned": True},
+                                  "headers": AUTH}),
+        ("post", "/api/v1/media", {"data": {"other": "x"}, "headers": AUTH,
+                                   "content_type": "multipart/form-data"}),
+    ]
+    errors: dict[str, list[str]] = {}
+    for method, path, kwargs in unprocessable:
+        body = getattr(client, method)(path, **kwargs).get_json()
+        assert (body["code"], body["message"]) == (422, "The request is not valid; see errors.")
+        for field, messages in body["errors"].items():
+            errors.setdefault(field, []).extend(messages)
+    stock = [m for messages in errors.values() for m in messages if m.startswith(STOCK)]
+    assert not stock, stock
+    assert errors["name"][0] == "Required."
+    assert errors["price"] == ["Required.", "Must be an integer number of kopecks."]
+    assert "Must be a string of 1 to 128 characters." in errors["name"]
+    assert errors["characteristics"] == ["Must be a list of at most 50 items."]
+    assert errors["stock"] == ["Must not be null."]
+    assert errors["page"] == ["Must be an integer from 1 to 100000."]
+    assert errors["in_stock"] == ["Must be true or false."]
+    assert errors["category"] == ["Required.", "Must be an id of 24 hexadecimal characters."]
+    assert errors["sort"][0].startswith("Must be one of: position, name, price, ")
+    assert errors["status"][0].startswith("Must be one of: pending, new, ")
+    for path, noun, raw in [(f"/api/v1/products/{books.pk}", "product", books.pk),
+                            ("/api/v1/products/nope", "product", "nope"),
+                            ("/api/v1/orders/99", "order", "99"),
+                            ("/api/v1/users/abc", "user", "abc"),
+                            ("/api/v1/users/7", "user", "7"),
+                            ("/api/v1/news/nope/", "news item", "nope"),
+                            ("/api/v1/categories/nope/children", "category", "nope")]:
+        body = client.get(path, headers=AUTH).get_json()
+        assert (body["code"], body["message"]) == (404, f"No {noun} with id {str(raw)!r}."), path
+    assert client.get("/api/v1/nowhere").get_json()["message"] == "No such resource."
+
+
+def test_the_404_nouns_are_the_stores():
+    from api.errors import NOUNS
+    from api.resources import ROUTES
+
+    nouns = {route.rule.split("/")[1]: route.resource.store.noun for route in ROUTES
+             if "item_id" in route.rule and hasattr(route.resource, "store")}
+    assert nouns == NOUNS

@@ -50,6 +50,17 @@ def test_invalid_email_and_phone_are_422_on_their_fields(client, auth, shop):
     assert User.objects.get(telegram_id=101).email is None
 
 
+def test_every_invalid_field_is_reported_at_once(client, auth, shop):
+    """Issue 14 review E: only ``language`` was reported; email and phone came after a fix."""
+    response = client.patch(f"{BASE}/101", headers=auth, json={
+        "email": "bad", "phone": "12", "language": "de"})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {
+        "email": ["Must be an email address, e.g. anna@example.com."],
+        "phone": ["Must be a phone number, e.g. +79991234567."],
+        "language": ["Must be one of: ru, en."]}
+
+
 def test_names_and_blocked_come_from_telegram(client, auth, shop):
     for field in ("username", "first_name", "blocked", "id", "telegram_id"):
         response = client.patch(f"{BASE}/101", headers=auth, json={field: "x"})
