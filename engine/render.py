@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -51,6 +52,21 @@ class Plan:
     main: Message
     items: list[Message] = field(default_factory=list)
     keyboard: ReplyKeyboard | None = None
+
+
+def fingerprint(message: Message, parse_mode: str | None) -> str:
+    """A short digest of everything a message shows: two messages with the same digest
+    look the same in the chat (so editing one into the other changes nothing)."""
+    markup = message.markup
+    if isinstance(markup, Inline):
+        keys = "\x1d".join("\x1e".join(f"{b.label}\x1f{b.data}" for b in row)
+                           for row in markup.rows)
+    elif isinstance(markup, ReplyKeyboard):
+        keys = "reply\x1d" + markup.name
+    else:
+        keys = ""
+    raw = f"{message.text}\x1c{message.photo or ''}\x1c{keys}\x1c{parse_mode or ''}"
+    return hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
 
 
 _TOKEN = re.compile(r"<[^>]*>|&#?\w+;|.", re.S)

@@ -16,7 +16,7 @@ from engine.checks import FOREIGN_CONTACT
 from engine.context import Context
 from engine.errors import Invalid, StaleConversation, UserError
 from engine.machine import CompiledFlows
-from engine.render import MESSAGE_LIMIT, Message, Plan, Renderer, ReplyKeyboard, fit
+from engine.render import MESSAGE_LIMIT, Message, Plan, Renderer, ReplyKeyboard, fingerprint, fit
 from engine.sender import Blocked, Sender, SendError
 from engine.store import Busy, Conversation, ConversationStore
 
@@ -37,6 +37,7 @@ class _Outcome:
         self.alert = False
         self.target: tuple[int, str | None] | None = None  # (message id, kind) to edit
         self.outdated = False  # an outdated button: redraw one message at most
+        self.answered = False  # the button press was answered (before the screen went out)
 
 
 class Engine:
@@ -84,7 +85,7 @@ class Engine:
         """
         started = time.perf_counter()
         answered = event.kind != events.CALLBACK
-        before = after = trigger = None
+        before = after = trigger = outcome = None
         ok = True
         try:
             for attempt in range(3):
@@ -99,7 +100,10 @@ class Engine:
                                 self.store.release(conv)
                                 answered = True  # the first delivery answered it
                                 return True
-                            outcome, trigger = self._process(conv, event)
+                            outcome = _Outcome()
+                            outcome.answered = answered
+                            trigger = self._process(conv, event, outcome)
+                            answered = outcome.answered
                             if event.update_id is not None:
                                 conv.seen = [*conv.seen, event.update_id][-32:]
                             self.store.save(conv)
@@ -126,6 +130,8 @@ class Engine:
             logger.error("user=%s update=%s not processed, to be retried: %r", event.user_id,
                          event.update_id, err)
         except Exception:
+            if outcome is not None and outcome.answered:
+                answered = True  # answered before the screen: the apology comes as a message
             logger.exception("user=%s state=%s event=%s %s: update failed", event.user_id,
                              before, event.kind, event.data or event.text or event.content_type)
             if not answered:
@@ -134,7 +140,7 @@ class Engine:
             else:
                 self._apologise(event)
         finally:
-            if not answered:
+            if not answered and not (outcome is not None and outcome.answered):
                 self._answer(event, None, False)
             logger.info("user=%s state=%s->%s trigger=%s %.1fms", event.user_id, before, after,
                         trigger, (time.perf_counter() - started) * 1000)
@@ -167,8 +173,7 @@ class Engine:
                        lang=conv.lang, data=dict(conv.data), params=dict(conv.params),
                        event=event, page=conv.page, services=self.services)
 
-    def _process(self, conv: Conversation, event: events.Event) -> tuple[_Outcome, str | None]:
-        outcome = _Outcome()
+    def _process(self, conv: Conversation, event: events.Event, outcome: _Outcome) -> str | None:
         conv.lang = self._language(conv, event)
         if conv.state in self.bot.renamed:  # a declared migration: same place, new name
             conv.state = self.bot.renamed[conv.state]
@@ -185,14 +190,14 @@ class Engine:
         trigger, args = self._trigger(conv, event, outcome)
         if trigger is None:
             self._show(conv, event, outcome)
-            return outcome, None
+            return None
         if trigger == spec.PAGE_TRIGGER:
             try:
                 conv.page = max(0, int(args.get("page", 0)))
             except ValueError:
                 conv.page = 0
             self._show(conv, event, outcome, paging=True)
-            return outcome, trigger
+            return trigger
         ctx = self._context(conv, event)
         ctx.args, ctx.trigger = args, trigger
         if event.kind in (events.TEXT, events.CONTACT) and self._input(conv) and \
@@ -208,10 +213,10 @@ class Engine:
             outcome.edit = event.kind == events.CALLBACK
             outcome.render = event.kind != events.CALLBACK
             self._show(conv, event, outcome)
-            return outcome, trigger
+            return trigger
         if fired.transition is None:
             outcome.render = False
-            return outcome, trigger
+            return trigger
         source = conv.state
         self._move(conv, fired, ctx)
         for observer in self.observers:
@@ -229,7 +234,7 @@ class Engine:
         if fired.transition.toast:
             outcome.notices.append((fired.transition.toast.raw, {}))
         self._show(conv, event, outcome)
-        return outcome, trigger
+        return trigger
 
     def _input(self, conv: Conversation) -> spec.Input | None:
         return self.flows.states[conv.state].input
@@ -338,6 +343,11 @@ class Engine:
         if event.kind == events.CALLBACK and texts and outcome.toast is None and \
                 sum(map(len, texts)) <= TOAST_LIMIT:
             outcome.toast, texts = "\n".join(texts), []
+        if not outcome.answered:
+            # the toast is final: stop the button's spinner before the screen's calls (an
+            # error after this point apologises with a message instead of an alert)
+            outcome.answered = True
+            self._answer(event, outcome.toast, outcome.alert)
         for text in texts:  # notices are plain text, and may hold long values
             self.sender.send(event.chat_id, fit(text, MESSAGE_LIMIT, html_text=False), None,
                              None, None)
@@ -376,6 +386,7 @@ class Engine:
             self._send(conv, event, item, parse_mode)
         conv.footer_id, conv.last_kind = self._send(conv, event, plan.main, parse_mode)
         conv.last_message_id = conv.footer_id
+        conv.screen = fingerprint(plan.main, parse_mode)
 
     def _put(self, conv, event, message: Message, target: tuple[int, str | None] | None,
              parse_mode) -> None:
@@ -384,10 +395,14 @@ class Engine:
         if target is not None and not isinstance(message.markup, ReplyKeyboard):
             target, kind = target
             if kind == message.kind:
+                shown = fingerprint(message, parse_mode)
+                if target == conv.last_message_id and shown == conv.screen:
+                    return  # the message on screen shows exactly this: no call at all
                 try:
                     self.sender.edit(event.chat_id, target, message.text, message.photo,
                                      message.markup, parse_mode)
                     conv.last_message_id, conv.last_kind = target, message.kind
+                    conv.screen = shown
                     if target == conv.footer_id:
                         conv.footer_id = None
                     return
@@ -399,6 +414,7 @@ class Engine:
                 if target == conv.footer_id:
                     conv.footer_id = None
         conv.last_message_id, conv.last_kind = self._send(conv, event, message, parse_mode)
+        conv.screen = fingerprint(message, parse_mode)
 
     def _send(self, conv, event, message: Message, parse_mode) -> tuple[int, str]:
         """Send ``message``; returns its id and kind. A picture that is refused (by Telegram,

@@ -10,6 +10,7 @@ lost; an update id already seen is skipped, so Telegram's redeliveries count onc
 
 from __future__ import annotations
 
+import logging
 import pickle
 import threading
 import time
@@ -22,6 +23,8 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from engine.errors import EngineError, StaleConversation
+
+logger = logging.getLogger(__name__)
 
 SEEN_LIMIT = 32  # update ids remembered per user for deduplication
 
@@ -51,11 +54,15 @@ class Conversation:
     # when an outdated button last redrew the screen (epoch seconds): presses soon after
     # only get the toast, so one shopper cannot make the bot flood the chat
     outdated_at: float = 0.0
+    # what the message last_message_id shows (render.fingerprint): an edit into the same
+    # is left out, since Telegram would change nothing
+    screen: str | None = None
     version: int = 0
     lease: str | None = None
 
     FIELDS = ("state", "params", "data", "history", "page", "lang", "last_message_id",
-              "last_kind", "footer_id", "keyboard", "flow_version", "seen", "outdated_at")
+              "last_kind", "footer_id", "keyboard", "flow_version", "seen", "outdated_at",
+              "screen")
 
     @classmethod
     def from_doc(cls, doc: dict) -> Conversation:
@@ -85,60 +92,168 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-class MongoStore:
-    """Conversations in a MongoDB collection (or mongomock's, for the embedded store)."""
+HELD = "@held"  # the lease of a conversation served from this process's copy
 
-    def __init__(self, collection, lease_seconds: float = 60.0, wait_seconds: float = 30.0) -> None:
+
+class MongoStore:
+    """Conversations in a MongoDB collection (or mongomock's, for the embedded store).
+
+    Shared (the default): every update leases and reads (one find-and-modify), then writes
+    (one compare-and-set): two round trips, with any number of processes and hosts.
+
+    ``exclusive``: this process owns the conversations it saves (see
+    :mod:`engine.ownership`) and keeps the last ``cache_size`` of them; the next update of
+    such a user is served from that copy with **one** round trip, the compare-and-set write.
+    Other processes stay correct beside it: they wait for an owned conversation until its
+    owner stops (``close``) or is gone, so use it where one process serves the bot's
+    updates: polling (Telegram serves one poller), or a webhook run by one process.
+    Within the process, one user's updates run one at a time (an in-process lock).
+    """
+
+    def __init__(self, collection, lease_seconds: float = 60.0, wait_seconds: float = 30.0, *,
+                 exclusive: bool = False, cache_size: int = 10_000, renew_seconds: float = 5.0,
+                 grace_seconds: float = 15.0, heartbeat: bool = True) -> None:
+        from engine.ownership import Copies, Owners, Registration, UserLocks
+
         self.collection = collection
         self.lease_seconds = lease_seconds
         self.wait_seconds = wait_seconds
+        registry = collection.database[collection.name + "_owners"]
+        self.owners = Owners(registry)
+        self.registration = None
+        if exclusive:
+            self.registration = Registration(
+                registry, ttl=grace_seconds + max(lease_seconds, grace_seconds),
+                grace=grace_seconds, renew=renew_seconds, heartbeat=heartbeat)
+            self.copies = Copies(cache_size)
+            self.locks = UserLocks()
+        # round trips to the database, by kind: for tests and benchmarks
+        self.trips = {"lease": 0, "insert": 0, "write": 0, "other": 0}
 
     def acquire(self, user_id: int) -> Conversation:
-        """Lease and read the user's conversation (created when new), waiting if leased."""
+        """Lease and read the user's conversation (created when new), waiting if leased;
+        from this process's copy, with neither, when it owns the conversation."""
+        if self.registration is None:
+            return self._lease(user_id, [None])
+        if not self.locks.acquire(user_id, self.wait_seconds):
+            raise Busy(f"conversation of user {user_id} stayed busy in this process for "
+                       f"{self.wait_seconds}s")
+        try:
+            registration = self.registration
+            generation = registration.generation
+            conv = self.copies.get(user_id, generation)
+            if conv is not None and registration.live():
+                conv.lease = HELD
+                return conv
+            return self._lease(user_id, [None, *registration.mine()])
+        except BaseException:
+            self.locks.release(user_id)
+            raise
+
+    def _lease(self, user_id: int, owners: list) -> Conversation:
         token = uuid.uuid4().hex
         deadline = time.monotonic() + self.wait_seconds
         delay = 0.001
         while True:
             now = _now()
             lease = {"lease": token, "lease_until": now + timedelta(seconds=self.lease_seconds)}
+            self.trips["lease"] += 1
             doc = self.collection.find_one_and_update(
-                {"_id": user_id, "$or": [{"lease": None}, {"lease_until": {"$lt": now}}]},
+                {"_id": user_id, "owner": owners[0] if len(owners) == 1 else {"$in": owners},
+                 "$or": [{"lease": None}, {"lease_until": {"$lt": now}}]},
                 {"$set": lease}, return_document=ReturnDocument.AFTER)
             if doc is not None:
                 return Conversation.from_doc(doc)
-            try:  # a new user, or one whose conversation is leased right now
+            try:  # a new user, or one whose conversation is leased or owned right now
+                self.trips["insert"] += 1
                 self.collection.insert_one({"_id": user_id, "v": 0, "created": now, **lease})
                 return Conversation(user_id, lease=token)
             except DuplicateKeyError:
-                pass  # it exists and is leased: wait for it
+                pass
+            if self._owner_gone(user_id, owners):
+                continue  # its owner is dead and its mark cleared: lease it now
             if time.monotonic() > deadline:
                 raise Busy(f"conversation of user {user_id} stayed leased for "
                            f"{self.wait_seconds}s")
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
 
+    def _owner_gone(self, user_id: int, owners: list) -> bool:
+        """Clear the conversation's ``owner`` when that owner is dead; whether it was."""
+        self.trips["other"] += 1
+        doc = self.collection.find_one({"_id": user_id}, {"owner": 1})
+        owner = (doc or {}).get("owner")
+        if owner is None or owner in owners:
+            return False  # leased, not owned: wait for the lease
+        self.trips["other"] += 1
+        if not self.owners.is_dead(owner):
+            return False
+        logger.info("user=%s: conversation owner %s is gone: taken over", user_id, owner)
+        self.trips["other"] += 1
+        self.collection.update_one({"_id": user_id, "owner": owner}, {"$set": {"owner": None}})
+        return True
+
     def save(self, conversation: Conversation) -> None:
-        """Write the conversation back and release the lease: compare-and-set on both."""
-        result = self.collection.update_one(
-            {"_id": conversation.user_id, "lease": conversation.lease, "v": conversation.version},
-            {"$set": {**conversation.fields(), "v": conversation.version + 1, "lease": None,
-                      "lease_until": None, "modified": _now()}})
-        if result.matched_count != 1:
-            raise StaleConversation(f"conversation of user {conversation.user_id} changed "
-                                    "under this update (its lease expired)")
+        """Write the conversation back and release the lease: compare-and-set on both (on
+        the version and our ownership, for a conversation served from our copy)."""
+        uid, version = conversation.user_id, conversation.version
+        registration = self.registration
+        fields = {**conversation.fields(), "v": version + 1, "modified": _now()}
+        owner = None
+        if conversation.lease == HELD:
+            owner = registration.token
+            query = {"_id": uid, "v": version, "owner": owner, "lease": None}
+        else:
+            if registration is not None and registration.live():
+                owner = registration.token
+            query = {"_id": uid, "lease": conversation.lease, "v": version}
+            fields.update(lease=None, lease_until=None, owner=owner)
+        generation = registration.generation if registration is not None else 0
+        try:
+            self.trips["write"] += 1
+            result = self.collection.update_one(query, {"$set": fields})
+            if result.matched_count != 1:
+                if conversation.lease == HELD:
+                    logger.error("user=%s: the conversation this process owns was changed by "
+                                 "another (an update ran past its lease, or clocks disagree)",
+                                 uid)
+                conversation.lease = None
+                raise StaleConversation(f"conversation of user {uid} changed under this "
+                                        "update (its lease expired)")
+        except BaseException:
+            if registration is not None:
+                conversation.lease = None
+                self.locks.release(uid)
+            raise
         conversation.version += 1
         conversation.lease = None
+        if registration is not None:
+            if owner is not None and owner == registration.token:
+                self.copies.put(uid, generation, conversation)
+            self.locks.release(uid)
 
     def release(self, conversation: Conversation) -> None:
         """Give the lease back without writing anything else."""
-        self.collection.update_one({"_id": conversation.user_id, "lease": conversation.lease},
-                                   {"$set": {"lease": None, "lease_until": None}})
-        conversation.lease = None
+        lease, conversation.lease = conversation.lease, None
+        if lease != HELD:
+            self.trips["other"] += 1
+            self.collection.update_one({"_id": conversation.user_id, "lease": lease},
+                                       {"$set": {"lease": None, "lease_until": None}})
+        if self.registration is not None:  # the copy may be half-changed: read it again
+            self.copies.drop(conversation.user_id)
+            self.locks.release(conversation.user_id)
 
     def peek(self, user_id: int) -> Conversation | None:
         """Read without leasing (for tests and tools)."""
         doc = self.collection.find_one({"_id": user_id})
         return Conversation.from_doc(doc) if doc else None
+
+    def close(self) -> None:
+        """Withdraw this process's ownership (exclusive), so others serve its users at once.
+        Call it after the last update finished; a no-op for a shared store."""
+        if self.registration is not None:
+            self.registration.close(self.collection)
+            self.copies = type(self.copies)(self.copies.size)
 
 
 class MemoryStore:
@@ -169,6 +284,9 @@ class MemoryStore:
     def release(self, conversation: Conversation) -> None:
         conversation.lease = None
         self.locks[conversation.user_id].release()
+
+    def close(self) -> None:
+        """Nothing to withdraw: the conversations die with the process."""
 
     def peek(self, user_id: int) -> Conversation | None:
         blob = self.docs.get(user_id)
