@@ -1,7 +1,7 @@
 """Admin commands: ``/broadcast`` (compose, preview, confirm, progress, stop).
 
 Admins are the Telegram ids in ``ADMIN_IDS``, which reach actions as
-``ctx.services.admin_ids`` (:class:`flows.app.Services`). Every step that changes
+``ctx.services.admin_ids`` (:class:`flows.shop.Services`). Every step that changes
 something checks again: a button kept from when someone was an admin does nothing now.
 """
 

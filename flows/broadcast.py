@@ -1,9 +1,10 @@
-"""The shop's broadcasts: news rendered as the bot shows it, and the worker wired to models.
+"""The shop's broadcasts: news rendered as the bot shows it, the queue workers send from,
+and the broadcast ``run_bot.py broadcast`` asks for.
 
 ``engine.broadcast`` sends (generic: limits, retries, threads); ``models.broadcast`` and
 ``models.broadcast_batches`` keep what is sent to whom (durable, claimed atomically); this
-module joins them (:class:`ShopQueue`) and builds the worker that ``run_bot.py worker``, the
-polling process and ``run_bot.py broadcast`` run.
+module joins them (:class:`ShopQueue`, the queue of the workers that ``run_bot.py worker``,
+the polling process and ``run_bot.py broadcast`` run: ``engine.run.build_worker``).
 """
 
 from __future__ import annotations
@@ -18,16 +19,19 @@ import uuid
 from datetime import timedelta
 
 from bson import ObjectId
+from bson.errors import InvalidId
 
-from constants import CAPTION_LIMIT, LANGUAGES
-from engine.broadcast import BotApi, Message, Transport, Worker
+from constants import CAPTION_LIMIT, LANGUAGES, MESSAGE_LIMIT
+from engine.broadcast import Message
+from engine.media import MAX_BYTES, MediaDir, PictureRefused
 from models import Broadcast, BroadcastWorker, News
 from models.broadcast_batches import Claim, claim, expand, finish
 from models.db import serialised
+from models.text import esc
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ShopBatch", "ShopQueue", "build_worker", "render_news"]
+__all__ = ["ShopBatch", "ShopQueue", "compose", "render_news"]
 
 NEWS_GRACE = timedelta(minutes=1)  # a news broadcast whose item is not written by then is dropped
 SWEEP_EVERY = 30.0  # seconds between looks for news items whose broadcast was never queued
@@ -160,23 +164,35 @@ class ShopQueue:
         BroadcastWorker.leave(self.worker)
 
 
-def build_worker(settings, *, transport: Transport | None = None, threads: int = 8,
-                 lease: float = 60.0, batch_size: int = 100, timeout: float = 20.0,
-                 tick: float = 2.0, **options) -> Worker:
-    """The broadcast worker for ``settings`` (BOT_TOKEN, TELEGRAM_API_URL, BROADCAST_RATE).
-
-    A send can take ``timeout`` seconds (and as long again, up to 5, to connect); a claim
-    is renewed every ``lease / 3``, so the lease must leave room for one send in between.
-    """
-    connect = min(5.0, timeout)
-    if connect + timeout > lease * 2 / 3:
-        raise ValueError(f"lease {lease}s is too short for sends of up to {connect + timeout}s:"
-                         f" give at least {1.5 * (connect + timeout):.0f}s")
-    if transport is None:
-        if not settings.bot_token:
-            raise ValueError("BOT_TOKEN is not set: the broadcast worker needs it")
-        transport = BotApi(settings.telegram_api_url, settings.bot_token,
-                           timeout=(connect, timeout), media_dir=settings.media_dir)
-    queue = ShopQueue(batch_size=batch_size, lease=lease, tick=tick)
-    return Worker(queue, transport, rate=settings.broadcast_rate, threads=threads, lease=lease,
-                  tick=tick, **options)
+def compose(settings, *, text: str | None = None, photo: str | None = None,
+            news: str | None = None) -> Broadcast | str:
+    """The broadcast ``run_bot.py broadcast`` asks for (queued if new), or what is wrong with
+    its arguments: news item ``news``, or plain ``text`` with an optional ``photo``."""
+    if news:
+        try:
+            item = News.objects(id=ObjectId(news)).first()
+        except InvalidId:
+            item = None
+        if item is None:
+            return f"no news item {news!r}"
+        Broadcast.for_news(item.pk)  # None when it was queued before: then follow that one
+        return Broadcast.objects.get(news=item.pk)
+    message = (text or "").strip()
+    if not message:
+        return "give --text MESSAGE or --news ID"
+    limit = CAPTION_LIMIT if photo else MESSAGE_LIMIT
+    if len(message) > limit:
+        return f"--text is {len(message)} characters; Telegram takes {limit}"
+    picture = photo
+    if picture:  # workers send pictures only from MEDIA_DIR: a file here is copied there
+        media = MediaDir(settings.media_dir)
+        try:
+            if os.path.isfile(picture):
+                with open(picture, "rb") as handle:
+                    picture = media.save(handle.read(MAX_BYTES + 1))
+            else:
+                media.resolve(picture)
+        except PictureRefused as err:
+            return (f"--photo {photo!r}: {err.reason} (give a picture file, a name in "
+                    "MEDIA_DIR, an http(s) URL or a file_id)")
+    return Broadcast.compose(esc(message), photo=picture, origin="cli")

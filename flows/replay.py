@@ -12,7 +12,7 @@ import sys
 import models
 from engine import Engine, MemoryStore, StubSender, load_flows
 from engine.replay import Target
-from flows.app import FLOWS_DIR, ROOT, Services
+from flows.shop import FLOWS_DIR, ROOT, Services
 
 _databases = itertools.count()
 _flows = []

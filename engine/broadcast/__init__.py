@@ -1,7 +1,7 @@
 """Broadcasts: one message to many chats, under Telegram's limits, resumable after a crash.
 
-Generic: the application provides a durable :class:`Queue` of :class:`Batch` es (the shop's
-lives in ``models.broadcast`` and ``flows.broadcast``); the :class:`Worker` sends through a
+Generic: the application provides a durable :class:`Queue` of :class:`Batch` es (its
+``engine.run.Application.broadcast_queue``); the :class:`Worker` sends through a
 :class:`Transport` (:class:`BotApi` over HTTP, :class:`RecordingTransport` in tests).
 """
 

@@ -1,95 +1,84 @@
-"""``run_bot.py broadcast`` (queue one, send it with a live progress bar) and ``worker``."""
+"""``run_bot.py broadcast`` (queue one, send it with a live progress bar) and ``worker``,
+and the broadcast worker the polling bot runs beside it."""
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 import threading
 import time
+from typing import Any
 
-from bson import ObjectId
-from bson.errors import InvalidId
-
-import models
-from constants import CAPTION_LIMIT, MESSAGE_LIMIT
-from engine.media import MAX_BYTES, MediaDir, PictureRefused
-from models import Broadcast, News
-from models.text import esc
+from engine.broadcast import BotApi, Transport, Worker
+from engine.run.application import Application, Tracked
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["broadcast", "worker"]
+__all__ = ["broadcast", "build_worker", "worker"]
 
 REFRESH = 0.5  # seconds between progress bar updates
 
 
-def _worker(settings, args):
-    from flows.broadcast import build_worker
+def build_worker(app: Application, settings: Any, *, transport: Transport | None = None,
+                 threads: int = 8, lease: float = 60.0, batch_size: int = 100,
+                 timeout: float = 20.0, tick: float = 2.0, **options) -> Worker:
+    """The broadcast worker for ``settings`` (BOT_TOKEN, TELEGRAM_API_URL, BROADCAST_RATE)
+    sending from ``app``'s broadcast queue.
 
-    return build_worker(settings, threads=args.threads, lease=args.lease, timeout=args.timeout,
-                        batch_size=args.batch_size)
-
-
-def _queue(settings, args) -> Broadcast | str:
-    """The broadcast the arguments ask for (queued if new), or what is wrong with them."""
-    if args.news:
-        try:
-            news = News.objects(id=ObjectId(args.news)).first()
-        except InvalidId:
-            news = None
-        if news is None:
-            return f"no news item {args.news!r}"
-        Broadcast.for_news(news.pk)  # None when it was queued before: then follow that one
-        return Broadcast.objects.get(news=news.pk)
-    message = (args.text or "").strip()
-    if not message:
-        return "give --text MESSAGE or --news ID"
-    limit = CAPTION_LIMIT if args.photo else MESSAGE_LIMIT
-    if len(message) > limit:
-        return f"--text is {len(message)} characters; Telegram takes {limit}"
-    photo = args.photo
-    if photo:  # workers send pictures only from MEDIA_DIR: a file here is copied there
-        media = MediaDir(settings.media_dir)
-        try:
-            if os.path.isfile(photo):
-                with open(photo, "rb") as handle:
-                    photo = media.save(handle.read(MAX_BYTES + 1))
-            else:
-                media.resolve(photo)
-        except PictureRefused as err:
-            return (f"--photo {args.photo!r}: {err.reason} (give a picture file, a name in "
-                    "MEDIA_DIR, an http(s) URL or a file_id)")
-    return Broadcast.compose(esc(message), photo=photo, origin="cli")
+    A send can take ``timeout`` seconds (and as long again, up to 5, to connect); a claim
+    is renewed every ``lease / 3``, so the lease must leave room for one send in between.
+    """
+    if app.broadcast_queue is None:
+        raise ValueError("this bot has no broadcasts")
+    connect = min(5.0, timeout)
+    if connect + timeout > lease * 2 / 3:
+        raise ValueError(f"lease {lease}s is too short for sends of up to {connect + timeout}s:"
+                         f" give at least {1.5 * (connect + timeout):.0f}s")
+    if transport is None:
+        if not settings.bot_token:
+            raise ValueError("BOT_TOKEN is not set: the broadcast worker needs it")
+        transport = BotApi(settings.telegram_api_url, settings.bot_token,
+                           timeout=(connect, timeout), media_dir=settings.media_dir)
+    queue = app.broadcast_queue(batch_size=batch_size, lease=lease, tick=tick)
+    return Worker(queue, transport, rate=settings.broadcast_rate, threads=threads, lease=lease,
+                  tick=tick, **options)
 
 
-def broadcast(settings, args) -> int:
+def _worker(app: Application, settings: Any, args) -> Worker:
+    return build_worker(app, settings, threads=args.threads, lease=args.lease,
+                        timeout=args.timeout, batch_size=args.batch_size)
+
+
+def broadcast(app: Application, settings: Any, args) -> int:
     """Queue a broadcast; unless ``--no-wait``, send it here, showing progress, then counts."""
-    models.connect(settings.mongo_uri)
+    if app.compose_broadcast is None:
+        print("broadcast: this bot has no broadcasts", file=sys.stderr)
+        return 2
+    app.connect(settings)
     sender = None
     if not args.no_wait:  # a worker that cannot be built queues nothing
         if not settings.bot_token:
             print("BOT_TOKEN is not set: cannot send (--no-wait only queues)", file=sys.stderr)
             return 2
         try:
-            sender = _worker(settings, args)
+            sender = _worker(app, settings, args)
         except ValueError as err:
             print(f"broadcast: {err}", file=sys.stderr)
             return 2
-    queued = _queue(settings, args)
+    queued = app.compose_broadcast(settings, text=args.text, photo=args.photo, news=args.news)
     if isinstance(queued, str):
         print(f"broadcast: {queued}", file=sys.stderr)
         return 2
     print(f"broadcast {queued.pk}: {queued.status}")
     if sender is None:
-        if models.is_embedded():
+        if app.is_embedded():
             print("warning: MONGO_URI is the embedded store, which forgets everything when this "
                   "process exits: nothing will send it", file=sys.stderr)
         return 0
     sender.start()
     try:
-        _follow(queued, sender)
+        _follow(app, queued, sender)
     except KeyboardInterrupt:
         print("\ninterrupted: the broadcast stays queued; a worker carries on where this "
               "stopped", file=sys.stderr)
@@ -107,13 +96,13 @@ def broadcast(settings, args) -> int:
     return 0 if queued.status == "done" else 1
 
 
-def _follow(queued: Broadcast, sender) -> None:
+def _follow(app: Application, queued: Tracked, sender: Worker) -> None:
     """A live progress bar until the broadcast ends (or the worker stops)."""
     from tqdm import tqdm
 
     with tqdm(total=0, unit="msg", desc="broadcast", dynamic_ncols=True) as bar:
         while True:
-            with models.serialised():
+            with app.unit_of_work():
                 queued.reload()
             bar.total = max(queued.total, queued.processed)
             bar.n = queued.processed
@@ -125,22 +114,24 @@ def _follow(queued: Broadcast, sender) -> None:
             time.sleep(REFRESH)
 
 
-def worker(settings, args) -> int:
-    """Send queued broadcasts until SIGTERM or Ctrl-C (beside the bot, or several of them)."""
-    models.connect(settings.mongo_uri)
-    if models.is_embedded():
+def worker(app: Application, settings: Any, args) -> int:
+    """Send queued broadcasts until SIGTERM or Ctrl-C (beside the bot, or several of them),
+    and run the application's housekeeping (webhook deployments have no polling bot to)."""
+    if app.broadcast_queue is None:
+        print("worker: this bot has no broadcasts", file=sys.stderr)
+        return 2
+    app.connect(settings)
+    if app.is_embedded():
         print("worker: MONGO_URI is the embedded store, private to this process: a separate "
               "worker would see nothing to send. Use a real MongoDB (or the bot's own worker "
               "thread: python run_bot.py).", file=sys.stderr)
         return 2
     try:
-        sender = _worker(settings, args).start()
+        sender = _worker(app, settings, args).start()
     except ValueError as err:
         print(f"worker: {err}", file=sys.stderr)
         return 2
-    from flows.app import housekeeping
-
-    chores = housekeeping().start()  # webhook deployments run their housekeeping here
+    chores = [job.start() for job in app.housekeeping()]
     asked = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: asked.set())
     try:
@@ -149,5 +140,6 @@ def worker(settings, args) -> int:
     except KeyboardInterrupt:
         pass
     sender.stop()
-    chores.stop()
+    for job in chores:
+        job.stop()
     return 1 if sender.error else 0

@@ -1,4 +1,4 @@
-"""``python run_bot.py --console``: the shop in a terminal, on the same engine, no network.
+"""``python run_bot.py --console``: a bot in a terminal, on the same engine, no network.
 
 Buttons are numbered: type the number to press one, or type text as in Telegram.
 """
@@ -8,9 +8,13 @@ from __future__ import annotations
 import html
 import re
 import sys
+from typing import TYPE_CHECKING
 
-from engine import ChatClient, StubSender
 from engine.render import Inline
+from engine.testing import ChatClient
+
+if TYPE_CHECKING:
+    from engine.runtime import Engine
 
 HELP = "Type a button's number to press it, any other text to send it; /quit to leave."
 KEYBOARD = "keyboard"  # the owner of the reply keyboard's numbers
@@ -24,6 +28,14 @@ def plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
+def guest_name(engine: Engine, language: str) -> str:
+    """The console user's name: the bot's text ``console.guest``, else "Guest"."""
+    try:
+        return engine.flows.catalog.raw("console.guest", language)
+    except KeyError:
+        return "Guest"
+
+
 class Console:
     """A chat in the terminal; ``out`` and ``read`` are swappable for tests.
 
@@ -33,14 +45,18 @@ class Console:
     whenever it comes back (after checkout's phone keyboard too, and in another language).
     """
 
-    def __init__(self, settings, *, user_id: int = 1, first_name: str | None = None,
-                 language_code: str = "ru", out=print, read=input, recorder=None) -> None:
-        from constants import text
-        from flows.app import build_engine
+    def __init__(self, engine: Engine, *, user_id: int = 1, first_name: str | None = None,
+                 language_code: str | None = None, out=print, read=input,
+                 recorder=None) -> None:
+        """Chat with ``engine`` (built with a :class:`~engine.StubSender`) as ``user_id``.
 
-        self.engine = build_engine(settings, StubSender(), demo=True)
-        self.client = ChatClient(self.engine, user_id,
-                                 first_name=first_name or text("console.guest", language_code),
+        The user speaks ``language_code`` (default: the bot's default language) and is
+        called ``first_name`` (default: the bot's text ``console.guest``, else "Guest").
+        """
+        language_code = language_code or engine.flows.bot.default_language
+        self.engine = engine
+        self.client = ChatClient(engine, user_id,
+                                 first_name=first_name or guest_name(engine, language_code),
                                  language_code=language_code, username="console")
         self.out, self.read, self.recorder = out, read, recorder
         self.choices: dict[int, tuple] = {}  # number -> ("button", message id, button) or

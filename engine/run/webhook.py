@@ -13,8 +13,12 @@ import hashlib
 import hmac
 import logging
 import threading
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, abort, jsonify, request
+from engine.run.application import Application
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +28,16 @@ def webhook_path(token: str) -> str:
     return "/telegram/" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
-def create_app(settings) -> Flask:
-    """The Flask app with the webhook endpoint and ``/healthz``."""
+def create_app(app: Application, settings: Any) -> Flask:
+    """The Flask app with the webhook endpoint and ``/healthz`` for ``app``'s engine.
+
+    ``/healthz`` is 200 with the flows' version when the application's ``health()`` passes,
+    503 with the error when it raises.
+    """
+    from flask import Flask, abort, jsonify, request
+
     from engine.telegram import EngineBot, TelebotSender, attach, use_api_url
     from engine.updates import parse as parse_update
-    from flows.app import build_engine
 
     if not settings.bot_token:
         raise RuntimeError("BOT_TOKEN is not set: the webhook needs it")
@@ -36,7 +45,7 @@ def create_app(settings) -> Flask:
         raise RuntimeError("WEBHOOK_SECRET is not set: the webhook refuses unsigned requests")
     use_api_url(settings.telegram_api_url)
     bot = EngineBot(settings.bot_token, threaded=False)
-    engine = build_engine(settings, TelebotSender(bot, media_dir=settings.media_dir))
+    engine = app.start(settings, TelebotSender(bot, media_dir=settings.media_dir))
     failures = threading.local()
 
     def handle(event) -> None:
@@ -44,11 +53,11 @@ def create_app(settings) -> Flask:
             failures.count = getattr(failures, "count", 0) + 1
 
     attach(bot, handle)
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = 1 << 20
+    web = Flask(__name__)
+    web.config["MAX_CONTENT_LENGTH"] = 1 << 20
     secret = settings.webhook_secret.encode()
 
-    @app.post(webhook_path(settings.bot_token))
+    @web.post(webhook_path(settings.bot_token))
     def webhook():
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
         if not hmac.compare_digest(given, secret):
@@ -69,43 +78,41 @@ def create_app(settings) -> Flask:
             return "", 503
         return "", 200
 
-    @app.get("/healthz")
+    @web.get("/healthz")
     def healthz():
-        import models
-
-        try:
-            with models.serialised():
-                models.User.objects.limit(1).first()
-        except Exception as err:  # any database failure makes the check fail
-            logger.warning("health check: database unreachable: %s", err)
-            return jsonify(status="error", database=str(err)), 503
+        if app.health is not None:
+            try:
+                app.health()
+            except Exception as err:  # any failure (the database, mostly) fails the check
+                logger.warning("health check: database unreachable: %s", err)
+                return jsonify(status="error", database=str(err)), 503
         return jsonify(status="ok", flows=engine.flows.version, states=len(engine.flows.states))
 
-    app.extensions["engine"] = engine
-    return app
+    web.extensions["engine"] = engine
+    return web
 
 
-def set_webhook(settings, url: str, max_connections: int = 1) -> str:
+def set_webhook(app: Application, settings: Any, url: str, max_connections: int = 1) -> str:
     """Register ``url`` (the public base) + the secret path with Telegram, and the commands.
 
     Polling registers the command menu at every start; in webhook mode nothing else would.
     """
     import telebot
 
-    from engine import load_flows
+    from engine.run.commands import register_commands
     from engine.telegram import ALLOWED_UPDATES, use_api_url
-    from flows.app import FLOWS_DIR, register_commands
 
     use_api_url(settings.telegram_api_url)
     full = url.rstrip("/") + webhook_path(settings.bot_token)
     bot = telebot.TeleBot(settings.bot_token, threaded=False)
     bot.set_webhook(url=full, secret_token=settings.webhook_secret,
                     allowed_updates=ALLOWED_UPDATES, max_connections=max_connections)
-    register_commands(bot, load_flows(FLOWS_DIR))
+    register_commands(bot, app.flows())
     return full
 
 
-def delete_webhook(settings) -> None:
+def delete_webhook(settings: Any) -> None:
+    """Remove the webhook: Telegram keeps updates for ``getUpdates`` (polling) again."""
     import telebot
 
     from engine.telegram import use_api_url

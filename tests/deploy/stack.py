@@ -305,7 +305,7 @@ class Stack:
         return done.stdout
 
     def webhook_url_path(self) -> str:
-        from flows.webhook import webhook_path
+        from engine.run import webhook_path
 
         return webhook_path(self.fake.token)
 

@@ -23,11 +23,11 @@ def test_a_job_runs_on_its_period_and_outlives_a_failure(caplog):
 
 def test_the_shops_housekeeping_rolls_back_abandoned_checkouts(db, monkeypatch):
     import models
-    from flows.app import housekeeping
+    from flows.shop import shop
 
     calls = []
     monkeypatch.setattr(models.placing, "recover_stale", lambda: calls.append(1) or 0)
-    chores = housekeeping()
+    [chores] = shop.housekeeping()
     chores.seconds = 0.01
     chores.start()
     chores._stop.wait(0.2)

@@ -98,10 +98,10 @@ def test_the_engine_answers_every_callback_and_marks_blocked_users(tg, monkeypat
 
 
 def test_commands_are_registered_in_both_languages(tg, monkeypatch):
-    from engine import load_flows
-    from flows.app import FLOWS_DIR, register_commands
+    from engine.run import register_commands
+    from flows.shop import shop
 
-    flows = load_flows(FLOWS_DIR)
+    flows = shop.flows()
     register_commands(telebot.TeleBot(tg.token, threaded=False), flows)
     ru = {c["command"]: c["description"] for c in tg.commands("ru")}
     en = {c["command"]: c["description"] for c in tg.commands("en")}

@@ -5,9 +5,16 @@ from __future__ import annotations
 import re
 
 import settings
+from engine import StubSender
 from engine.replay import Runner, load_script
 from engine.replay.record import Recorder
-from flows.console import Console
+from engine.run import Console
+from flows.shop import shop
+
+
+def demo_engine():
+    """The shop's engine on the demo catalog, as ``run_bot.py --console`` builds it."""
+    return shop.start(settings.load({}), StubSender(), demo=True)
 
 
 def run_console(inputs: list[str], **kwargs) -> list[str]:
@@ -20,7 +27,7 @@ def run_console(inputs: list[str], **kwargs) -> list[str]:
         except StopIteration:
             raise EOFError from None
 
-    console = Console(settings.load({}), out=lines.append, read=read, **kwargs)
+    console = Console(demo_engine(), out=lines.append, read=read, **kwargs)
     assert console.run() == 0
     return lines
 
@@ -53,7 +60,7 @@ def test_a_newcomer_buys_something_by_typing(tmp_path):
         label, typed = steps.pop(0)
         return typed if typed is not None else choice(lines, label)
 
-    console = Console(settings.load({}), out=lines.append, read=read, recorder=recorder)
+    console = Console(demo_engine(), out=lines.append, read=read, recorder=recorder)
     assert console.run() == 0
     recorder.close()
     text = "\n".join(lines)
@@ -73,15 +80,15 @@ def test_unknown_input_gets_help_and_quit_leaves():
 
 def test_run_bot_demo_loads_the_catalog_before_polling(monkeypatch):
     import run_bot
-    from engine import StubSender
-    from flows import app
+    from engine.run import poll
 
     seen = {}
     monkeypatch.setenv("BOT_TOKEN", "1:fake")
-    monkeypatch.setattr(app, "run_polling", lambda config, demo, **_: seen.update(demo=demo))
+    monkeypatch.setattr(poll, "run_polling",
+                        lambda app, config, demo, **_: seen.update(app=app, demo=demo))
     assert run_bot.main(["--demo", "--log-level", "WARNING"]) == 0
-    assert seen == {"demo": True}
-    engine = app.build_engine(settings.load({}), StubSender(), demo=True)
+    assert seen == {"app": shop, "demo": True}
+    engine = demo_engine()
     from models import Product
 
     assert Product.objects.count() == 45 and engine.flows.bot.start == "main_menu"
@@ -114,7 +121,7 @@ def test_numbers_stay_with_their_buttons_after_a_toast_only_press():
             return numbers["second"]
         raise EOFError
 
-    console = Console(settings.load({}), out=lines.append, read=read, language_code="en")
+    console = Console(demo_engine(), out=lines.append, read=read, language_code="en")
     assert console.run() == 0
     cart = Cart.for_user(1)
     assert len(cart.lines()) == 2, "\n".join(lines[-12:])
@@ -137,7 +144,7 @@ def test_an_empty_line_prints_nothing_and_plain_texts_keep_their_brackets():
             read.before = len(lines)
         return step
 
-    console = Console(settings.load({}), out=lines.append, read=read, language_code="en")
+    console = Console(demo_engine(), out=lines.append, read=read, language_code="en")
     assert console.run() == 0
     after_empty = lines[read.before:]
     assert after_empty[0] == "A name is 1 to 60 characters, without < > / @ #."
@@ -162,7 +169,7 @@ def test_the_main_keyboard_keeps_1_to_6_after_the_phone_keyboard():
         label, typed = steps.pop(0)
         return typed if typed is not None else choice(lines, label)
 
-    console = Console(settings.load({}), out=lines.append, read=read)
+    console = Console(demo_engine(), out=lines.append, read=read)
     assert console.run() == 0
     main = ("⌨️  [1] 🛍 Каталог  [2] 🛒 Корзина  [3] 📰 Новости  [4] 👤 Профиль  "
             "[5] 📦 Мои заказы  [6] ❓ Помощь")
@@ -182,7 +189,7 @@ def test_the_main_keyboard_keeps_its_numbers_in_another_language():
         label = plan.pop(0)
         return choice(lines, label) if label else "4"
 
-    console = Console(settings.load({}), out=lines.append, read=read)
+    console = Console(demo_engine(), out=lines.append, read=read)
     assert console.run() == 0
     shown = keyboard_lines(lines)
     assert shown[-1] == ("⌨️  [1] 🛍 Catalog  [2] 🛒 Cart  [3] 📰 News  [4] 👤 Profile  "

@@ -6,7 +6,8 @@ import pytest
 
 import settings as settings_module
 from engine.faketg import FakeTelegram
-from flows.webhook import create_app, webhook_path
+from engine.run import create_app, webhook_path
+from flows.shop import shop
 from tests.engine.test_updates import MALFORMED, message
 
 SECRET = "s3cret"
@@ -22,7 +23,7 @@ def webhook(db, monkeypatch):
         config = settings_module.load({"BOT_TOKEN": tg.token, "WEBHOOK_SECRET": SECRET,
                                        "TELEGRAM_API_URL": tg.url,
                                        "MONGO_URI": f"mongomock://localhost/{db.name}"})
-        client = create_app(config).test_client()
+        client = create_app(shop, config).test_client()
 
         def post(body: object):
             return client.post(webhook_path(tg.token), json=body,

@@ -1,0 +1,63 @@
+"""``run_bot.py``: long polling, the updates handled by ordered workers, with the
+application's housekeeping and (unless asked not to) a broadcast worker beside it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from engine.run.application import Application
+
+logger = logging.getLogger(__name__)
+
+
+def run_polling(app: Application, settings: Any, *, demo: bool = False, workers: int = 4,
+                broadcasts: bool = True) -> None:
+    """Long polling against ``TELEGRAM_API_URL`` until SIGTERM or Ctrl-C.
+
+    A user's updates are handled in order, different users' in parallel on ``workers``
+    threads. With ``broadcasts`` (and an application that has a broadcast queue), the
+    broadcast worker runs beside it on threads of its own (its sends never wait for, nor
+    hold up, users' updates).
+    """
+    from engine.polling import Pending, Poller, counted
+    from engine.run.commands import register_commands
+    from engine.telegram import (
+        ALLOWED_UPDATES,
+        EngineBot,
+        OrderedWorkers,
+        TelebotSender,
+        attach,
+        use_api_url,
+    )
+
+    use_api_url(settings.telegram_api_url)
+    bot = EngineBot(settings.bot_token, threaded=False)
+    engine = app.start(settings, TelebotSender(bot, media_dir=settings.media_dir), demo=demo)
+    pending = Pending()  # events handed to the workers and not finished yet
+    pool = OrderedWorkers(counted(engine.handle, pending), n=workers)
+
+    def submit(event) -> None:
+        pending.add()
+        pool.submit(event)
+    attach(bot, submit)
+    register_commands(bot, engine.flows)
+    me = bot.get_me()
+    logger.info("polling as @%s (flows %s, store %s)", me.username, engine.flows.version,
+                type(engine.store).__name__)
+    broadcaster = None
+    chores = [job.start() for job in app.housekeeping()]
+    if broadcasts and app.broadcast_queue is not None:
+        from engine.run.broadcasts import build_worker
+
+        broadcaster = build_worker(app, settings).start()
+    try:
+        # an offset is confirmed only past processed updates; SIGTERM/Ctrl-C finish the
+        # batch in hand and confirm it, so a restart loses nothing (engine/polling.py)
+        Poller(bot, pending, timeout=20, allowed_updates=ALLOWED_UPDATES).run_until_signalled()
+    finally:
+        for job in chores:
+            job.stop()
+        if broadcaster is not None:
+            broadcaster.stop()
+        pool.stop()
