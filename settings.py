@@ -56,6 +56,9 @@ class Settings:
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     broadcast_rate: float = 25.0
     media_dir: str = DEFAULT_MEDIA_DIR
+    # this bot process is the only one serving updates (polling, or a webhook run by one
+    # process): it owns conversations, one database round trip per update (docs/scaling.md)
+    bot_exclusive: bool = False
 
     @property
     def embedded_store(self) -> bool:
@@ -78,4 +81,5 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         admin_ids=_ids(env.get("ADMIN_IDS")),
         broadcast_rate=_rate(env.get("BROADCAST_RATE")),
         media_dir=str(Path(env.get("MEDIA_DIR") or DEFAULT_MEDIA_DIR).resolve()),
+        bot_exclusive=(env.get("BOT_EXCLUSIVE") or "").strip().lower() in ("1", "true", "yes"),
     )

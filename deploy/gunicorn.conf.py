@@ -112,8 +112,15 @@ def _embedded_store() -> bool:
 
 
 def on_starting(server) -> None:
-    """Refuse the embedded store with several bot workers: each would keep its own state."""
-    if server.cfg.workers < 2 or not _embedded_store():
+    """Refuse the embedded store with several bot workers: each would keep its own state;
+    and BOT_EXCLUSIVE=1 with several: each would wait for the users the other owns."""
+    if server.cfg.workers < 2:
+        return
+    is_bot = "run_bot" in (server.cfg.wsgi_app or getattr(server.app, "app_uri", "") or "")
+    if is_bot and os.environ.get("BOT_EXCLUSIVE", "").strip().lower() in ("1", "true", "yes"):
+        raise SystemExit("gunicorn.conf.py: BOT_EXCLUSIVE=1 means one process serves the bot: "
+                         "run one worker (-w 1, with threads), or leave BOT_EXCLUSIVE unset")
+    if not _embedded_store():
         return
     message = ("MONGO_URI is the embedded in-memory store (mongomock), which every worker would "
                "hold on its own: set MONGO_URI=mongodb://... or run one worker (-w 1)")

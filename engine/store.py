@@ -87,6 +87,10 @@ class ConversationStore(Protocol):
 
     def peek(self, user_id: int) -> Conversation | None: ...
 
+    def own(self) -> None: ...
+
+    def close(self) -> None: ...
+
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
@@ -113,22 +117,34 @@ class MongoStore:
     def __init__(self, collection, lease_seconds: float = 60.0, wait_seconds: float = 30.0, *,
                  exclusive: bool = False, cache_size: int = 10_000, renew_seconds: float = 5.0,
                  grace_seconds: float = 15.0, heartbeat: bool = True) -> None:
-        from engine.ownership import Copies, Owners, Registration, UserLocks
+        from engine.ownership import Owners
 
         self.collection = collection
         self.lease_seconds = lease_seconds
         self.wait_seconds = wait_seconds
-        registry = collection.database[collection.name + "_owners"]
-        self.owners = Owners(registry)
+        self.owners = Owners(collection.database[collection.name + "_owners"])
         self.registration = None
-        if exclusive:
-            self.registration = Registration(
-                registry, ttl=grace_seconds + max(lease_seconds, grace_seconds),
-                grace=grace_seconds, renew=renew_seconds, heartbeat=heartbeat)
-            self.copies = Copies(cache_size)
-            self.locks = UserLocks()
+        self._ownership = {"cache_size": cache_size, "renew": renew_seconds,
+                           "grace": grace_seconds, "heartbeat": heartbeat}
         # round trips to the database, by kind: for tests and benchmarks
         self.trips = {"lease": 0, "insert": 0, "write": 0, "other": 0}
+        if exclusive:
+            self.own()
+
+    def own(self) -> None:
+        """Become exclusive (see the class): call it before the first update, in the one
+        process that serves the bot's updates."""
+        from engine.ownership import Copies, Registration, UserLocks
+
+        if self.registration is not None:
+            return
+        options = self._ownership
+        self.copies = Copies(options["cache_size"])
+        self.locks = UserLocks()
+        self.registration = Registration(
+            self.owners.collection, ttl=options["grace"] + max(self.lease_seconds,
+                                                               options["grace"]),
+            grace=options["grace"], renew=options["renew"], heartbeat=options["heartbeat"])
 
     def acquire(self, user_id: int) -> Conversation:
         """Lease and read the user's conversation (created when new), waiting if leased;
@@ -284,6 +300,9 @@ class MemoryStore:
     def release(self, conversation: Conversation) -> None:
         conversation.lease = None
         self.locks[conversation.user_id].release()
+
+    def own(self) -> None:
+        """Nothing to own: the conversations live in this process only."""
 
     def close(self) -> None:
         """Nothing to withdraw: the conversations die with the process."""

@@ -34,6 +34,9 @@ def run_polling(app: Application, settings: Any, *, demo: bool = False, workers:
     use_api_url(settings.telegram_api_url)
     bot = EngineBot(settings.bot_token, threaded=False)
     engine = app.start(settings, TelebotSender(bot, media_dir=settings.media_dir), demo=demo)
+    # Telegram serves one poller at a time: this process alone serves the bot's updates, so
+    # its store owns the conversations it saves (one round trip per update, docs/scaling.md)
+    engine.store.own()
     pending = Pending()  # events handed to the workers and not finished yet
     pool = OrderedWorkers(counted(engine.handle, pending), n=workers)
 
@@ -61,3 +64,4 @@ def run_polling(app: Application, settings: Any, *, demo: bool = False, workers:
         if broadcaster is not None:
             broadcaster.stop()
         pool.stop()
+        engine.store.close()  # after the last update: another process may serve them at once

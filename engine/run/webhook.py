@@ -46,6 +46,13 @@ def create_app(app: Application, settings: Any) -> Flask:
     use_api_url(settings.telegram_api_url)
     bot = EngineBot(settings.bot_token, threaded=False)
     engine = app.start(settings, TelebotSender(bot, media_dir=settings.media_dir))
+    if getattr(settings, "bot_exclusive", False):
+        # BOT_EXCLUSIVE=1: this one process serves every update (gunicorn -w 1): it owns
+        # the conversations it saves, one round trip per update (docs/scaling.md)
+        import atexit
+
+        engine.store.own()
+        atexit.register(engine.store.close)  # the worker's clean exit withdraws ownership
     failures = threading.local()
 
     def handle(event) -> None:

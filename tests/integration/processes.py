@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
@@ -288,3 +289,121 @@ def send_broadcasts(barrier, uri: str, api_url: str, token: str, *, threads: int
     barrier.wait(timeout=START_TIMEOUT)
     worker.run_until_idle(timeout=120)
     return queue.worker
+
+
+# -- conversations owned by one process (engine/ownership.py) -------------------------------
+EFFECT_FLOW = """\
+bot:
+  start: home
+  languages: [en]
+  commands: [{command: start, trigger: tick}]
+states:
+  home:
+    screen: {text: t.home}
+transitions:
+  - {trigger: tick, source: "*", dest: "=", after: effect.count}
+"""
+EFFECT_TEXTS = {"engine.error": "Sorry", "engine.outdated": "Old", "engine.next": ">",
+                "engine.previous": "<", "engine.more": "More", "engine.invalid": "Bad",
+                "engine.reset": "Reset", "engine.keyboard": "Menu", "engine.unexpected": "?",
+                "engine.foreign_contact": "No", "t.home": "Ticks: {data.n}"}
+
+
+def effect_engine(uri: str, **store_options):
+    """An engine whose one command has an effect outside the conversation (``$inc`` of the
+    user's document in ``effects``, as a cart +1 is) and one inside it (``data.n``)."""
+    import tempfile
+    from pathlib import Path
+
+    import pymongo
+
+    from engine import Engine, MongoStore, Registry, StubSender, load_flows
+
+    database = pymongo.MongoClient(uri).get_default_database()
+    registry = Registry()
+
+    @registry.action("effect.count")
+    def count(ctx) -> None:
+        database["effects"].update_one({"_id": ctx.user_id}, {"$inc": {"n": 1}})
+        ctx.data["n"] = ctx.data.get("n", 0) + 1
+
+    directory = Path(tempfile.mkdtemp())
+    (directory / "bot.yaml").write_text(EFFECT_FLOW)
+    flows = load_flows(directory, registry=registry, texts={"en": EFFECT_TEXTS})
+    store = MongoStore(database["conversations"], **store_options)
+    sender = StubSender()
+    lock = threading.Lock()  # the stub's dicts are per process: guard them, not the store
+    for name in ("send", "edit", "answer"):
+        method = getattr(sender, name)
+        setattr(sender, name, lambda *a, _m=method, **k: _locked(lock, _m, *a, **k))
+    return Engine(flows, store, sender), database
+
+
+def _locked(lock, method, *args, **kwargs):
+    with lock:
+        return method(*args, **kwargs)
+
+
+def tick(engine, user_id: int, update_id: int) -> bool:
+    """Deliver ``/start`` (update ``update_id``) of ``user_id`` to ``engine``."""
+    from engine import Event
+
+    return engine.handle(Event("command", user_id=user_id, chat_id=user_id,
+                               update_id=update_id, text="/start", command="start",
+                               user={"id": user_id, "first_name": "U"}))
+
+
+def round_ids(round_: int, user_id: int, first: int, count: int) -> list[int]:
+    return [round_ * 10**7 + user_id * 10**3 + i for i in range(first, first + count)]
+
+
+def alternating_owners(barrier, uri: str, index: int, user_ids: list[int], rounds: int,
+                       per_round: int, threads: int) -> dict:
+    """Per round, process ``round % 2`` owns the users (an exclusive store, closed at the
+    round's end) and delivers updates 0 .. per_round - 1 of each user; the other process, a
+    shared store, delivers updates per_round / 2 .. 3 * per_round / 2 - 1 at the same time:
+    half of them redeliveries of the owner's, half new. Each user's updates run in order on
+    one thread of a process (as OrderedWorkers does)."""
+    import itertools
+
+    ok = itertools.count()
+    barrier.wait(timeout=START_TIMEOUT)
+    for round_ in range(rounds):
+        owner = round_ % 2 == index
+        engine, _ = effect_engine(uri, exclusive=owner, renew_seconds=0.5,
+                                  grace_seconds=2.0, lease_seconds=10.0, wait_seconds=60.0)
+        first = 0 if owner else per_round // 2
+
+        def serve(users: list[int], engine=engine, first=first, round_=round_) -> None:
+            for i in range(per_round):
+                for user_id in users:
+                    if tick(engine, user_id, round_ids(round_, user_id, first + i, 1)[0]):
+                        next(ok)
+
+        barrier.wait(timeout=START_TIMEOUT)
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(serve, [user_ids[t::threads] for t in range(threads)]))
+        engine.store.close()
+        barrier.wait(timeout=START_TIMEOUT)
+    return {"processed": next(ok)}
+
+
+def owner_then_crash(barrier, uri: str, user_ids: list[int], per_user: int, machine: bool,
+                     ttl_grace: float) -> None:
+    """An exclusive store serves ``per_user`` updates per user, then the process dies with
+    SIGKILL (no clean stop: its registration and owner marks stay behind). ``machine``
+    False hides which machine it ran on, so only the registration's expiry tells it died."""
+    import os
+    import signal
+
+    import engine.ownership
+
+    if not machine:
+        engine.ownership._machine = lambda: None
+    bot, _ = effect_engine(uri, exclusive=True, renew_seconds=ttl_grace / 4,
+                           grace_seconds=ttl_grace, lease_seconds=ttl_grace)
+    barrier.wait(timeout=START_TIMEOUT)
+    for i in range(per_user):
+        for user_id in user_ids:
+            assert tick(bot, user_id, round_ids(0, user_id, i, 1)[0])
+    os.kill(os.getpid(), signal.SIGKILL)
