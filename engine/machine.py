@@ -31,6 +31,15 @@ class _Model:
         self.fired: spec.Transition | None = None
 
 
+class _Event:
+    """What the machine's callbacks read of its ``EventData``: the model and the ``ctx``."""
+
+    __slots__ = ("model", "kwargs")
+
+    def __init__(self, model: _Model, ctx) -> None:
+        self.model, self.kwargs = model, {"ctx": ctx}
+
+
 @dataclass(frozen=True)
 class Fired:
     """What an event did: the transition taken (``None`` when every guard said no)."""
@@ -68,6 +77,25 @@ class CompiledFlows:
                 after=[self._call("action", n, t.where, t.label) for n in t.after])
             for name in (states if t.is_global else t.source):
                 self.accepts[name].add(t.trigger)
+        self.direct = self._direct()
+
+    def _direct(self) -> dict[tuple[str, str], tuple]:
+        """(state, trigger) pairs the machine can only answer one way: one transition,
+        unguarded, into a state without enter callbacks. Those are fired by calling the
+        transition's callbacks in the machine's order (before, move, after) without its
+        event dispatch, a third of the engine's time per update when profiled."""
+        direct = {}
+        for trigger, event in self.machine.events.items():
+            for source, candidates in event.transitions.items():
+                if len(candidates) != 1 or candidates[0].conditions:
+                    continue
+                tr = candidates[0]
+                dest = tr.dest or source
+                states = (self.machine.get_state(source), self.machine.get_state(dest))
+                if tr.prepare or states[0].on_exit or states[1].on_enter:
+                    continue
+                direct[(source, trigger)] = (list(tr.before), dest, list(tr.after))
+        return direct
 
     @staticmethod
     def _mark(transition: spec.Transition) -> Callable:
@@ -99,6 +127,16 @@ class CompiledFlows:
     def fire(self, state: str, trigger: str, ctx) -> Fired:
         """Fire ``trigger`` from ``state``: guards decide, actions run, the state moves."""
         model = _Model(state)
+        direct = self.direct.get((state, trigger))
+        if direct is not None:
+            before, dest, after = direct
+            event = _Event(model, ctx)
+            for callback in before:
+                callback(event)
+            model.state = dest
+            for callback in after:
+                callback(event)
+            return Fired(model.fired, dest)
         try:
             self.machine.events[trigger].trigger(model, ctx=ctx)
         except (KeyError, MachineError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -52,6 +53,12 @@ class Plan:
     main: Message
     items: list[Message] = field(default_factory=list)
     keyboard: ReplyKeyboard | None = None
+
+
+@functools.lru_cache(maxsize=1024)
+def _bare(trigger: str) -> str:
+    """The callback data of a button without arguments (the same on every screen)."""
+    return callback.encode(trigger)
 
 
 def fingerprint(message: Message, parse_mode: str | None) -> str:
@@ -154,6 +161,8 @@ class Renderer:
             return None
         if button.unless and resolve(button.unless, scope):
             return None
+        if not button.args:
+            return InlineButton(self.label(button.label, ctx, scope), _bare(button.trigger))
         args = {name: render(value, scope, html=False) for name, value in button.args.items()}
         return InlineButton(self.label(button.label, ctx, scope),
                             callback.encode(button.trigger, args))

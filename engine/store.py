@@ -286,15 +286,16 @@ class MemoryStore:
             lock = self.locks.setdefault(user_id, threading.Lock())
         lock.acquire()
         blob = self.docs.get(user_id)
-        conv = Conversation.from_doc(pickle.loads(blob)) if blob else Conversation(user_id)
+        conv = pickle.loads(blob) if blob else Conversation(user_id)
         conv.lease = "memory"
         return conv
 
     def save(self, conversation: Conversation) -> None:
         conversation.version += 1
-        self.docs[conversation.user_id] = pickle.dumps(
-            {"_id": conversation.user_id, "v": conversation.version, **conversation.fields()},
-            protocol=pickle.HIGHEST_PROTOCOL)
+        conversation.lease = None
+        # the object itself, pickled: a copy no caller can alias, without a document between
+        self.docs[conversation.user_id] = pickle.dumps(conversation,
+                                                       protocol=pickle.HIGHEST_PROTOCOL)
         self.release(conversation)
 
     def release(self, conversation: Conversation) -> None:
@@ -309,4 +310,4 @@ class MemoryStore:
 
     def peek(self, user_id: int) -> Conversation | None:
         blob = self.docs.get(user_id)
-        return Conversation.from_doc(pickle.loads(blob)) if blob else None
+        return pickle.loads(blob) if blob else None

@@ -6,6 +6,7 @@ handlers here just normalise updates into events.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import queue
@@ -72,6 +73,33 @@ def to_telebot(markup: Markup):
     return None
 
 
+def markup_json(markup: Markup) -> str | None:
+    """``markup`` as the Bot API's JSON, built directly (what :func:`to_telebot` then
+    telebot's ``to_json`` would make, at a fraction of the cost: it is on every call)."""
+    if isinstance(markup, Inline):
+        return json.dumps({"inline_keyboard": [[{"text": b.label, "callback_data": b.data}
+                                                 for b in row] for row in markup.rows]})
+    if isinstance(markup, ReplyKeyboard):
+        return json.dumps({"keyboard": [[{"text": label, "request_contact": True} if contact
+                                         else {"text": label} for label, contact in row]
+                                        for row in markup.rows], "resize_keyboard": True})
+    return None
+
+
+class _NoPreview(types.LinkPreviewOptions):
+    """Link previews off, serialised once."""
+
+    def __init__(self) -> None:
+        super().__init__(is_disabled=True)
+        self._json = super().to_json()
+
+    def to_json(self) -> str:
+        return self._json
+
+
+NO_PREVIEW = _NoPreview()
+
+
 class TelebotSender:
     """Sends through telebot; waits out 429s, treats "not modified" as success.
 
@@ -130,15 +158,15 @@ class TelebotSender:
             media, ref = self._photo(photo)
             try:
                 message = self._call(self.bot.send_photo, chat_id, media, caption=text,
-                                     parse_mode=parse_mode, reply_markup=to_telebot(markup))
+                                     parse_mode=parse_mode, reply_markup=markup_json(markup))
             finally:
                 if ref:
                     media.close()
             self._remember(ref, message)
         else:
             message = self._call(self.bot.send_message, chat_id, text, parse_mode=parse_mode,
-                                 reply_markup=to_telebot(markup),
-                                 link_preview_options=types.LinkPreviewOptions(is_disabled=True))
+                                 reply_markup=markup_json(markup),
+                                 link_preview_options=NO_PREVIEW)
         return message.message_id
 
     def edit(self, chat_id, message_id, text, photo, markup, parse_mode) -> None:
@@ -148,7 +176,7 @@ class TelebotSender:
                 message = self._call(
                     self.bot.edit_message_media,
                     types.InputMediaPhoto(media, caption=text, parse_mode=parse_mode),
-                    chat_id=chat_id, message_id=message_id, reply_markup=to_telebot(markup))
+                    chat_id=chat_id, message_id=message_id, reply_markup=markup_json(markup))
             finally:
                 if ref:
                     media.close()
@@ -156,8 +184,8 @@ class TelebotSender:
                 self._remember(ref, message)
         else:
             self._call(self.bot.edit_message_text, text, chat_id=chat_id, message_id=message_id,
-                       parse_mode=parse_mode, reply_markup=to_telebot(markup),
-                       link_preview_options=types.LinkPreviewOptions(is_disabled=True))
+                       parse_mode=parse_mode, reply_markup=markup_json(markup),
+                       link_preview_options=NO_PREVIEW)
 
     def delete(self, chat_id, message_id) -> None:
         self._call(self.bot.delete_message, chat_id, message_id)

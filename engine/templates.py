@@ -55,11 +55,41 @@ _html = _Formatter(escape_values=True)
 _plain = _Formatter(escape_values=False)
 
 
+_parsed: dict[str, list | None] = {}  # template -> its parts, parsed once (None: unusual)
+
+
+def _parse(template: str) -> list | None:
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError:
+        return None  # vformat raises it again, with its message
+    if any(name is not None and (not name or "{" in spec) for _, name, spec, _ in parts):
+        return None  # automatic numbering, nested fields: vformat's business
+    return parts
+
+
 def render(template: str, scope: Mapping[str, object], html: bool = True) -> str:
     """Fill ``template``'s placeholders from ``scope`` (escaped for HTML unless ``Html``)."""
     if "{" not in template:
         return template
-    return (_html if html else _plain).vformat(template, (), scope)
+    formatter = _html if html else _plain
+    parts = _parsed.get(template, _MISSING)
+    if parts is _MISSING:
+        if len(_parsed) > 4096:
+            _parsed.clear()
+        parts = _parsed[template] = _parse(template)
+    if parts is None:
+        return formatter.vformat(template, (), scope)
+    out = []  # what vformat does, without parsing the template again on every call
+    for literal, name, spec, conversion in parts:
+        if literal:
+            out.append(literal)
+        if name is not None:
+            value = resolve(name, scope)
+            if conversion:
+                value = formatter.convert_field(value, conversion)
+            out.append(formatter.format_field(value, spec))
+    return "".join(out)
 
 
 def placeholders(template: str) -> list[str]:
