@@ -59,9 +59,13 @@ def _error_reply(error: ApiError) -> Reply:
 class BotApi:
     """Serves Bot API calls against a :class:`World`, with faults from a :class:`FaultInjector`."""
 
-    def __init__(self, world: World, faults: FaultInjector) -> None:
+    def __init__(self, world: World, faults: FaultInjector, delay: float = 0.0) -> None:
         self.world = world
         self.faults = faults
+        # seconds every call but getUpdates takes before it is served (Telegram's network
+        # latency, for load runs); slept outside the world's lock: calls overlap as over a
+        # network
+        self.delay = delay
 
     def handle(self, token: str, method: str, params: Params) -> Reply:
         """Serve one request: check the token, maybe inject a fault, run the method, log it."""
@@ -78,6 +82,8 @@ class BotApi:
             bot.last_activity = time.monotonic()
         entry: dict = {"time": time.time(), "method": method, "params": params.redacted()}
         try:
+            if counted and self.delay > 0:
+                time.sleep(self.delay)
             handler = METHODS.get(name)
             if handler is None:
                 logger.warning("Bot API method %s is not implemented by the fake Telegram", method)

@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=15.0,
         help="seconds a callback query stays answerable",
     )
+    parser.add_argument(
+        "--delay",
+        type=float,
+        default=0.0,
+        help="seconds each Bot API call (but getUpdates) takes, as Telegram's latency (0)",
+    )
     limits = parser.add_argument_group("flood limits (off unless --rate-limit)")
     limits.add_argument(
         "--rate-limit", action="store_true", help="answer 429 above Telegram-like limits"
@@ -117,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         rate_limits=limits,
         faults=fault_config,
         callback_timeout=args.callback_timeout,
+        delay=args.delay,
     )
     for token in tokens[1:]:
         fake.add_bot(token)

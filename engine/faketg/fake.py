@@ -43,7 +43,8 @@ class FakeTelegram:
 
     ``token`` is the first bot's token (more with :meth:`add_bot`); ``port`` 0 picks a free
     one. ``rate_limits`` turns on flood limits; ``faults`` injects random failures;
-    ``callback_timeout`` is how long a callback query stays answerable (Telegram: ~15 s).
+    ``callback_timeout`` is how long a callback query stays answerable (Telegram: ~15 s);
+    ``delay`` is how many seconds each Bot API call but getUpdates takes (network latency).
     """
 
     def __init__(
@@ -59,12 +60,13 @@ class FakeTelegram:
         callback_timeout: float = 15.0,
         webhook_timeout: float = 10.0,
         webhook_retry: tuple[float, float] = (0.1, 2.0),
+        delay: float = 0.0,
     ) -> None:
         self.token = token
         self.host = host
         self.world = World(callback_timeout=callback_timeout)
         self.faults = FaultInjector(faults)
-        self.api = BotApi(self.world, self.faults)
+        self.api = BotApi(self.world, self.faults, delay)
         self.world.add_bot(token, bot_username, bot_name)
         self.set_rate_limits(rate_limits)
         self.world.on_webhook_set = self._start_webhook
