@@ -17,7 +17,7 @@ def _call(tg: FakeTelegram, method: str, **params) -> dict:
 
 def test_each_call_takes_the_delay_and_calls_overlap():
     with FakeTelegram(delay=0.2) as tg:
-        tg.user(42, first_name="Ann")
+        tg.user(42, first_name="Ann").send("/start")  # a chat the bot may write to
         started = time.monotonic()
         assert _call(tg, "getMe")["ok"]
         assert time.monotonic() - started >= 0.2
