@@ -1,0 +1,130 @@
+"""The real bot process under load, with Telegram's latency: updates/s and update-to-screen.
+
+    .ci/ferretdb.sh run python bench/load_bench.py [--users 1000] [--workers 1,4,16]
+        [--delay 0.05] [--clients 64]
+
+For each worker count: the fake Telegram server in this process with ``--delay`` seconds per
+Bot API call; the shop bot as its own process (the polling code of ``run_bot.py``, demo
+catalog, conversations on MONGO_URI's server in a fresh database, owned by the poller) with
+that many ordered worker threads. ``--clients`` threads play the users, each user walking
+/start, /catalog, a category, the next level, /cart, /catalog, a category, /start and
+waiting for each screen before the next step (as a person does). Reported: sustained
+updates/s over the run, and per step the time from the update being queued at the fake to
+the bot's screen (its send or edit) arriving there: p50 and p99.
+
+Webhook mode is not measured here: the fake delivers a webhook's updates over one
+connection, one at a time (stricter than Telegram's ``max_connections``), so its throughput
+could not grow with workers whatever the bot does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.faketg import FakeTelegram  # noqa: E402
+
+BOT = """\
+import logging, sys
+import settings
+from engine.run.poll import run_polling
+from flows.shop import shop
+logging.basicConfig(level=logging.WARNING)
+run_polling(shop, settings.load(dotenv=False), demo=True, workers=int(sys.argv[1]),
+            broadcasts=False)
+"""
+SCREEN = {"sendMessage", "editMessageText", "sendPhoto", "editMessageMedia",
+          "editMessageCaption", "editMessageReplyMarkup"}
+
+
+def _screen(tg: FakeTelegram, user, timeout: float) -> None:
+    """Wait for the bot's screen (not just the callback's answer) after the user's step."""
+    for count in (1, 2, 3):
+        actions = user.wait(count, timeout=timeout)
+        if any(a.get("method") in SCREEN for a in actions):
+            return
+
+
+def walk(tg: FakeTelegram, uid: int, timeout: float) -> list[float]:
+    """One user's eight steps; the seconds each took from sending to the screen."""
+    user = tg.user(uid, first_name=f"U{uid}", language_code="en")
+    steps = [lambda: user.send("/start"), lambda: user.send("/catalog"),
+             lambda: user.click(position=0), lambda: user.click(position=0),
+             lambda: user.send("/cart"), lambda: user.send("/catalog"),
+             lambda: user.click(position=0), lambda: user.send("/start")]
+    took = []
+    for step in steps:
+        started = time.perf_counter()
+        step()
+        _screen(tg, user, timeout)
+        took.append(time.perf_counter() - started)
+    return took
+
+
+def run(workers: int, args, uri: str) -> dict:
+    tg = FakeTelegram(delay=args.delay).start()
+    database = f"load_{uuid.uuid4().hex[:8]}"
+    base, _, query = uri.partition("?")
+    env = {**os.environ, "BOT_TOKEN": tg.token, "TELEGRAM_API_URL": tg.url,
+           "MONGO_URI": base.rsplit("/", 1)[0] + "/" + database + ("?" + query if query else "")}
+    bot = subprocess.Popen([sys.executable, "-c", BOT, str(workers)], cwd=ROOT, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        tg.wait_polling(timeout=60)
+        walk(tg, 1, 30)  # warm: the demo catalog loaded, the first pictures uploaded
+        users = range(1000, 1000 + args.users)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.clients) as pool:
+            took = [t for steps in pool.map(lambda u: walk(tg, u, 60), users) for t in steps]
+        elapsed = time.perf_counter() - started
+    finally:
+        bot.terminate()
+        try:
+            _, errors = bot.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            bot.kill()
+            _, errors = bot.communicate()
+        tg.stop()
+        import pymongo
+
+        client = pymongo.MongoClient(env["MONGO_URI"])
+        client.drop_database(database)
+        client.close()
+    took.sort()
+    if "Traceback" in (errors or ""):
+        print(errors[-2000:], file=sys.stderr)
+    return {"updates/s": len(took) / elapsed, "p50": took[len(took) // 2] * 1000,
+            "p99": took[int(len(took) * 0.99)] * 1000, "mean": statistics.mean(took) * 1000,
+            "updates": len(took)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--workers", default="1,4,16")
+    parser.add_argument("--delay", type=float, default=0.05)
+    parser.add_argument("--clients", type=int, default=64, help="users at the same time")
+    args = parser.parse_args(argv)
+    uri = os.environ["MONGO_URI"]
+    print(f"{args.users} users x 8 steps, {args.clients} at a time, {args.delay * 1000:.0f} ms "
+          "per Bot API call; polling bot process, real database", flush=True)
+    for workers in (int(w) for w in args.workers.split(",")):
+        r = run(workers, args, uri)
+        print(f"  {workers:>2} workers: {r['updates/s']:7.1f} updates/s  p50 {r['p50']:6.1f} ms"
+              f"  p99 {r['p99']:7.1f} ms  ({r['updates']} updates)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
