@@ -98,6 +98,11 @@ class InProcessDriver:
     def _click(self, step) -> None:
         value = step.value
         message = self._message(step.message) if step.message is not None else None
+        if isinstance(value, dict) and value.get("oldest") and message is None:
+            label = value.get("label")
+            message = next((m for m in self.client.messages
+                            if isinstance(m.markup, Inline) and
+                            any(b.label == label for row in m.markup.rows for b in row)), None)
         if isinstance(value, dict):
             self.client.click(value.get("label"), index=value.get("index"), message=message)
         else:

@@ -169,7 +169,8 @@ class E2EDriver:
             if isinstance(step.value, dict) and "index" in step.value:
                 self.user.click(position=int(step.value["index"]), message_id=message_id)
             else:
-                self._click(label, message_id)
+                oldest = isinstance(step.value, dict) and bool(step.value.get("oldest"))
+                self._click(label, message_id, oldest=oldest)
         elif step.action == "click":
             self.user.press(label)
         self.fake.wait_idle(timeout=20, quiet=STEP_QUIET)
@@ -177,11 +178,12 @@ class E2EDriver:
         result.errors = logged_errors(self.session.log_since(logged))
         return result
 
-    def _click(self, label: str, message_id: int | None) -> None:
+    def _click(self, label: str, message_id: int | None, *, oldest: bool = False) -> None:
         from engine.testing import ClickError
 
-        if message_id is None:  # the newest message showing that label, like ChatClient
-            for message in reversed(self.user.messages()):
+        if message_id is None:  # the newest (or oldest) message showing that label
+            messages = self.user.messages()
+            for message in (messages if oldest else reversed(messages)):
                 if label in [b for row in _buttons(message.get("reply_markup")) for b in row]:
                     message_id = message["message_id"]
                     break
