@@ -156,8 +156,8 @@ def _crud(route: Route, method: str) -> dict | None:
 
 def _custom(route: Route) -> dict:
     """A resource outside CRUD describes itself in its ``openapi`` attribute: a read-only
-    one (``query``, ``response``), or an upload (``multipart``, ``response``, ``status``,
-    ``errors``)."""
+    one (``query``, ``response``), an upload (``multipart``, ``response``, ``status``,
+    ``errors``), or a command on an item (``body``, ``response``)."""
     spec = route.resource.openapi
     if spec.get("multipart"):
         return {"summary": spec["summary"], "description": spec.get("description", ""),
@@ -165,6 +165,12 @@ def _custom(route: Route) -> dict:
                 "responses": {spec["status"]: {"description": "Stored.",
                                                "content": _json(spec["response"])},
                               **{s: _error(s) for s in spec.get("errors", ())}}}
+    if spec.get("body"):  # a command on an item (a status change)
+        return {"summary": spec["summary"], "description": spec.get("description", ""),
+                "body": spec["body"], "parameters": [IF_MATCH],
+                "responses": {"200": {"description": "Done.", "headers": {"ETag": ETAG},
+                                      "content": _json(spec["response"])},
+                              **{s: _error(s) for s in (*WRITE_ERRORS, "412")}}}
     query = [{"in": "query", "schema": spec["query"]}] if spec.get("query") else []
     return {"summary": spec["summary"], "description": spec.get("description", ""),
             "parameters": [*query, IF_NONE_MATCH],

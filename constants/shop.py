@@ -6,7 +6,8 @@ DEFAULT_LANGUAGE = "ru"
 CURRENCY = "RUB"  # prices are stored in kopecks (integer minor units)
 
 # "pending": being placed (stock being taken, no number yet; see models/placing.py)
-ORDER_STATUSES = ("pending", "new", "confirmed", "shipped", "delivered", "cancelled")
+ORDER_STATUSES = ("pending", "new", "paid", "confirmed", "shipped", "delivered", "cancelled",
+                  "refunded")
 
 EMOJI = {
     "catalog": "🛍",

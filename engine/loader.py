@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from engine import build, spec
+from engine import build, lifecycle, spec
 from engine.errors import FlowError, Problem
 from engine.registry import Registry
 from engine.registry import registry as default_registry
@@ -38,6 +38,7 @@ class Flows:
     text_positions: dict[tuple[str, str], tuple[str, int, int]] = field(default_factory=dict)
     text_values: dict[tuple[str, str], tuple[str, int, int]] = field(default_factory=dict)
     unreadable_texts: set[str] = field(default_factory=set)  # languages whose file is broken
+    lifecycles: dict = field(default_factory=dict)  # name -> engine.lifecycle.Lifecycle
 
 
 def _import_modules(directory: Path) -> list[Problem]:
@@ -153,6 +154,7 @@ def load_flows(directory: str | Path, *, registry: Registry | None = None,
     bot = bots[0][1] if bots else spec.BotSpec()
     states: dict[str, spec.State] = {}
     transitions: list[spec.Transition] = []
+    lifecycles: dict[str, lifecycle.Lifecycle] = {}
     for doc in docs:
         flow = (doc.data.get("flow") if isinstance(doc.data, dict) else None) or Path(doc.file).stem
         for state in build.states(doc, flow):
@@ -165,6 +167,12 @@ def load_flows(directory: str | Path, *, registry: Registry | None = None,
                 continue
             states[state.name] = state
         transitions.extend(build.transitions(doc))
+        for cycle in lifecycle.build(doc):
+            if cycle.name in lifecycles:
+                problems.append(Problem(cycle.where.file, cycle.where.line, cycle.where.column,
+                                        cycle.where.path, f"lifecycle {cycle.name!r} is "
+                                        "declared twice"))
+            lifecycles[cycle.name] = cycle
     structure_ok = not problems
     catalogs = Catalogs(texts=texts) if texts is not None else None
     if catalogs is None:
@@ -180,8 +188,9 @@ def load_flows(directory: str | Path, *, registry: Registry | None = None,
                   catalog=Catalog(catalogs.texts, bot.default_language), registry=registry,
                   directory=directory, version=digest.hexdigest()[:12],
                   text_positions=catalogs.keys, text_values=catalogs.values,
-                  unreadable_texts=catalogs.unreadable)
+                  unreadable_texts=catalogs.unreadable, lifecycles=lifecycles)
     problems.extend(check(flows, graph=structure_ok, names=not imported))
+    problems.extend(lifecycle.check(lifecycles, registry if not imported else None))
     if problems:
         raise FlowError(problems)
     return flows

@@ -60,13 +60,18 @@ def load_demo() -> None:
 
 
 def housekeeping() -> list[Periodic]:
-    """The shop's periodic jobs: checkouts a crash abandoned give their stock back."""
+    """The shop's periodic jobs: checkouts a crash abandoned give their stock back, and
+    order changes a crash interrupted finish what they had to do (stock returned once)."""
+    from flows import order_lifecycle
 
     def recover() -> None:
         with models.serialised():
             count = models.placing.recover_stale()
+            resumed = order_lifecycle.resume()
         if count:
             logger.warning("rolled back %d checkout(s) abandoned mid-way", count)
+        if resumed:
+            logger.warning("finished %d order change(s) a crash interrupted", resumed)
     return [Periodic(recover, 60.0, "recover-checkouts")]
 
 

@@ -8,6 +8,7 @@ from mongoengine import (
     EmbeddedDocument,
     EmbeddedDocumentListField,
     IntField,
+    ListField,
     MapField,
     ObjectIdField,
     StringField,
@@ -33,6 +34,18 @@ class OrderItem(EmbeddedDocument):
         return (self.names or {}).get(lang) or self.name
 
 
+class OrderEvent(EmbeddedDocument):
+    """One change of an order's status: from, to, by whom (role and name), when, a note."""
+
+    source = StringField(db_field="from")
+    dest = StringField(db_field="to")
+    trigger = StringField()
+    role = StringField()
+    by = StringField()
+    at = DateTimeField()
+    note = StringField()
+
+
 class Order(TimestampedDocument):
     """An order; ``number`` is the human-friendly id shown to the shopper.
 
@@ -55,6 +68,9 @@ class Order(TimestampedDocument):
     lease = StringField(max_length=64)  # who is placing it right now (pending only)
     lease_until = DateTimeField()
     settled = BooleanField(default=False)  # holds dropped and the cart emptied of its lines
+    version = IntField(default=0)  # bumped by every status change (flows/order_lifecycle.yaml)
+    history = EmbeddedDocumentListField(OrderEvent)
+    after_pending = ListField(StringField())  # actions of the last change not yet done
 
     meta = {"collection": "orders",
             "indexes": [("user_id", "-created"), "status", "-created"],

@@ -192,6 +192,19 @@ def settle(order: Order, quote: Quote) -> None:
     order.settled = True
 
 
+def return_stock(order_id) -> None:
+    """Put back what a cancelled order bought, once whatever repeats: each product records
+    the order in the same conditional update that returns its units (the last 200 such
+    marks are kept: a repeat comes within minutes, from the lifecycle's ``resume``)."""
+    order = Order.objects(id=order_id).only("items").first()
+    if order is None:
+        return
+    for item in order.items:
+        Product.objects(__raw__={"_id": item.product, "returns": {"$ne": order.pk}}).update_one(
+            __raw__={"$inc": {"stock": item.quantity},
+                     "$push": {"returns": {"$each": [order.pk], "$slice": -200}}})
+
+
 def recover_stale(older_than: timedelta = timedelta(minutes=5),
                   now: datetime | None = None) -> int:
     """Roll back pending orders whose placing stopped (a crash) and nobody resumed.

@@ -9,6 +9,7 @@ from mongoengine import (
     EmbeddedDocumentField,
     EmbeddedDocumentListField,
     IntField,
+    ListField,
     MapField,
     ObjectIdField,
     ReferenceField,
@@ -53,6 +54,7 @@ class Product(TimestampedDocument):
     position = IntField(default=0)
     translations = MapField(EmbeddedDocumentField(Translation))
     holds = EmbeddedDocumentListField(StockHold)  # orders being placed right now
+    returns = ListField(ObjectIdField())  # cancelled orders whose units came back
 
     meta = {"collection": "products",
             "indexes": [("category", "position", "name"), "price", "stock"],

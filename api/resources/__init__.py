@@ -21,7 +21,7 @@ from api.resources.categories import (
 )
 from api.resources.media import MediaUpload
 from api.resources.news import NewsItem, NewsList
-from api.resources.orders import OrderItem, OrderList
+from api.resources.orders import OrderItem, OrderList, OrderTransitions
 from api.resources.products import ProductItem, ProductList
 from api.resources.users import UserCart, UserItem, UserList, UserOrders
 from api.schemas.fields import INT64_MAX
@@ -56,6 +56,8 @@ ROUTES: tuple[Route, ...] = (
     Route(UserCart, f"/users/{USER_ID}/cart", "user_cart", "/users/{id}/cart"),
     Route(OrderList, "/orders", "order_list", "/orders"),
     Route(OrderItem, "/orders/<objectid:item_id>", "order_item", "/orders/{id}"),
+    Route(OrderTransitions, "/orders/<objectid:item_id>/transitions", "order_transitions",
+          "/orders/{id}/transitions"),
     Route(BroadcastList, "/broadcasts", "broadcast_list", "/broadcasts"),
     Route(BroadcastItem, "/broadcasts/<objectid:item_id>", "broadcast_item",
           "/broadcasts/{id}"),

@@ -21,7 +21,7 @@ from api.schemas.categories import (
 )
 from api.schemas.media import MediaSchema, MediaUploadSchema
 from api.schemas.news import NewsQuery, NewsSchema
-from api.schemas.orders import OrderQuery, OrderSchema, UserOrderQuery
+from api.schemas.orders import OrderQuery, OrderSchema, OrderTransitionSchema, UserOrderQuery
 from api.schemas.products import ProductQuery, ProductSchema
 from api.schemas.users import CartSchema, UserQuery, UserSchema
 
@@ -45,6 +45,7 @@ __all__ = [
     "NewsSchema",
     "OrderQuery",
     "OrderSchema",
+    "OrderTransitionSchema",
     "PageQuery",
     "ProductQuery",
     "ProductSchema",

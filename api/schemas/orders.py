@@ -9,7 +9,7 @@ from api.schemas.common import timestamp
 from api.schemas.fields import INT64_MAX, DateBound, ObjectIdField
 from constants import ORDER_STATUSES
 
-__all__ = ["OrderQuery", "OrderSchema", "UserOrderQuery"]
+__all__ = ["OrderQuery", "OrderSchema", "OrderTransitionSchema", "UserOrderQuery"]
 
 
 class OrderItemSchema(BaseSchema):
@@ -24,6 +24,28 @@ class OrderItemSchema(BaseSchema):
     line_total = fields.Integer(required=True, metadata={"description": "In kopecks."})
 
 
+class OrderEventSchema(BaseSchema):
+    """One change of the order's status."""
+
+    source = fields.String(data_key="from", metadata={"description": "The status before."})
+    dest = fields.String(data_key="to", metadata={"description": "The status after."})
+    trigger = fields.String(metadata={"description": "The change, as the lifecycle names it."})
+    role = fields.String(metadata={"description": "staff, buyer or system."})
+    by = fields.String(metadata={"description": "Who: a staff member, the buyer, the API."})
+    at = fields.DateTime(metadata={"description": "When (UTC)."})
+    note = fields.String(allow_none=True, metadata={"description": "A reason, if given."})
+
+
+class OrderTransitionSchema(BaseSchema):
+    """``POST /orders/{id}/transitions``: move the order to ``to``."""
+
+    to = fields.String(required=True, validate=validate.OneOf(ORDER_STATUSES), metadata={
+        "description": "The status to move to; it must be one the lifecycle allows now "
+                       "(flows/order_lifecycle.yaml)."})
+    note = fields.String(validate=validate.Length(max=500), metadata={
+        "description": "A reason (required for cancelling and refunding)."})
+
+
 class OrderSchema(BaseSchema):
     """An order; ``total`` is in kopecks."""
 
@@ -36,6 +58,10 @@ class OrderSchema(BaseSchema):
     phone = fields.String(dump_only=True, allow_none=True)
     address = fields.String(dump_only=True, allow_none=True)
     status = fields.String(dump_only=True, metadata={"enum": list(ORDER_STATUSES)})
+    version = fields.Integer(dump_only=True, metadata={"description": "Bumped by every "
+                                                                      "status change."})
+    history = fields.List(fields.Nested(OrderEventSchema), dump_only=True, metadata={
+        "description": "Every status change, oldest first."})
     created = timestamp()
     modified = timestamp()
 

@@ -77,3 +77,33 @@ def test_orders_being_placed_are_listed_only_when_asked_for(client, auth, shop):
     assert all(o["status"] != "pending" for o in listed)
     pending = client.get("/api/v1/orders?status=pending", headers=auth).get_json()["items"]
     assert [(o["status"], o["number"]) for o in pending] == [("pending", None)]
+
+
+def test_staff_move_an_order_along_its_lifecycle_through_the_api(client, auth, shop):
+    from models import Order
+
+    order = Order.objects(status="new").first()
+    url = f"/api/v1/orders/{order.pk}/transitions"
+    response = client.post(url, json={"to": "confirmed"}, headers=auth)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "confirmed" and body["version"] == 1
+    assert [(e["from"], e["to"], e["role"], e["by"]) for e in body["history"]] == [
+        ("new", "confirmed", "staff", "api")]
+    etag = response.headers["ETag"]
+
+    refused = client.post(url, json={"to": "delivered"}, headers=auth)
+    assert refused.status_code == 409
+    assert refused.get_json()["errors"] == {"to": [
+        "Must be one of the statuses allowed now: cancelled, shipped."]}
+    no_note = client.post(url, json={"to": "cancelled"}, headers=auth)
+    assert no_note.status_code == 409 and "note" in no_note.get_json()["errors"]["to"][0]
+
+    shipped = client.post(url, json={"to": "shipped", "note": "DHL 123"},
+                          headers={**auth, "If-Match": etag})
+    assert shipped.status_code == 200 and shipped.get_json()["history"][-1]["note"] == "DHL 123"
+    stale = client.post(url, json={"to": "delivered"}, headers={**auth, "If-Match": etag})
+    assert stale.status_code == 412
+    assert client.post(url, json={"to": "shipped"}).status_code == 401
+    assert client.post(url, json={"to": "lost"}, headers=auth).status_code == 422
+    assert Order.objects.get(id=order.pk).status == "shipped"

@@ -1,0 +1,46 @@
+"""The order's lifecycle (order_lifecycle.yaml) applied to orders, by staff, buyers and
+payments alike: the bot, the staff chat and the API all change an order through here."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from engine import action
+from engine.lifecycle import Lifecycle, TransitionRefused, load
+from engine.registry import registry
+from models import Order, placing
+
+__all__ = ["TransitionRefused", "change", "lifecycle", "resume"]
+
+
+@cache
+def lifecycle() -> Lifecycle:
+    return load(Path(__file__).with_name("order_lifecycle.yaml"))["order"]
+
+
+@action("orders.return_stock")
+def return_stock(order: dict) -> None:
+    """A cancelled or refunded order's units go back to stock, once."""
+    placing.return_stock(order["_id"])
+
+
+def _run_after(change, order: dict) -> None:
+    for name in change.after:
+        registry.get("action", name).func(order)
+
+
+def change(order_id, *, role: str, actor: str, trigger: str | None = None,
+           dest: str | None = None, note: str | None = None,
+           expect_version: int | None = None) -> Order:
+    """Change an order's status (``trigger``, or the change to ``dest``) as ``role``;
+    :class:`TransitionRefused` says why not and what is allowed now."""
+    lifecycle().fire(Order._get_collection(), order_id, role=role, actor=actor,
+                     trigger=trigger, dest=dest, note=note, expect_version=expect_version,
+                     run_after=_run_after)
+    return Order.objects.get(id=order_id)
+
+
+def resume() -> int:
+    """Finish what changes interrupted by a crash left to do (housekeeping)."""
+    return lifecycle().resume(Order._get_collection(), _run_after)
