@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import models
+import settings
 from engine import Engine, MemoryStore, MongoStore, load_flows
 from engine.periodic import Periodic
 from engine.run import Application
@@ -92,4 +93,5 @@ shop = Application(
     compose_broadcast=compose,
     unit_of_work=models.serialised,
     is_embedded=models.is_embedded,
+    load_settings=settings.load,
 )

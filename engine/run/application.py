@@ -75,6 +75,8 @@ class Application:
     ``run_bot.py broadcast`` (a :class:`Tracked`, or what is wrong with the arguments).
     ``unit_of_work()`` wraps each unit of database work (the embedded store is not
     thread-safe); ``is_embedded()`` says the database lives in this process only.
+    ``load_settings()`` reads the bot's settings, for tools that start it by its flows
+    directory alone (``python -m engine playground``).
     """
 
     flows_dir: str | Path
@@ -87,6 +89,7 @@ class Application:
     compose_broadcast: Callable[..., Tracked | str] | None = None
     unit_of_work: Callable[[], AbstractContextManager] = contextlib.nullcontext
     is_embedded: Callable[[], bool] = _not_embedded
+    load_settings: Callable[[], Any] | None = None
 
     def start(self, settings: Any, sender: Sender, *, demo: bool = False) -> Engine:
         """Connect the database, load the demo data if asked, and build the engine."""
