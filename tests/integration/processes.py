@@ -210,6 +210,30 @@ def tree_race(barrier, uri: str, role: str, rounds: list[tuple[str, str]]) -> li
     return outcomes
 
 
+def change_orders(barrier, uri: str, order_ids: list[str], trigger: str, actor: str,
+                  threads: int) -> list[str]:
+    """Per order, ``threads`` threads fire ``trigger`` at once (staff pressing the same button
+    in the staff chat); returns "changed" or "refused" per attempt."""
+    models.connect(uri)
+    from bson import ObjectId
+
+    from flows.order_lifecycle import TransitionRefused, change
+
+    def one(order_id: str) -> str:
+        barrier.wait(timeout=START_TIMEOUT)
+        try:
+            change(ObjectId(order_id), role="staff", actor=actor, trigger=trigger)
+            return "changed"
+        except TransitionRefused:
+            return "refused"
+
+    out = []
+    with ThreadPoolExecutor(threads) as pool:
+        for order_id in order_ids:
+            out.extend(pool.map(one, [order_id] * threads))
+    return out
+
+
 def take_numbers(barrier, uri: str, name: str, count: int) -> list[int]:
     """``count`` numbers from counter ``name``, as fast as they come."""
     models.connect(uri)

@@ -11,6 +11,7 @@ import pytest
 
 from models import Cart, Category, Order, Product, User
 from tests.integration.processes import (
+    change_orders,
     checkout,
     click_add,
     first_clicks,
@@ -190,3 +191,24 @@ def test_a_category_deleted_while_something_is_put_into_it_leaves_no_orphan(real
     assert all(p is None or p in ids for p in parents), "a category lost its parent"
     homes = [d["category"] for d in Product._get_collection().find({}, {"category": 1})]
     assert all(c in ids for c in homes), "a product lost its category"
+
+
+def test_two_staff_pressing_ship_at_the_same_instant_make_one_change(real_db_uri, category):
+    """10 orders; for each, 2 processes x 2 threads press "Ship" at once: one change each,
+    one history entry, the version bumped once."""
+    from flows.order_lifecycle import change
+
+    tea = make_product(category, stock=100)
+    ids = []
+    for user in range(10):
+        cart = Cart.for_user(700 + user)
+        cart.add(tea)
+        order = Order.from_cart(cart)
+        change(order.pk, role="staff", actor="setup", trigger="confirm")
+        ids.append(str(order.pk))
+    first, second = run_together(change_orders, (real_db_uri, ids, "ship", "Ann", 2),
+                                 (real_db_uri, ids, "ship", "Bob", 2), threads=2)
+    assert (first + second).count("changed") == 10
+    for order in Order.objects(id__in=ids):
+        assert order.status == "shipped" and order.version == 2
+        assert [e.trigger for e in order.history] == ["confirm", "ship"]
