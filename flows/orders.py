@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from constants import text
-from engine import Html, data_source
+from engine import Html, UserError, action, data_source
+from flows import order_lifecycle
 from models import Order, format_money
 from models.text import esc
 
@@ -70,4 +71,29 @@ def one(ctx) -> dict:
     body = text("orders.body", ctx.lang, items=items, total=row["total"], status=row["status"],
                 date=row["date"], email=esc(order.email or "—"), phone=esc(order.phone or "—"),
                 address=esc(order.address or "—"))
-    return {"number": order.number, "body": Html(body)}
+    if order.history:
+        body += "\n\n" + text("orders.history", ctx.lang) + "\n" + "\n".join(
+            text("orders.event", ctx.lang, date=e.at.strftime("%d.%m.%Y %H:%M"),
+                 status=text(f"order.status.{e.dest}", ctx.lang),
+                 note=f" — {esc(e.note)}" if e.note else "") for e in order.history)
+    can_cancel = any(c.trigger == "cancel_by_buyer"
+                     for c in order_lifecycle.lifecycle().allowed(order.status, "buyer"))
+    return {"number": order.number, "body": Html(body), "can_cancel": can_cancel}
+
+
+@action("orders.cancel_by_buyer")
+def cancel_by_buyer(ctx) -> None:
+    """The buyer cancels their own order while the lifecycle lets them (while it is new)."""
+    try:
+        number = int(ctx.params.get("order") or 0)
+    except ValueError:
+        number = 0
+    order = Order.objects(number=number, user_id=ctx.user_id).first()
+    if order is None:
+        raise UserError("orders.not_found")
+    try:
+        order_lifecycle.change(order.pk, role="buyer", actor=str(ctx.user_id),
+                               trigger="cancel_by_buyer")
+    except order_lifecycle.TransitionRefused:
+        raise UserError("orders.cannot_cancel") from None
+    ctx.notify("orders.cancelled", number=order.number)
