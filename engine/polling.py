@@ -24,8 +24,11 @@ from telebot.apihelper import ApiException
 logger = logging.getLogger(__name__)
 
 
-class _Interrupted(Exception):
-    """Raised in the main thread by the signal handler to abandon a long poll."""
+class _Interrupted(BaseException):
+    """Raised in the main thread by the signal handler to abandon a long poll.
+
+    A BaseException, as KeyboardInterrupt is: the HTTP libraries under ``getUpdates`` catch
+    ``Exception`` in places (to retry, or to wrap it), which would swallow the stop."""
 
 
 class Pending:
