@@ -94,4 +94,5 @@ shop = Application(
     unit_of_work=models.serialised,
     is_embedded=models.is_embedded,
     load_settings=settings.load,
+    record_setup=("demo_catalog",),  # flows/replay.py's fixture loading what load_demo does
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -16,12 +17,15 @@ class Recorder:
     ``contains``/``regex`` matchers where the exact value does not matter.
     """
 
-    def __init__(self, path: str | Path, *, language: str = "ru", name: str | None = None,
-                 setup: list | None = None) -> None:
+    def __init__(self, path: str | Path, *, language: str, name: str | None = None,
+                 setup: Iterable = ()) -> None:
+        """Record to ``path`` as a user speaking ``language``; the script's ``setup`` lists
+        the target's fixtures that prepare the data the console started with (the
+        application's ``record_setup``)."""
         self.path = Path(path)
         self.language = language
         self.name = name or self.path.stem.replace("_", " ")
-        self.setup = setup if setup is not None else ["demo_catalog"]
+        self.setup = list(setup)
         self.steps: list[dict] = []
         self.user: dict | None = None
 

@@ -76,7 +76,9 @@ class Application:
     ``unit_of_work()`` wraps each unit of database work (the embedded store is not
     thread-safe); ``is_embedded()`` says the database lives in this process only.
     ``load_settings()`` reads the bot's settings, for tools that start it by its flows
-    directory alone (``python -m engine playground``).
+    directory alone (``python -m engine playground``). ``record_setup`` is the ``setup`` of a
+    script recorded in the console (``--console --record``): the replay target's fixtures
+    that load what ``load_demo`` loads.
     """
 
     flows_dir: str | Path
@@ -90,6 +92,7 @@ class Application:
     unit_of_work: Callable[[], AbstractContextManager] = contextlib.nullcontext
     is_embedded: Callable[[], bool] = _not_embedded
     load_settings: Callable[[], Any] | None = None
+    record_setup: tuple = ()
 
     def start(self, settings: Any, sender: Sender, *, demo: bool = False) -> Engine:
         """Connect the database, load the demo data if asked, and build the engine."""

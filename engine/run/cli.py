@@ -25,7 +25,7 @@ def parser(prog: str = "run_bot.py", description: str | None = None) -> argparse
     parser.add_argument("command", nargs="?", default="poll", choices=COMMANDS)
     parser.add_argument("url", nargs="?", help="with set-webhook: the public base URL")
     parser.add_argument("--console", action="store_true", help="chat in the terminal")
-    parser.add_argument("--demo", action="store_true", help="load the demo catalog first")
+    parser.add_argument("--demo", action="store_true", help="load the demo data first")
     parser.add_argument("--lang", help="the console user's language (default: the bot's "
                         "default language)")
     parser.add_argument("--record", metavar="FILE", help="with --console: save the chat as a "
@@ -112,7 +112,7 @@ def console(app: Application, settings: Any, args) -> int:
     if args.record:
         from engine.replay.record import Recorder
 
-        recorder = Recorder(args.record, language=language)
+        recorder = Recorder(args.record, language=language, setup=app.record_setup)
     code = Console(engine, language_code=language, recorder=recorder).run()
     if recorder:
         recorder.close()

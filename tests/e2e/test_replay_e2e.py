@@ -1,6 +1,6 @@
-"""Scripted conversations end to end: the real bot processes (the shop's run_bot.py and the
-engine's example bot), long polling against the fake Telegram server, data in a real
-MongoDB-wire server. CI runs them against FerretDB (``.ci/run``)."""
+"""Scripted conversations end to end: the real bot processes (the shop's run_bot.py, the
+engine's example bot, examples/cafe/run.py), long polling against the fake Telegram server,
+data in a real MongoDB-wire server. CI runs them against FerretDB (``.ci/run``)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ pytestmark = [
 
 
 @pytest.mark.parametrize("scripts", ["tests/conversations",
-                                     "tests/engine/examples/mini/conversations"])
+                                     "tests/engine/examples/mini/conversations",
+                                     "examples/cafe/conversations"])
 def test_every_script_passes_end_to_end_with_full_coverage(scripts, capsys):
     code = replay([scripts, "--e2e", "--min-coverage", "100", "-q"])
     out = capsys.readouterr().out

@@ -46,7 +46,7 @@ def choice(lines: list[str], label: str) -> str:
 
 def test_a_newcomer_buys_something_by_typing(tmp_path):
     script = tmp_path / "walk.yaml"
-    recorder = Recorder(script, language="ru")
+    recorder = Recorder(script, language="ru", setup=shop.record_setup)
     lines: list[str] = []
     steps = [("🛍 Каталог", None), ("Книги", None), ("Научно-популярная", None),
              ("🛒 В корзину", None), ("🛒 Корзина", None), ("✅ Оформить заказ", None),

@@ -1,0 +1,1 @@
+"""Bots built on the engine beside the shop (``examples/cafe``: table booking at a cafe)."""

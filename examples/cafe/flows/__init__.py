@@ -1,0 +1,1 @@
+"""The cafe's flows (YAML) and the actions, conditions and data sources they name."""
