@@ -1,4 +1,4 @@
-"""``python -m engine``: check, graph, replay and fake-telegram."""
+"""``python -m engine``: check, graph, replay, playground and fake-telegram."""
 
 from __future__ import annotations
 
@@ -57,8 +57,16 @@ def _replay(argv: list[str]) -> int:
     return main(argv)
 
 
+def _playground(argv: list[str]) -> int:
+    from engine.playground import main
+
+    return main(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "playground":
+        return _playground(argv[1:])
     if argv and argv[0] == "fake-telegram":
         return _fake_telegram(argv[1:])
     if argv and argv[0] == "replay":
@@ -75,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="a .mmd, .dot, .svg or .png file (repeatable)")
     graph.set_defaults(run=_graph)
     sub.add_parser("replay", help="replay scripted conversations (see --help after it)")
+    sub.add_parser("playground", help="chat with the flows in the browser (see --help after it)")
     sub.add_parser("fake-telegram", help="run the fake Telegram Bot API server")
     args = parser.parse_args(argv)
     return args.run(args)

@@ -1,0 +1,62 @@
+"""What the playground runs for a flows directory: the bot's :class:`~engine.run.Application`
+and its replay :class:`~engine.replay.Target`, found among the modules beside the flows."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from engine.replay.target import Target
+from engine.run.application import Application
+
+
+def _modules_of(directory: Path):
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and Path(file).resolve().parent == directory:
+            yield name, module
+
+
+def find(directory: str | Path) -> tuple[Application | None, str | None]:
+    """The Application whose ``flows_dir`` is ``directory`` and the ``module:attribute`` of a
+    replay Target, among the modules beside the flows (import them first: loading the flows
+    does). Either is None when there is none."""
+    directory = Path(directory).resolve()
+    app = target = None
+    for name, module in sorted(_modules_of(directory)):
+        for attribute, value in sorted(vars(module).items()):
+            if app is None and isinstance(value, Application) and \
+                    Path(value.flows_dir).resolve() == directory:
+                app = value
+            elif target is None and isinstance(value, Target):
+                target = f"{name}:{attribute}"
+    return app, target
+
+
+def bare_application(directory: str | Path) -> Application:
+    """An Application for flows that have none: the flows on an in-memory store."""
+    from engine.loader import load_flows
+    from engine.runtime import Engine
+    from engine.store import MemoryStore
+
+    return Application(flows_dir=directory, build_engine=lambda settings, sender: Engine(
+        load_flows(directory), MemoryStore(), sender))
+
+
+def default_settings(media_dir: str | Path = ".") -> Any:
+    """Settings for an application that reads none: the run modes' fields, offline."""
+    return SimpleNamespace(bot_token=None, telegram_api_url="https://api.telegram.org",
+                           webhook_secret=None, media_dir=str(media_dir), broadcast_rate=25.0)
+
+
+def default_setup(app: Application, target: str | None) -> list[str]:
+    """The fixture a saved script starts with: the target's ``demo_catalog`` (or ``demo``)
+    when the playground loaded the bot's demo data, else none."""
+    if app.load_demo is None or target is None:
+        return []
+    from engine.replay.target import load_target
+
+    fixtures = load_target(target).fixtures
+    return [name for name in ("demo_catalog", "demo") if name in fixtures][:1]
