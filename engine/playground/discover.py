@@ -52,9 +52,14 @@ def default_settings(media_dir: str | Path = ".") -> Any:
 
 
 def default_setup(app: Application, target: str | None) -> list[str]:
-    """The fixture a saved script starts with: the target's ``demo_catalog`` (or ``demo``)
-    when the playground loaded the bot's demo data, else none."""
-    if app.load_demo is None or target is None:
+    """The fixtures a saved script starts with: the application's ``record_setup`` (what
+    loads the data ``load_demo`` loads), else the target's ``demo_catalog`` or ``demo``;
+    none when the bot has no demo data."""
+    if app.load_demo is None:
+        return []
+    if app.record_setup:
+        return list(app.record_setup)
+    if target is None:
         return []
     from engine.replay.target import load_target
 

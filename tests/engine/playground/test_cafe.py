@@ -1,0 +1,43 @@
+"""The second bot, examples/cafe, in the playground: found by its flows directory, and a
+session saved as a script replays against the cafe's target (its clock pinned by CAFE_NOW,
+as the target pins it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.cli import main
+from engine.loader import load_flows
+from engine.playground import Playground, create_app, discover
+
+CAFE = "examples/cafe/flows"
+TARGET = "examples.cafe.flows.replay:target"
+
+
+@pytest.fixture
+def cafe(monkeypatch):
+    import mongoengine
+
+    monkeypatch.setenv("CAFE_NOW", "2030-05-27T10:00")
+    monkeypatch.setenv("MONGO_URI", "mongomock://localhost/playground_cafe")
+    load_flows(CAFE)
+    app, target = discover.find(CAFE)
+    assert target == TARGET and discover.default_setup(app, target) == ["demo"]
+    yield create_app(Playground(app, app.load_settings()), setup=["demo"], target=target)
+    mongoengine.disconnect()
+
+
+def test_a_booking_walk_saved_in_the_playground_replays(cafe, tmp_path, capsys):
+    client = cafe.test_client()
+    snapshot = client.get("/api/chat").get_json()
+    assert snapshot["bot"] == "cafe" and snapshot["state"] == "main_menu"
+    for _ in range(2):  # the first date, then its first free time
+        menu = [entry for entry in snapshot["chat"] if entry["from"] == "bot"][-1]
+        snapshot = client.post("/api/press", json={"message_id": menu["id"], "index": 0}
+                               ).get_json()
+    assert snapshot["state"] != "main_menu"
+    path = tmp_path / "booking.yaml"
+    path.write_text(client.get("/api/script").get_data(as_text=True), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["replay", str(path), "--target", TARGET]) == 0
+    assert f"PASS {path}" in capsys.readouterr().out
