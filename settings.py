@@ -22,15 +22,25 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def _ids(value: str | None) -> frozenset[int]:
+def _ids(value: str | None, name: str = "ADMIN_IDS") -> frozenset[int]:
     ids = set()
     for part in _split(value):
         try:
             ids.add(int(part))
         except ValueError:
-            raise ValueError(f"ADMIN_IDS: {part!r} is not a Telegram id (expected "
+            raise ValueError(f"{name}: {part!r} is not a Telegram id (expected "
                              "integers)") from None
     return frozenset(ids)
+
+
+def _chat(value: str | None, name: str) -> int | None:
+    if not (value or "").strip():
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a Telegram id (expected an integer, "
+                         "such as -1001234567890 for a supergroup)") from None
 
 
 def _rate(value: str | None) -> float:
@@ -59,6 +69,11 @@ class Settings:
     # this bot process is the only one serving updates (polling, or a webhook run by one
     # process): it owns conversations, one database round trip per update (docs/scaling.md)
     bot_exclusive: bool = False
+    # the staff order feed: the group (or supergroup) new orders are posted to, its forum
+    # topic, and who besides ADMIN_IDS may change orders there (docs/operations.md)
+    staff_chat_id: int | None = None
+    staff_thread_id: int | None = None
+    staff_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def embedded_store(self) -> bool:
@@ -82,4 +97,7 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         broadcast_rate=_rate(env.get("BROADCAST_RATE")),
         media_dir=str(Path(env.get("MEDIA_DIR") or DEFAULT_MEDIA_DIR).resolve()),
         bot_exclusive=(env.get("BOT_EXCLUSIVE") or "").strip().lower() in ("1", "true", "yes"),
+        staff_chat_id=_chat(env.get("STAFF_CHAT_ID"), "STAFF_CHAT_ID"),
+        staff_thread_id=_chat(env.get("STAFF_THREAD_ID"), "STAFF_THREAD_ID"),
+        staff_ids=_ids(env.get("STAFF_IDS"), "STAFF_IDS"),
     )

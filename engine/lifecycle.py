@@ -11,6 +11,7 @@ required, and actions to run after a change::
         initial: new
         final: [delivered, cancelled]
         roles: [staff, buyer]
+        after: orders.notify          # run after every change, and after a document is created
         transitions:
           - {trigger: confirm, source: new, dest: confirmed, by: staff}
           - {trigger: cancel, source: [new, confirmed], dest: cancelled, by: staff,
@@ -19,11 +20,15 @@ required, and actions to run after a change::
 :meth:`Lifecycle.fire` changes one document in one conditional update (its status and
 ``version`` as read, so two people pressing at once cannot both succeed) and appends the
 change to its ``history``; the ``after`` actions run once the change is written.
+
+A document created in the initial status carries ``after_pending`` from its creating write
+(the shop's ``models.placing`` does); :meth:`Lifecycle.created` then runs the lifecycle's
+own ``after`` actions for it, and :meth:`Lifecycle.resume` does after a crash.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from engine import spec
@@ -64,6 +69,15 @@ class Lifecycle:
     roles: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     where: spec.Where | None = None
+    after: list[str] = field(default_factory=list)  # after every change, and on creation
+
+    def creation(self) -> Change:
+        """The document's creation in the initial status, as a change (for its actions)."""
+        return Change(trigger="create", source=[], dest=self.initial, roles=[],
+                      after=list(self.after), where=self.where)
+
+    def _all_after(self, change: Change) -> Change:
+        return replace(change, after=[*change.after, *self.after]) if self.after else change
 
     def allowed(self, status: str, role: str | None = None) -> list[Change]:
         """The changes that may be fired from ``status`` (by ``role``, when given)."""
@@ -103,7 +117,7 @@ class Lifecycle:
             raise TransitionRefused(f"{self.name} {doc_id} changed since it was read",
                                     allowed=[(c.trigger, c.dest) for c in
                                              self.allowed(status, role)], conflict=True)
-        change = self.find(status, trigger=trigger, dest=dest, role=role)
+        change = self._all_after(self.find(status, trigger=trigger, dest=dest, role=role))
         note = (note or "").strip() or None
         if change.note == "required" and not note:
             raise TransitionRefused(f"{change.trigger} needs a note (a reason)",
@@ -139,13 +153,28 @@ class Lifecycle:
         collection.update_one({"_id": doc["_id"], "version": doc.get("version")},
                               {"$unset": {"after_pending": ""}})
 
+    def created(self, collection, doc_id, run_after) -> bool:
+        """Run the lifecycle's ``after`` actions for a document just created (marked with
+        ``after_pending`` by its creating write); False when nothing was left to run."""
+        doc = collection.find_one({"_id": doc_id, "after_pending": {"$exists": True}})
+        if doc is None or doc.get("history"):
+            return False
+        self._run_after(collection, self.creation(), doc, run_after)
+        return True
+
     def resume(self, collection, run_after) -> int:
-        """Run the ``after`` actions of changes a crash interrupted; returns how many."""
+        """Run the ``after`` actions of changes (and creations) a crash interrupted;
+        returns how many."""
         count = 0
         for doc in collection.find({"after_pending": {"$exists": True}}):
-            last = (doc.get("history") or [{}])[-1]
-            change = next((c for c in self.changes if c.trigger == last.get("trigger")
-                           and c.dest == doc.get(self.status_field)), None)
+            if not doc.get("history"):
+                change = self.creation() if doc.get(self.status_field) == self.initial \
+                    else None
+            else:
+                last = doc["history"][-1]
+                change = next((self._all_after(c) for c in self.changes
+                               if c.trigger == last.get("trigger")
+                               and c.dest == doc.get(self.status_field)), None)
             if change is not None:
                 self._run_after(collection, change, doc, run_after)
                 count += 1
@@ -183,7 +212,10 @@ def build(doc: Located) -> list[Lifecycle]:
             states.add(c.dest)
         initial = str(raw.get("initial", ""))
         final = [str(s) for s in raw.get("final") or []]
+        common = raw.get("after")
         out.append(Lifecycle(name=name, status_field=str(raw.get("field", "status")),
+                             after=[common] if isinstance(common, str) else
+                             [str(a) for a in common or []],
                              initial=initial, final=final,
                              states=sorted({initial, *final, *states} - {""}),
                              roles=[str(r) for r in raw.get("roles") or []], changes=changes,
@@ -223,6 +255,10 @@ def check(lifecycles: dict[str, Lifecycle], registry=None) -> list[Problem]:
             for name in change.after:
                 if registry is not None and registry.get("action", name) is None:
                     at(change.where, f"unknown action {name!r} in 'after'")
+        for name in cycle.after:
+            if registry is not None and registry.get("action", name) is None:
+                at(cycle.where, f"unknown action {name!r} in 'after' of lifecycle "
+                                f"{cycle.name!r}")
         reachable, frontier = {cycle.initial}, [cycle.initial]
         while frontier:
             state = frontier.pop()

@@ -87,6 +87,7 @@ class StubSender:
     answered: dict[str, str | None] = field(default_factory=dict)
     next_id: int = 1
     keyboards: dict[int, ReplyKeyboard | None] = field(default_factory=dict)
+    blocked: set[int] = field(default_factory=set)  # chats whose user blocked the bot (403)
 
     def _check(self, text: str, photo: str | None, markup: Markup,
                parse_mode: str | None = None) -> None:
@@ -114,6 +115,8 @@ class StubSender:
                         raise SendError(400, "Bad Request: BUTTON_DATA_INVALID")
 
     def send(self, chat_id, text, photo, markup, parse_mode) -> int:
+        if chat_id in self.blocked:
+            raise Blocked(403, "Forbidden: bot was blocked by the user")
         self._check(text, photo, markup, parse_mode)
         message = SentMessage(self.next_id, chat_id, text, photo, markup, parse_mode=parse_mode)
         self.messages[message.message_id] = message

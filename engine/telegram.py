@@ -19,7 +19,7 @@ import telebot
 from telebot import apihelper, types
 from telebot.apihelper import ApiTelegramException
 
-from engine import events, updates
+from engine import events, side, updates
 from engine.media import MediaDir
 from engine.render import Inline, ReplyKeyboard
 from engine.sender import Blocked, Markup, SendError
@@ -229,8 +229,49 @@ def username(bot: telebot.TeleBot) -> str | None:
         return None
 
 
-def attach(bot: telebot.TeleBot, submit: Callable[[events.Event], None]) -> None:
-    """Register the thin handlers: every message and button press becomes an event."""
+class TelebotReplier:
+    """The :class:`~engine.side.Replier` of side handlers, through telebot: messages in
+    forum topics, replies, forced replies (429s waited out as the sender does)."""
+
+    def __init__(self, sender: TelebotSender) -> None:
+        self.sender = sender
+        self.bot = sender.bot
+
+    def answer(self, callback_id: str, text: str | None = None, alert: bool = False) -> None:
+        self.sender.answer(callback_id, text, alert)
+
+    def say(self, chat_id, text, *, thread_id=None, reply_to=None, force_reply=False,
+            buttons=None, parse_mode="HTML") -> int:
+        markup = markup_json(side.inline(buttons)) if buttons else None
+        if force_reply:  # selective: only the people the text mentions (or replies to)
+            markup = json.dumps({"force_reply": True, "selective": True})
+        reply = types.ReplyParameters(reply_to, allow_sending_without_reply=True) \
+            if reply_to else None
+        message = self.sender._call(self.bot.send_message, chat_id, text,
+                                    parse_mode=parse_mode, reply_markup=markup,
+                                    message_thread_id=thread_id, reply_parameters=reply,
+                                    link_preview_options=NO_PREVIEW)
+        return message.message_id
+
+    def edit(self, chat_id, message_id, text, *, buttons=None, parse_mode="HTML") -> None:
+        self.sender.edit(chat_id, message_id, text, None, side.inline(buttons), parse_mode)
+
+
+def attach(bot: telebot.TeleBot, submit: Callable[[events.Event], None],
+           sides: list[side.SideHandler] | tuple = (),
+           on_side_failure: Callable[[], None] | None = None) -> None:
+    """Register the thin handlers: every private message and button press becomes an event.
+
+    ``sides`` (:mod:`engine.side`) take, instead of the engine, the presses whose data
+    starts with their prefix and the messages of the group chats they watch; they run in
+    the dispatching thread. ``on_side_failure()`` is called when one of them failed (the
+    webhook then answers 5xx, so that Telegram delivers the update again).
+    """
+    bot_id = int(bot.token.split(":", 1)[0]) if bot.token.split(":", 1)[0].isdigit() else None
+
+    def failed() -> None:
+        if on_side_failure is not None:
+            on_side_failure()
 
     @bot.message_handler(content_types=ALL_CONTENT_TYPES,
                          func=lambda m: m.chat.type == "private" and m.from_user is not None)
@@ -240,6 +281,28 @@ def attach(bot: telebot.TeleBot, submit: Callable[[events.Event], None]) -> None
             name = username(bot)  # asked only for a /command@name
         submit(events.from_message(message, name))
 
+    if sides:
+        @bot.message_handler(content_types=ALL_CONTENT_TYPES,
+                             func=lambda m: side.owner_of_message(sides, m) is not None)
+        def on_side_message(message) -> None:
+            if not side.dispatch_message(side.owner_of_message(sides, message), message, bot_id):
+                failed()
+
     @bot.callback_query_handler(func=lambda query: True)
     def on_callback(query) -> None:
-        submit(events.from_callback(query))
+        handler = side.owner_of_press(sides, query.data)
+        if handler is None:
+            submit(events.from_callback(query))
+        elif not side.dispatch_press(handler, query, getattr(handler, "replier", None)
+                                     or _Answerer(bot)):
+            failed()
+
+
+class _Answerer:
+    """Answers a failed press when the handler has no replier of its own."""
+
+    def __init__(self, bot: telebot.TeleBot) -> None:
+        self.bot = bot
+
+    def answer(self, callback_id: str, text: str | None = None, alert: bool = False) -> None:
+        self.bot.answer_callback_query(callback_id, text=text, show_alert=alert)

@@ -21,6 +21,16 @@ _queries = itertools.count(1)
 BOT_USER = {"id": 1000, "is_bot": True, "first_name": "Bot", "username": "test_bot"}
 
 
+def dispatcher(engine: Engine, sides=()):
+    """A telebot bot dispatching to ``engine`` (and to side handlers, :mod:`engine.side`),
+    as the run modes attach it; share one among several clients of one bot."""
+    from engine.telegram import EngineBot, attach
+
+    bot = EngineBot(f"{BOT_USER['id']}:TEST", threaded=False, skip_pending=True)
+    attach(bot, engine.handle, list(sides))
+    return bot
+
+
 class ClickError(AssertionError):
     """The button to click is not on the screen; the message lists what is."""
 
@@ -29,17 +39,15 @@ class ChatClient:
     """One user chatting with the bot; every step runs the real telebot dispatch."""
 
     def __init__(self, engine: Engine, user_id: int = 1, *, first_name: str = "Test",
-                 last_name: str = "", username: str = "tester", language_code: str = "en") -> None:
-        from engine.telegram import EngineBot, attach
-
+                 last_name: str = "", username: str = "tester", language_code: str = "en",
+                 bot=None) -> None:
         if not isinstance(engine.sender, StubSender):
             raise TypeError("ChatClient needs an engine built with a StubSender")
         self.engine = engine
         self.sender: StubSender = engine.sender
         self.user = {"id": user_id, "is_bot": False, "first_name": first_name,
                      "last_name": last_name, "username": username, "language_code": language_code}
-        self.bot = EngineBot("123456:TEST", threaded=False, skip_pending=True)
-        attach(self.bot, engine.handle)
+        self.bot = bot if bot is not None else dispatcher(engine)
         self._mark = 0
         self.last_answer: str | None = None
 
@@ -175,3 +183,76 @@ class ChatClient:
     def state(self) -> str | None:
         conv = self.conversation
         return conv.state if conv else None
+
+
+class GroupClient:
+    """One member of a group chat (a forum topic with ``thread_id``) where the bot is, as
+    its side handlers see it: messages typed there, presses of the bot's buttons there."""
+
+    def __init__(self, engine: Engine, bot, chat_id: int, user: dict, *,
+                 thread_id: int | None = None, title: str = "Group") -> None:
+        self.engine = engine
+        self.sender: StubSender = engine.sender
+        self.bot = bot
+        self.chat = {"id": chat_id, "type": "supergroup", "title": title,
+                     **({"is_forum": True} if thread_id is not None else {})}
+        self.thread_id = thread_id
+        self.user = {"is_bot": False, "last_name": "", "username": "", "language_code": "en",
+                     **user}
+        self._mark = 0
+
+    @property
+    def user_id(self) -> int:
+        return self.user["id"]
+
+    def _dispatch(self, update: dict) -> list[Action]:
+        from telebot import types
+
+        self._mark = len(self.sender.actions)
+        self.bot.process_new_updates([types.Update.de_json(update)])
+        return self.replies
+
+    def _topic(self) -> dict:
+        return {"message_thread_id": self.thread_id, "is_topic_message": True} \
+            if self.thread_id is not None else {}
+
+    def send(self, text: str, reply_to: SentMessage | None = None) -> list[Action]:
+        """Write ``text`` in the group (in reply to one of the bot's messages)."""
+        message = {"message_id": 10_000 + next(_updates), "date": int(time.time()),
+                   "chat": self.chat, "from": self.user, "text": text, **self._topic()}
+        if reply_to is not None:
+            message["reply_to_message"] = {
+                "message_id": reply_to.message_id, "date": int(time.time()),
+                "chat": self.chat, "from": BOT_USER, "text": reply_to.text}
+        return self._dispatch({"update_id": next(_updates), "message": message})
+
+    def press(self, message: SentMessage, data: str) -> list[Action]:
+        """Press a button with ``data`` on the bot's ``message`` in the group."""
+        update = {"update_id": next(_updates), "callback_query": {
+            "id": f"q{next(_queries)}", "from": self.user, "chat_instance": "g", "data": data,
+            "message": {"message_id": message.message_id, "date": int(time.time()),
+                        "chat": self.chat, "from": BOT_USER, "text": message.text,
+                        **self._topic()}}}
+        return self._dispatch(update)
+
+    def click(self, label: str | None = None, *, index: int | None = None,
+              message: SentMessage | None = None) -> list[Action]:
+        """Press an inline button by label (newest message first) or position."""
+        for candidate in [message] if message else list(reversed(self.messages)):
+            buttons = [b for row in getattr(candidate.markup, "rows", []) for b in row
+                       if hasattr(b, "data")]
+            chosen = buttons[index] if index is not None and index < len(buttons) else \
+                next((b for b in buttons if b.label == label), None) if index is None else None
+            if chosen is not None:
+                return self.press(candidate, chosen.data)
+        raise ClickError(f"no button {label if index is None else f'#{index}'!r} in the "
+                         f"group; buttons: {[b for m in self.messages for b in m.buttons]}")
+
+    @property
+    def replies(self) -> list[Action]:
+        return [a for a in self.sender.actions[self._mark:]
+                if a.chat_id in (None, self.chat["id"])]
+
+    @property
+    def messages(self) -> list[SentMessage]:
+        return self.sender.chat(self.chat["id"])

@@ -73,7 +73,8 @@ class ShopBatch:
     def begin(self, chat_id: int) -> bool:
         return self.claim.begin(chat_id)
 
-    def finish(self, chat_id: int, outcome: str, description: str = "") -> bool:
+    def finish(self, chat_id: int, outcome: str, description: str = "",
+               message_id: int | None = None) -> bool:
         return self.claim.finish(chat_id, outcome, description)
 
     def retry(self, chat_id: int) -> bool:

@@ -180,6 +180,9 @@ def place(ctx) -> None:
         raise UserError("checkout.changed_retry") from None
     except CheckoutBusy:
         raise UserError("checkout.busy") from None
+    from flows import order_lifecycle
+
+    order_lifecycle.created(order.pk)  # the staff chat's card (once; resumed after a crash)
     user = current_user(ctx)
     # remember the contact data for next time, as the profile shows it
     user.email = user.email or ctx.data.get("email")

@@ -11,7 +11,7 @@ from engine.lifecycle import Lifecycle, TransitionRefused, load
 from engine.registry import registry
 from models import Order, placing
 
-__all__ = ["TransitionRefused", "change", "lifecycle", "resume"]
+__all__ = ["TransitionRefused", "change", "created", "lifecycle", "resume"]
 
 
 @cache
@@ -26,6 +26,8 @@ def return_stock(order: dict) -> None:
 
 
 def _run_after(change, order: dict) -> None:
+    import flows.notify  # noqa: F401 - registers orders.notify (a process without the flows)
+
     for name in change.after:
         registry.get("action", name).func(order)
 
@@ -39,6 +41,11 @@ def change(order_id, *, role: str, actor: str, trigger: str | None = None,
                      trigger=trigger, dest=dest, note=note, expect_version=expect_version,
                      run_after=_run_after)
     return Order.objects.get(id=order_id)
+
+
+def created(order_id) -> bool:
+    """Run the lifecycle's actions for an order just placed (its staff card): once."""
+    return lifecycle().created(Order._get_collection(), order_id, _run_after)
 
 
 def resume() -> int:

@@ -14,6 +14,7 @@ from engine.periodic import Periodic
 from engine.run import Application
 from engine.sender import Sender
 from flows.broadcast import ShopQueue, compose
+from flows.notify import OutboxQueue
 
 logger = logging.getLogger(__name__)
 FLOWS_DIR = Path(__file__).resolve().parent
@@ -50,6 +51,9 @@ def build_engine(settings, sender: Sender) -> Engine:
         import mongoengine
 
         store = MongoStore(mongoengine.get_db()["conversations"])
+    from flows import staff
+
+    staff.configure(staff.Feed.from_settings(settings))
     return Engine(load_flows(FLOWS_DIR), store, sender, unit_of_work=models.serialised,
                   on_blocked=mark_blocked, services=Services(admin_ids=settings.admin_ids))
 
@@ -76,6 +80,14 @@ def housekeeping() -> list[Periodic]:
     return [Periodic(recover, 60.0, "recover-checkouts")]
 
 
+def side_handlers(settings, replier) -> list:
+    """The staff chat's presses and messages (STAFF_CHAT_ID), beside the conversations."""
+    from flows import staff
+
+    desk = staff.Feed.from_settings(settings)
+    return [staff.StaffDesk(replier, desk)] if desk.enabled else []
+
+
 def health() -> None:
     """Raises when the database cannot be read."""
     with models.serialised():
@@ -95,4 +107,6 @@ shop = Application(
     is_embedded=models.is_embedded,
     load_settings=settings.load,
     record_setup=("demo_catalog",),  # flows/replay.py's fixture loading what load_demo does
+    side_handlers=side_handlers,
+    outbox_queue=OutboxQueue,
 )

@@ -29,13 +29,15 @@ from models.lock import Lock
 from models.money import format_money
 from models.news import News
 from models.order import Order, OrderItem
+from models.outbox import Notice, StaffChat, StaffPrompt
 from models.product import Product, StockHold
 from models.quote import Change, Quote, QuoteLine, compare, differences, quote_cart
 from models.user import User
 from models.validation import InvalidValue, normalise_email, normalise_phone
 
 DOCUMENTS = (Category, Product, User, Cart, Order, News, Counter, Lock, Broadcast, BroadcastBatch,
-             BatchRecipients, BroadcastWorker)
+             BatchRecipients, BroadcastWorker, Notice, StaffChat,
+             StaffPrompt)
 
 __all__ = [
     "DOCUMENTS",
@@ -58,6 +60,7 @@ __all__ = [
     "Lock",
     "ModelError",
     "News",
+    "Notice",
     "Order",
     "OrderItem",
     "OutOfStock",
@@ -66,6 +69,8 @@ __all__ = [
     "Quote",
     "QuoteChanged",
     "QuoteLine",
+    "StaffChat",
+    "StaffPrompt",
     "StockHold",
     "TimestampedDocument",
     "TimestampedQuerySet",

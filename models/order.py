@@ -71,6 +71,7 @@ class Order(TimestampedDocument):
     version = IntField(default=0)  # bumped by every status change (flows/order_lifecycle.yaml)
     history = EmbeddedDocumentListField(OrderEvent)
     after_pending = ListField(StringField())  # actions of the last change not yet done
+    buyer_blocked = BooleanField(default=False)  # a notification found the bot blocked
 
     meta = {"collection": "orders",
             "indexes": [("user_id", "-created"), "status", "-created"],

@@ -172,7 +172,10 @@ def complete(order: Order, token: str) -> None:
     number = Counter.next("order")
     done = Order.objects(id=order.pk, status=Order.PENDING, lease=token).modify(
         new=True, set__number=number, set__status="new", unset__lease=True,
-        unset__lease_until=True)
+        unset__lease_until=True,
+        # the lifecycle's actions on creation are still to run (flows/order_lifecycle.py:
+        # created(), or the housekeeping's resume after a crash): the staff chat's card
+        set__after_pending=["created"])
     if done is None:
         raise CheckoutBusy(f"order {order.checkout_key} changed hands while being placed")
     order.number, order.status = number, "new"

@@ -7,7 +7,7 @@ Generic: the application provides a durable :class:`Queue` of :class:`Batch` es 
 
 from engine.broadcast.botapi import BotApi, classify
 from engine.broadcast.ratelimit import RateLimiter
-from engine.broadcast.testing import RecordingTransport
+from engine.broadcast.testing import RecordingTransport, SenderTransport
 from engine.broadcast.types import (
     BLOCKED,
     FAILED,
@@ -39,6 +39,7 @@ __all__ = [
     "RateLimiter",
     "RecordingTransport",
     "Result",
+    "SenderTransport",
     "Transport",
     "Worker",
     "classify",

@@ -71,6 +71,8 @@ class BotApi:
 
     def send(self, chat_id: int, message: Message) -> Result:
         """Send ``message`` to ``chat_id``; never raises for what Telegram or the network says."""
+        if message.edit is not None:
+            return self._edit(chat_id, message)
         picture = self._picture(message.photo) if message.photo else None
         if picture is None:
             data = {"chat_id": chat_id, "text": message.text, "link_preview_options": NO_PREVIEW}
@@ -106,8 +108,26 @@ class BotApi:
                 logger.warning("broadcast sent without its picture: %s", err.description)
             return None
 
+    def _edit(self, chat_id: int, message: Message) -> Result:
+        """Replace a text message's text and buttons; "not modified" is as good as sent."""
+        data = self._with_mode({"chat_id": chat_id, "message_id": message.edit,
+                                "text": message.text, "link_preview_options": NO_PREVIEW},
+                               message)
+        result = self._post("editMessageText", data)
+        if result.kind == FAILED and "message is not modified" in result.description:
+            return Result(SENT, message_id=message.edit)
+        if result.kind == SENT:
+            return Result(SENT, message_id=message.edit)
+        return result
+
     @staticmethod
     def _with_mode(data: dict, message: Message) -> dict:
+        if message.buttons:
+            data["reply_markup"] = json.dumps({"inline_keyboard": [
+                [{"text": label, "callback_data": value} for label, value in row]
+                for row in message.buttons]})
+        if message.thread_id is not None and message.edit is None:
+            data["message_thread_id"] = message.thread_id
         return {**data, "parse_mode": message.parse_mode} if message.parse_mode else data
 
     def _post(self, method: str, data: dict) -> Result:

@@ -18,11 +18,19 @@ SENT, BLOCKED, FAILED = "sent", "blocked", "failed"
 
 @dataclass(frozen=True)
 class Message:
-    """One message as every recipient of a language gets it: text (a caption with a photo)."""
+    """One message as every recipient of a language gets it: text (a caption with a photo).
+
+    A notification may also carry inline ``buttons`` (rows of ``(label, callback data)``),
+    go to a forum topic (``thread_id``), or replace the text and buttons of a message sent
+    before (``edit``: its message id; Telegram's "message is not modified" counts as sent).
+    """
 
     text: str
     photo: str | None = None  # a local path (uploaded once), an HTTP(S) URL or a file_id
     parse_mode: str | None = "HTML"
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+    thread_id: int | None = None
+    edit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,10 @@ class Batch(Protocol):
     Every state change is conditional on the claim still being ours, so a worker that lost
     it (it stalled past its lease and another took over) learns so from a ``False`` and
     stops touching the batch.
+
+    A recipient is a chat id; a batch whose recipients are other keys (an outbox's entries,
+    several of which may go to one chat) also has ``chat_of(key) -> int``, the chat that
+    key's message goes to (paced per chat, as chats are).
     """
 
     key: str
@@ -76,8 +88,10 @@ class Batch(Protocol):
     def begin(self, chat_id: int) -> bool:
         """Record that a send to ``chat_id`` starts now (the in-doubt window opens)."""
 
-    def finish(self, chat_id: int, outcome: str, description: str = "") -> bool:
-        """Record the final outcome: :data:`SENT`, :data:`BLOCKED` or :data:`FAILED`."""
+    def finish(self, chat_id: int, outcome: str, description: str = "",
+               message_id: int | None = None) -> bool:
+        """Record the final outcome: :data:`SENT` (with the sent message's id),
+        :data:`BLOCKED` or :data:`FAILED`."""
 
     def retry(self, chat_id: int) -> bool:
         """Telegram did not take the message: ``chat_id`` is pending again."""

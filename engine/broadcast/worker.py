@@ -51,7 +51,8 @@ class _Item:
 
     ready: float
     seq: int
-    chat_id: int = field(compare=False)
+    chat_id: int = field(compare=False)  # the batch's key of the recipient
+    chat: int = field(compare=False, default=0)  # the chat its message goes to
     attempts: int = field(compare=False, default=0)
     floods: int = field(compare=False, default=0)
 
@@ -131,6 +132,15 @@ class Worker:
         finally:
             self.stop()
 
+    def drain(self, timeout: float = 30.0) -> None:
+        """Send everything claimable now on the calling thread, then return (in-process
+        replays and tests: what a running worker would do in the background)."""
+        self._tick()
+        deadline = time.monotonic() + timeout
+        while not self._send_batch():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the queue still had work after {timeout}s")
+
     # -- the threads ---------------------------------------------------------------------
     def _guarded(self, step, pause: float) -> None:
         """Run ``step`` until stopping; an error is logged and retried after ``pause``.
@@ -183,7 +193,9 @@ class Worker:
     # -- one batch -----------------------------------------------------------------------
     def _work(self, batch: Batch) -> bool:
         """Send to the batch's recipients; True when each has a final outcome."""
-        todo = [_Item(0.0, next(self._seq), chat_id) for chat_id in batch.recipients()]
+        chat_of = getattr(batch, "chat_of", None)
+        todo = [_Item(0.0, next(self._seq), key, chat_of(key) if chat_of else key)
+                for key in batch.recipients()]
         todo.reverse()  # popped from the end: in order
         later: list[_Item] = []
         renew_every = self.lease / 3
@@ -206,14 +218,14 @@ class Worker:
                 continue
             else:
                 return True
-            wait = self.limiter.chat_wait(item.chat_id)
+            wait = self.limiter.chat_wait(item.chat)
             if wait > 0:
                 item.ready = now + wait
                 heapq.heappush(later, item)
                 continue
             if not self.limiter.acquire(self._stopping):
                 return False
-            wait = self.limiter.reserve_chat(item.chat_id)
+            wait = self.limiter.reserve_chat(item.chat)
             if wait > 0:  # another thread took the chat's turn meanwhile (another broadcast)
                 item.ready = time.monotonic() + wait
                 heapq.heappush(later, item)
@@ -230,12 +242,14 @@ class Worker:
         chat_id = item.chat_id
         if not batch.begin(chat_id):
             return _LOST
-        result = self.transport.send(chat_id, batch.message(chat_id))
+        result = self.transport.send(item.chat, batch.message(chat_id))
         logger.debug("batch %s chat %s: %s %s", batch.key, chat_id, result.kind,
                      result.description)
         if result.kind == SENT:
             self._flood_streak(reset=True)
-            return _DONE if batch.finish(chat_id, SENT) else _LOST
+            done = batch.finish(chat_id, SENT, message_id=result.message_id) \
+                if result.message_id is not None else batch.finish(chat_id, SENT)
+            return _DONE if done else _LOST
         if result.kind in (BLOCKED, FAILED):
             return _DONE if batch.finish(chat_id, result.kind, result.description) else _LOST
         if result.kind == FATAL:
@@ -244,7 +258,7 @@ class Worker:
                         "TELEGRAM_API_URL)")
         if result.kind == RETRY_AFTER:
             item.floods += 1
-            self.limiter.flood(chat_id, result.retry_after)
+            self.limiter.flood(item.chat, result.retry_after)
             if self._flood_streak() >= FLOODS_IN_A_ROW:
                 logger.warning("429s in a row: every send pauses %.0fs", result.retry_after)
                 self.limiter.pause(result.retry_after)

@@ -78,7 +78,12 @@ class Application:
     ``load_settings()`` reads the bot's settings, for tools that start it by its flows
     directory alone (``python -m engine playground``). ``record_setup`` is the ``setup`` of a
     script recorded in the console (``--console --record``): the replay target's fixtures
-    that load what ``load_demo`` loads.
+    that load what ``load_demo`` loads. ``side_handlers(settings, replier)`` gives the
+    :class:`~engine.side.SideHandler` s that serve updates outside the private conversations
+    (a staff group's presses and messages), answering through ``replier``;
+    ``outbox_queue(lease=, tick=)`` is the durable :class:`~engine.broadcast.Queue` of
+    notifications that an outbox worker sends beside the polling bot and in each
+    ``run_bot.py worker``.
     """
 
     flows_dir: str | Path
@@ -93,6 +98,8 @@ class Application:
     is_embedded: Callable[[], bool] = _not_embedded
     load_settings: Callable[[], Any] | None = None
     record_setup: tuple = ()
+    side_handlers: Callable[[Any, Any], list] | None = None
+    outbox_queue: Callable[..., Queue] | None = None
 
     def start(self, settings: Any, sender: Sender, *, demo: bool = False) -> Engine:
         """Connect the database, load the demo data if asked, and build the engine."""

@@ -15,9 +15,13 @@ from engine.run.application import Application, Tracked
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["broadcast", "build_worker", "worker"]
+__all__ = ["broadcast", "build_outbox_worker", "build_worker", "worker"]
 
 REFRESH = 0.5  # seconds between progress bar updates
+# notifications are few and each is awaited by someone: a small share of Telegram's ~30/s,
+# claimed promptly (the broadcast's BROADCAST_RATE is for the bulk)
+OUTBOX_RATE = 5.0
+OUTBOX_POLL = 0.5
 
 
 def build_worker(app: Application, settings: Any, *, transport: Transport | None = None,
@@ -43,6 +47,23 @@ def build_worker(app: Application, settings: Any, *, transport: Transport | None
     queue = app.broadcast_queue(batch_size=batch_size, lease=lease, tick=tick)
     return Worker(queue, transport, rate=settings.broadcast_rate, threads=threads, lease=lease,
                   tick=tick, **options)
+
+
+def build_outbox_worker(app: Application, settings: Any, *, transport: Transport | None = None,
+                        threads: int = 2, lease: float = 60.0, timeout: float = 20.0,
+                        tick: float = 2.0, rate: float = OUTBOX_RATE, **options) -> Worker:
+    """The worker sending ``app``'s outbox (notifications) with the broadcast worker's
+    guarantees: pacing, 429/403 handling, claims with leases, in-doubt sends recorded."""
+    if app.outbox_queue is None:
+        raise ValueError("this bot has no outbox")
+    if transport is None:
+        if not settings.bot_token:
+            raise ValueError("BOT_TOKEN is not set: the outbox worker needs it")
+        transport = BotApi(settings.telegram_api_url, settings.bot_token,
+                           timeout=(min(5.0, timeout), timeout), media_dir=settings.media_dir)
+    options.setdefault("poll", OUTBOX_POLL)
+    return Worker(app.outbox_queue(lease=lease, tick=tick), transport, rate=rate,
+                  threads=threads, lease=lease, tick=tick, **options)
 
 
 def _worker(app: Application, settings: Any, args) -> Worker:
@@ -115,8 +136,9 @@ def _follow(app: Application, queued: Tracked, sender: Worker) -> None:
 
 
 def worker(app: Application, settings: Any, args) -> int:
-    """Send queued broadcasts until SIGTERM or Ctrl-C (beside the bot, or several of them),
-    and run the application's housekeeping (webhook deployments have no polling bot to)."""
+    """Send queued broadcasts and the outbox's notifications until SIGTERM or Ctrl-C (beside
+    the bot, or several of them), and run the application's housekeeping (webhook
+    deployments have no polling bot to)."""
     if app.broadcast_queue is None:
         print("worker: this bot has no broadcasts", file=sys.stderr)
         return 2
@@ -132,6 +154,7 @@ def worker(app: Application, settings: Any, args) -> int:
         print(f"worker: {err}", file=sys.stderr)
         return 2
     chores = [job.start() for job in app.housekeeping()]
+    outbox = build_outbox_worker(app, settings).start() if app.outbox_queue else None
     asked = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: asked.set())
     try:
@@ -140,6 +163,8 @@ def worker(app: Application, settings: Any, args) -> int:
     except KeyboardInterrupt:
         pass
     sender.stop()
+    if outbox is not None:
+        outbox.stop()
     for job in chores:
         job.stop()
     return 1 if sender.error else 0

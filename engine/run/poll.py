@@ -26,6 +26,7 @@ def run_polling(app: Application, settings: Any, *, demo: bool = False, workers:
         ALLOWED_UPDATES,
         EngineBot,
         OrderedWorkers,
+        TelebotReplier,
         TelebotSender,
         attach,
         use_api_url,
@@ -33,7 +34,8 @@ def run_polling(app: Application, settings: Any, *, demo: bool = False, workers:
 
     use_api_url(settings.telegram_api_url)
     bot = EngineBot(settings.bot_token, threaded=False)
-    engine = app.start(settings, TelebotSender(bot, media_dir=settings.media_dir), demo=demo)
+    sender = TelebotSender(bot, media_dir=settings.media_dir)
+    engine = app.start(settings, sender, demo=demo)
     # Telegram serves one poller at a time: this process alone serves the bot's updates, so
     # its store owns the conversations it saves (one round trip per update, docs/scaling.md)
     engine.store.own()
@@ -43,7 +45,8 @@ def run_polling(app: Application, settings: Any, *, demo: bool = False, workers:
     def submit(event) -> None:
         pending.add()
         pool.submit(event)
-    attach(bot, submit)
+    sides = app.side_handlers(settings, TelebotReplier(sender)) if app.side_handlers else []
+    attach(bot, submit, sides)  # side handlers run in the poller's thread, batch by batch
     register_commands(bot, engine.flows)
     me = bot.get_me()
     logger.info("polling as @%s (flows %s, store %s)", me.username, engine.flows.version,
@@ -54,6 +57,11 @@ def run_polling(app: Application, settings: Any, *, demo: bool = False, workers:
         from engine.run.broadcasts import build_worker
 
         broadcaster = build_worker(app, settings).start()
+    outbox = None
+    if app.outbox_queue is not None:
+        from engine.run.broadcasts import build_outbox_worker
+
+        outbox = build_outbox_worker(app, settings).start()
     try:
         # an offset is confirmed only past processed updates; SIGTERM/Ctrl-C finish the
         # batch in hand and confirm it, so a restart loses nothing (engine/polling.py)
@@ -61,7 +69,8 @@ def run_polling(app: Application, settings: Any, *, demo: bool = False, workers:
     finally:
         for job in chores:
             job.stop()
-        if broadcaster is not None:
-            broadcaster.stop()
+        for sending in (broadcaster, outbox):
+            if sending is not None:
+                sending.stop()
         pool.stop()
         engine.store.close()  # after the last update: another process may serve them at once

@@ -36,7 +36,7 @@ def create_app(app: Application, settings: Any) -> Flask:
     """
     from flask import Flask, abort, jsonify, request
 
-    from engine.telegram import EngineBot, TelebotSender, attach, use_api_url
+    from engine.telegram import EngineBot, TelebotReplier, TelebotSender, attach, use_api_url
     from engine.updates import parse as parse_update
 
     if not settings.bot_token:
@@ -45,7 +45,8 @@ def create_app(app: Application, settings: Any) -> Flask:
         raise RuntimeError("WEBHOOK_SECRET is not set: the webhook refuses unsigned requests")
     use_api_url(settings.telegram_api_url)
     bot = EngineBot(settings.bot_token, threaded=False)
-    engine = app.start(settings, TelebotSender(bot, media_dir=settings.media_dir))
+    sender = TelebotSender(bot, media_dir=settings.media_dir)
+    engine = app.start(settings, sender)
     if getattr(settings, "bot_exclusive", False):
         # BOT_EXCLUSIVE=1: this one process serves every update (gunicorn -w 1): it owns
         # the conversations it saves, one round trip per update (docs/scaling.md)
@@ -59,7 +60,11 @@ def create_app(app: Application, settings: Any) -> Flask:
         if not engine.handle(event):
             failures.count = getattr(failures, "count", 0) + 1
 
-    attach(bot, handle)
+    def side_failed() -> None:
+        failures.count = getattr(failures, "count", 0) + 1
+
+    sides = app.side_handlers(settings, TelebotReplier(sender)) if app.side_handlers else []
+    attach(bot, handle, sides, on_side_failure=side_failed)
     web = Flask(__name__)
     web.config["MAX_CONTENT_LENGTH"] = 1 << 20
     secret = settings.webhook_secret.encode()

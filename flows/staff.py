@@ -1,0 +1,265 @@
+"""The staff chat's order feed: each order's card, and the staff's presses and reasons.
+
+Every placed order gets a card in ``STAFF_CHAT_ID`` (in the forum topic ``STAFF_THREAD_ID``
+when set): its number, lines, total, the buyer, the address, what happened so far, and a
+button per change the staff may make now. Cards are posted and redrawn by the outbox
+(flows/notify.py), never from here, so a change made anywhere (this chat, the API) redraws
+the card once, and exactly once across processes.
+
+A press (:class:`StaffDesk`, an :class:`engine.side.SideHandler`) carries the order's id and
+the version the card showed (``st:<trigger>:<order>:<version>``), so a card from before a
+restart works, and a press on a card that is behind (someone else changed the order
+meanwhile) changes nothing: "changed meanwhile", and the card is redrawn. Only
+``ADMIN_IDS`` and ``STAFF_IDS`` may press. A change that needs a reason (cancel, refund)
+asks for it; the member's reply to the question, or their next message in the chat (when
+the bot may read the group: privacy mode off), is the reason; "Never mind" drops it.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from constants import DEFAULT_LANGUAGE, text
+from flows import order_lifecycle
+from models import Notice, Order, StaffChat, StaffPrompt, User, format_money
+from models.base import utcnow
+from models.db import serialised
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Feed", "StaffDesk", "card", "configure", "feed"]
+
+PREFIX = "st:"
+PROMPT_TTL = timedelta(hours=1)  # a question for a reason left unanswered this long lapses
+
+
+@dataclass(frozen=True)
+class Feed:
+    """Where the feed goes and who may act in it."""
+
+    chat_id: int | None = None
+    thread_id: int | None = None
+    staff_ids: frozenset[int] = field(default_factory=frozenset)  # ADMIN_IDS | STAFF_IDS
+
+    @property
+    def enabled(self) -> bool:
+        return self.chat_id is not None
+
+    @classmethod
+    def from_settings(cls, settings) -> Feed:
+        return cls(settings.staff_chat_id, settings.staff_thread_id,
+                   frozenset(settings.admin_ids) | frozenset(settings.staff_ids))
+
+
+_configured: list[Feed] = []
+
+
+def configure(value: Feed | None) -> None:
+    """Set the feed of this process (the bot's assembly, tests); None: read the settings."""
+    _configured[:] = [value] if value is not None else []
+
+
+def feed() -> Feed:
+    """The feed configured, else the one the settings describe (the API process too)."""
+    if not _configured:
+        import settings
+
+        _configured.append(Feed.from_settings(settings.load()))
+    return _configured[0]
+
+
+def language(chat_id: int | None) -> str:
+    return (StaffChat.language(chat_id) if chat_id is not None else None) or DEFAULT_LANGUAGE
+
+
+def who(user: dict) -> str:
+    """``Name (@username)``, as the order's history keeps who changed it."""
+    name = " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p) or \
+        str(user.get("id"))
+    return f"{name} (@{user['username']})" if user.get("username") else name
+
+
+def data(trigger: str, order_id, version: int) -> str:
+    """A card button's callback data (at most 3 + 15 + 1 + 24 + 1 + 10 bytes: within 64)."""
+    return f"{PREFIX}{trigger}:{order_id}:{version}"
+
+
+def parse(value: str) -> tuple[str, ObjectId, int] | None:
+    try:
+        trigger, order_id, version = value[len(PREFIX):].split(":")
+        return trigger, ObjectId(order_id), int(version)
+    except (ValueError, InvalidId):
+        return None
+
+
+def card(order: Order, lang: str) -> tuple[str, list[list[tuple[str, str]]]]:
+    """The order's card in the staff chat: its text and the buttons of the changes the
+    staff may make now."""
+    from flows.orders import _items
+
+    buyer = User.objects(telegram_id=order.user_id).first()
+    name = html.escape(" ".join(p for p in (buyer.first_name, buyer.last_name) if p)
+                       if buyer else "") or str(order.user_id)
+    if buyer is not None and buyer.username:
+        name += f" (@{html.escape(buyer.username)})"
+    events = "".join(text("staff.event", lang, icon=text(f"staff.icon.{e.dest}", lang),
+                          status=text(f"order.status.{e.dest}", lang),
+                          by=html.escape(e.by or e.role or ""),
+                          time=e.at.strftime("%d.%m %H:%M") if e.at else "",
+                          note=text("staff.note", lang, note=html.escape(e.note))
+                          if e.note else "")
+                     for e in order.history)
+    body = text("staff.card", lang, icon=text(f"staff.icon.{order.status}", lang),
+                number=order.number, status=text(f"order.status.{order.status}", lang),
+                items=_items(order, lang), total=format_money(order.total, lang), buyer=name,
+                phone=html.escape(order.phone or "—"), email=html.escape(order.email or "—"),
+                address=html.escape(order.address or "—"), events=events,
+                warning=text("staff.blocked", lang) if order.buyer_blocked else "")
+    buttons = [(text(f"staff.button.{c.trigger}", lang), data(c.trigger, order.pk, order.version))
+               for c in order_lifecycle.lifecycle().allowed(order.status, "staff")]
+    return body, [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+
+
+class StaffDesk:
+    """The staff chat's presses and messages (an :class:`engine.side.SideHandler`)."""
+
+    prefix = PREFIX
+
+    def __init__(self, replier, desk: Feed | None = None) -> None:
+        self.replier = replier
+        self._feed = desk
+
+    @property
+    def feed(self) -> Feed:
+        return self._feed or feed()
+
+    def watches(self, chat_id: int, thread_id: int | None) -> bool:
+        return self.feed.enabled and chat_id == self.feed.chat_id
+
+    # -- presses ---------------------------------------------------------------------------
+    def on_press(self, press) -> None:
+        lang = language(press.chat_id)
+        if press.user.get("id") not in self.feed.staff_ids:
+            logger.info("staff chat: %s pressed %r and is not staff", press.user.get("id"),
+                        press.data)
+            self.replier.answer(press.callback_id, text("staff.not_allowed", lang), True)
+            return
+        parsed = parse(press.data)
+        with serialised():
+            order = Order.objects(id=parsed[1]).first() if parsed else None
+        if order is None:
+            self.replier.answer(press.callback_id, text("staff.gone", lang))
+            return
+        trigger, _, version = parsed
+        if trigger == "keep":
+            self._keep(press, order, lang)
+            return
+        if version != order.version:
+            self._stale(press, order, lang)
+            return
+        change = next((c for c in order_lifecycle.lifecycle().allowed(order.status, "staff")
+                       if c.trigger == trigger), None)
+        if change is None:
+            self._stale(press, order, lang)
+            return
+        if change.note == "required":
+            self._ask_reason(press, order, trigger, lang)
+            return
+        try:
+            with serialised():
+                order = order_lifecycle.change(order.pk, role="staff", actor=who(press.user),
+                                               trigger=trigger, expect_version=version)
+        except order_lifecycle.TransitionRefused:
+            with serialised():
+                order = Order.objects.get(id=order.pk)
+            self._stale(press, order, lang)
+            return
+        logger.info("staff chat: %s %s order #%s", who(press.user), trigger, order.number)
+        self.replier.answer(press.callback_id, text(
+            "staff.done", lang, number=order.number,
+            status=text(f"order.status.{order.status}", lang)))
+
+    def _stale(self, press, order: Order, lang: str) -> None:
+        """The card is behind the order: say so, and have it redrawn."""
+        self.replier.answer(press.callback_id, text(
+            "staff.changed", lang, number=order.number,
+            status=text(f"order.status.{order.status}", lang)), True)
+        Notice.redraw_card(order.pk, self.feed.chat_id, self.feed.thread_id)
+
+    def _ask_reason(self, press, order: Order, trigger: str, lang: str) -> None:
+        name = who(press.user)
+        mention = f"@{press.user['username']}" if press.user.get("username") else \
+            html.escape(name)
+        prompt_id = self.replier.say(
+            press.chat_id, text("staff.ask_reason", lang, who=mention, number=order.number,
+                                action=text(f"staff.action.{trigger}", lang)),
+            thread_id=press.thread_id,
+            buttons=[[(text("staff.button.keep", lang), data("keep", order.pk, order.version))]])
+        with serialised():
+            StaffPrompt.objects(id=f"{press.chat_id}:{press.user['id']}").update_one(
+                upsert=True, set__order=order.pk, set__version=order.version,
+                set__trigger=trigger, set__thread_id=press.thread_id, set__prompt_id=prompt_id,
+                set__until=utcnow() + PROMPT_TTL)
+        self.replier.answer(press.callback_id, text("staff.asked", lang))
+
+    def _keep(self, press, order: Order, lang: str) -> None:
+        with serialised():
+            StaffPrompt._get_collection().delete_one(
+                {"_id": f"{press.chat_id}:{press.user['id']}"})
+        self.replier.answer(press.callback_id)
+        if press.message_id is not None:
+            self.replier.edit(press.chat_id, press.message_id,
+                              text("staff.kept", lang, number=order.number,
+                                   who=html.escape(who(press.user))))
+
+    # -- messages: the reason asked for --------------------------------------------------------
+    def on_post(self, post) -> None:
+        if post.user.get("id") not in self.feed.staff_ids or not post.text.strip() or \
+                post.text.startswith("/"):
+            return
+        key = f"{post.chat_id}:{post.user['id']}"
+        with serialised():
+            prompt = StaffPrompt._get_collection().find_one({"_id": key})
+        if prompt is None:
+            return
+        if post.reply_to_bot and post.reply_to != prompt.get("prompt_id"):
+            return  # an answer to another message of the bot's, not to the question
+        with serialised():  # taken once: a second delivery of this message finds none
+            prompt = StaffPrompt._get_collection().find_one_and_delete({"_id": key})
+        if prompt is None:
+            return
+        lang = language(post.chat_id)
+        if prompt["until"] < utcnow():
+            return
+        note = post.text.strip()[:500]
+        try:
+            with serialised():
+                order = order_lifecycle.change(prompt["order"], role="staff",
+                                               actor=who(post.user), trigger=prompt["trigger"],
+                                               note=note, expect_version=prompt["version"])
+        except order_lifecycle.TransitionRefused:
+            with serialised():
+                order = Order.objects(id=prompt["order"]).first()
+            if order is not None:
+                self._say_after(prompt, post, text(
+                    "staff.too_late", lang, number=order.number,
+                    status=text(f"order.status.{order.status}", lang)))
+            return
+        logger.info("staff chat: %s %s order #%s: %s", who(post.user), prompt["trigger"],
+                    order.number, note)
+        self._say_after(prompt, post, text(
+            "staff.reason_taken", lang, number=order.number, who=html.escape(who(post.user)),
+            status=text(f"order.status.{order.status}", lang), note=html.escape(note)))
+
+    def _say_after(self, prompt: dict, post, message: str) -> None:
+        """The question is answered: it says what came of it (in place of its button)."""
+        if prompt.get("prompt_id"):
+            self.replier.edit(post.chat_id, prompt["prompt_id"], message)
+        else:
+            self.replier.say(post.chat_id, message, thread_id=prompt.get("thread_id"))

@@ -1,0 +1,108 @@
+"""The staff chat's order feed in-process: cards through the outbox, presses, reasons."""
+
+from __future__ import annotations
+
+import pytest
+
+import models
+from engine.broadcast import SenderTransport, Worker
+from engine.side import SenderReplier
+from engine.testing import ChatClient, GroupClient, dispatcher
+from flows import order_lifecycle, staff
+from flows.notify import OutboxQueue
+from flows.replay import make_engine
+
+GROUP, THREAD, STAFF, ADMIN, STRANGER, BUYER = -1001, 7, 901, 900, 555, 104
+
+
+@pytest.fixture
+def shop():
+    engine = make_engine()
+    desk = staff.Feed(GROUP, THREAD, frozenset({STAFF, ADMIN}))
+    staff.configure(desk)
+    bot = dispatcher(engine, [staff.StaffDesk(SenderReplier(engine.sender), desk)])
+    from models import demo
+
+    demo.load()
+    models.User(telegram_id=BUYER, first_name="Anna", username="anna", language="en").save()
+    cart = models.Cart.for_user(BUYER)
+    product = models.Product.objects(stock__gt=2).order_by("sku").first()
+    cart.add(product)
+    order = models.Order.from_cart(cart, email="anna@example.com", phone="+447911123456",
+                                   address="1 Main St")
+    order_lifecycle.created(order.pk)
+
+    def drain():
+        Worker(OutboxQueue(), SenderTransport(engine.sender), rate=1000, threads=1,
+               per_chat_interval=0).drain()
+
+    yield engine, bot, order, drain
+    staff.configure(None)
+
+
+def member(engine, bot, user_id, name):
+    return GroupClient(engine, bot, GROUP, {"id": user_id, "first_name": name,
+                                            "username": name.lower()}, thread_id=THREAD)
+
+
+def test_a_new_order_is_posted_and_staff_confirm_and_ship_it(shop):
+    engine, bot, order, drain = shop
+    drain()
+    oleg = member(engine, bot, STAFF, "Oleg")
+    card = oleg.messages[-1]
+    assert f"№{order.number}" in card.text and "anna@example.com" in card.text
+    assert card.buttons == [["✅ Подтвердить", "✖️ Отменить"]]
+    oleg.click("✅ Подтвердить")
+    assert engine.sender.answered and "подтверждён" in list(engine.sender.answered.values())[-1]
+    drain()
+    buyer = ChatClient(engine, BUYER, bot=bot)
+    assert "is confirmed" in buyer.messages[-1].text
+    assert "Oleg (@oleg)" in oleg.messages[-1].text
+    oleg.click("🚚 Отправить")
+    drain()
+    assert "has shipped" in buyer.messages[-1].text
+    assert models.Order.objects.get(id=order.pk).status == "shipped"
+    assert len(buyer.messages) == 2
+
+
+def test_a_stranger_is_refused_and_a_stale_card_redrawn(shop):
+    engine, bot, order, drain = shop
+    drain()
+    eve = member(engine, bot, STRANGER, "Eve")
+    eve.click("✅ Подтвердить")
+    assert list(engine.sender.answered.values())[-1] == "Менять заказы могут только сотрудники магазина."
+    assert models.Order.objects.get(id=order.pk).status == "new"
+    oleg = member(engine, bot, STAFF, "Oleg")
+    card = oleg.messages[-1]
+    oleg.click("✅ Подтвердить")
+    oleg.press(card, staff.data("confirm", order.pk, 0))  # the old card, pressed again
+    assert "изменили" in list(engine.sender.answered.values())[-1]
+
+
+def test_cancel_asks_for_a_reason(shop):
+    engine, bot, order, drain = shop
+    drain()
+    oleg = member(engine, bot, STAFF, "Oleg")
+    oleg.click("✖️ Отменить")
+    prompt = oleg.messages[-1]
+    assert "почему отменяем" in prompt.text
+    oleg.click("↩️ Не надо")
+    assert models.Order.objects.get(id=order.pk).status == "new"
+    oleg.click("✖️ Отменить")
+    prompt = oleg.messages[-1]
+    oleg.send("Нет на складе", reply_to=prompt)
+    assert models.Order.objects.get(id=order.pk).status == "cancelled"
+    drain()
+    buyer = ChatClient(engine, BUYER, bot=bot)
+    assert "is cancelled: Нет на складе" in buyer.messages[-1].text
+
+
+def test_a_buyer_who_blocked_the_bot_is_marked_on_the_card(shop):
+    engine, bot, order, drain = shop
+    drain()
+    engine.sender.blocked.add(BUYER)
+    oleg = member(engine, bot, STAFF, "Oleg")
+    oleg.click("✅ Подтвердить")
+    drain()
+    assert "заблокировал" in oleg.messages[0].text
+    assert models.Notice.objects.get(id=f"buyer:{order.pk}:1").state == "blocked"
