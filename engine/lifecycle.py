@@ -36,6 +36,9 @@ from engine.errors import EngineError, Problem
 from engine.yamlpos import Located
 
 NOTE_CHOICES = ("required", "optional", "none")
+# called as observer(lifecycle, change, source status) after each change is written
+# (replay coverage; ENGINE_COVERAGE_FILE in a bot process)
+observers: list = []
 
 
 class TransitionRefused(EngineError):
@@ -138,6 +141,8 @@ class Lifecycle:
                 f"{fresh.get(self.status_field)!r})", conflict=True,
                 allowed=[(c.trigger, c.dest)
                          for c in self.allowed(fresh.get(self.status_field), role)])
+        for observer in list(observers):
+            observer(self, change, status)
         if change.after:
             self._run_after(collection, change, done, run_after)
         return done

@@ -70,9 +70,12 @@ class Engine:
         # observers(state_before, transition, state_after) see every transition taken
         self.observers: list[Callable[[str, spec.Transition, str], None]] = []
         if os.environ.get("ENGINE_COVERAGE_FILE"):
+            from engine import lifecycle
             from engine.replay.coverage import FileRecorder
 
-            self.observers.append(FileRecorder(os.environ["ENGINE_COVERAGE_FILE"]))
+            recorder = FileRecorder(os.environ["ENGINE_COVERAGE_FILE"])
+            self.observers.append(recorder)
+            lifecycle.observers.append(recorder.lifecycle)  # changes made in this process
 
     # -- entry point ---------------------------------------------------------------------
     def handle(self, event: events.Event) -> bool:

@@ -17,6 +17,14 @@ from flows.shop import FLOWS_DIR, ROOT, Services
 _databases = itertools.count()
 _flows = []
 ADMIN_ID = 900  # the admin of the scripts (tests/conversations/ru_admin_broadcast.yaml)
+# the staff chat of the scripts (a forum topic of a supergroup) and its staff
+STAFF_CHAT, STAFF_THREAD, STAFF_IDS = -1001500, 7, frozenset({901, 902})
+
+
+def _feed():
+    from flows import staff
+
+    return staff.Feed(STAFF_CHAT, STAFF_THREAD, STAFF_IDS | {ADMIN_ID})
 
 
 def make_engine() -> Engine:
@@ -24,6 +32,9 @@ def make_engine() -> Engine:
     models.connect(f"mongomock://localhost/replay{next(_databases)}")
     if not _flows:
         _flows.append(load_flows(FLOWS_DIR))
+    from flows import staff
+
+    staff.configure(_feed())
     return Engine(_flows[0], MemoryStore(), StubSender(), unit_of_work=models.serialised,
                   services=Services(admin_ids=frozenset({ADMIN_ID})))
 
@@ -76,6 +87,55 @@ def deliver_broadcasts() -> None:
            poll=0.05).run_until_idle(timeout=30)
 
 
+def staff_chat(lang: str = "ru") -> None:
+    """The staff chat's cards are written in ``lang``."""
+    models.StaffChat.objects(id=STAFF_CHAT).update_one(upsert=True, set__lang=lang)
+
+
+def pay_order(number: int | None = None) -> None:
+    """The payments mark an order paid (the lifecycle's ``system`` role): the newest order,
+    or order ``number``."""
+    from flows import order_lifecycle
+
+    order = models.Order.objects(number=number).first() if number else \
+        models.Order.objects(status__ne=models.Order.PENDING).order_by("-created").first()
+    order_lifecycle.change(order.pk, role="system", actor="payments", trigger="pay")
+
+
+def place_order(user_id: int, count: int = 1) -> None:
+    """The shopper places an order of ``count`` products from their saved profile, as the
+    checkout does (a shortcut for scripts about what happens to orders afterwards)."""
+    from flows import order_lifecycle
+
+    fill_cart(user_id, count)
+    user = models.User.objects(telegram_id=user_id).first()
+    order = models.Order.from_cart(models.Cart.for_user(user_id), email=user.email,
+                                   phone=user.phone, address=user.address)
+    order_lifecycle.created(order.pk)
+
+
+def side_handlers(engine) -> list:
+    """The staff chat's desk, answering through the engine's (stub) sender."""
+    from engine.side import SenderReplier
+    from flows import staff
+
+    return [staff.StaffDesk(SenderReplier(engine.sender), _feed())]
+
+
+def settle(engine) -> None:
+    """An outbox worker sends what the step queued (to the stub's chats)."""
+    from engine.broadcast import SenderTransport, Worker
+    from flows.notify import OutboxQueue
+
+    Worker(OutboxQueue(), SenderTransport(engine.sender), rate=1000, threads=1,
+           per_chat_interval=0).drain()
+
+
+def settled() -> bool:
+    """Nothing is left in the outbox (the bot process's outbox worker sent it all)."""
+    return not models.Notice.any_pending()
+
+
 def broadcast_probe(user_id: int) -> dict | None:
     """The newest broadcast: its status, counters and text (the default language's)."""
     broadcast = models.Broadcast.objects.order_by("-created").first()
@@ -113,17 +173,22 @@ def stock_probe(user_id: int) -> dict:
 
 target = Target(
     make_engine=make_engine,
-    fixtures={"demo_catalog": demo_catalog, "customer": customer},
+    fixtures={"demo_catalog": demo_catalog, "customer": customer, "staff_chat": staff_chat},
     probes={"cart": cart_probe, "last_order": last_order_probe, "user": user_probe,
             "stock": stock_probe, "broadcast": broadcast_probe},
     hooks={"set_stock": set_stock, "set_price": set_price, "delete_product": delete_product,
-           "deliver_broadcasts": deliver_broadcasts, "fill_cart": fill_cart},
+           "deliver_broadcasts": deliver_broadcasts, "fill_cart": fill_cart,
+           "pay_order": pay_order, "place_order": place_order},
     # no broadcast worker in the bot process: the deliver_broadcasts hook sends, at a
     # known moment, in both modes
     bot_command=[sys.executable, str(ROOT / "run_bot.py"), "--log-level", "WARNING",
                  "--no-worker"],
     bot_env={"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-             "ADMIN_IDS": str(ADMIN_ID)},
+             "ADMIN_IDS": str(ADMIN_ID), "STAFF_CHAT_ID": str(STAFF_CHAT),
+             "STAFF_THREAD_ID": str(STAFF_THREAD), "STAFF_IDS": ",".join(map(str, STAFF_IDS))},
     connect=models.connect,
     load_flows=lambda: load_flows(FLOWS_DIR),
+    side_handlers=side_handlers,
+    settle=settle,
+    settled=settled,
 )

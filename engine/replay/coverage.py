@@ -17,12 +17,26 @@ def transition_id(t: spec.Transition) -> str:
     return f"{file}:{where.line if where else 0} {t.label} -> {t.dest}"
 
 
+def lifecycle_id(cycle, change, source: str) -> str:
+    """A lifecycle change from one status, named as flow transitions are."""
+    where = change.where
+    file = os.path.relpath(where.file) if where else "?"
+    return f"{file}:{where.line if where else 0} {cycle.name}: {change.trigger} " \
+           f"{source} -> {change.dest}"
+
+
 class Coverage:
-    """Counts per transition and per state, across any number of scripts."""
+    """Counts per transition and per state, across any number of scripts; the flows'
+    lifecycles' changes (engine/lifecycle.py) count as transitions too, one per status
+    they leave."""
 
     def __init__(self, flows) -> None:
         self.flows = flows
         self.transitions = {transition_id(t): 0 for t in flows.transitions}
+        for cycle in (getattr(flows, "lifecycles", None) or {}).values():
+            for change in cycle.changes:
+                for source in change.source:
+                    self.transitions[lifecycle_id(cycle, change, source)] = 0
         self.states = {name: 0 for name in flows.states}
         self.states[flows.bot.start] = self.states.get(flows.bot.start, 0)
 
@@ -34,6 +48,12 @@ class Coverage:
 
     __call__ = observe
 
+    def observe_lifecycle(self, cycle, change, source: str) -> None:
+        """A lifecycle change was made (only the flows' own lifecycles count)."""
+        key = lifecycle_id(cycle, change, source)
+        if key in self.transitions:
+            self.transitions[key] += 1
+
     def merge_file(self, path: str | Path) -> None:
         """Add the records a bot process wrote (``ENGINE_COVERAGE_FILE``)."""
         path = Path(path)
@@ -42,6 +62,10 @@ class Coverage:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 record = json.loads(line)
+                if record.get("lifecycle"):
+                    if record["t"] in self.transitions:
+                        self.transitions[record["t"]] += 1
+                    continue
                 self.transitions[record["t"]] = self.transitions.get(record["t"], 0) + 1
                 for state in (record["from"], record["to"]):
                     self.states[state] = self.states.get(state, 0) + 1
@@ -75,5 +99,11 @@ class FileRecorder:
 
     def __call__(self, source: str, transition: spec.Transition, dest: str) -> None:
         record = json.dumps({"t": transition_id(transition), "from": source, "to": dest})
+        with self.lock, open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(record + "\n")
+
+    def lifecycle(self, cycle, change, source: str) -> None:
+        """A lifecycle observer (``engine.lifecycle.observers``)."""
+        record = json.dumps({"t": lifecycle_id(cycle, change, source), "lifecycle": True})
         with self.lock, open(self.path, "a", encoding="utf-8") as fh:
             fh.write(record + "\n")

@@ -35,6 +35,7 @@ class StepResult:
     pressed: bool = False  # a callback query was answered
     inline: bool = False  # the step pressed an inline button (so an answer is due)
     errors: list[str] = field(default_factory=list)  # exceptions the engine caught, one line each
+    others: dict[str, list[Shown]] = field(default_factory=dict)  # other chats, by name
 
     def describe(self) -> str:
         out = [m.describe() for m in self.shown] or ["(no message)"]
@@ -42,20 +43,23 @@ class StepResult:
             out.append(f"🔔 answered: {text!r}")
         for error in self.errors:
             out.append(f"💥 the engine failed: {error}")
+        for name, shown in self.others.items():
+            out.append(f"in {name}:")
+            out += ["  " + line for m in shown for line in m.describe().splitlines()]
         return "\n".join(out)
 
 
 class InProcessDriver:
     """Runs steps through :class:`engine.ChatClient`: real telebot dispatch, stub sender."""
 
-    def __init__(self, engine, user: dict) -> None:
+    def __init__(self, engine, user: dict, bot=None) -> None:
         from engine.testing import ChatClient
 
         self.client = ChatClient(engine, user.get("id", 1),
                                  first_name=user.get("first_name", "Test"),
                                  last_name=user.get("last_name", ""),
                                  username=user.get("username", "tester"),
-                                 language_code=user.get("language", "en"))
+                                 language_code=user.get("language", "en"), bot=bot)
         self._inline = False
 
     @property

@@ -63,6 +63,15 @@ def compare(step, result: StepResult, state: str | None, data: dict,
         pairs = zip(step.expect, result.shown, strict=False)  # a count mismatch is said above
         for index, (expected, actual) in enumerate(pairs, start=1):
             problems.extend(f"message {index}: {p}" for p in compare_message(expected, actual))
+    for name, expected_there in getattr(step, "also", {}).items():
+        shown = result.others.get(name, [])
+        if len(expected_there) != len(shown):
+            problems.append(f"in {name}: expected {len(expected_there)} message(s), the bot "
+                            f"showed {len(shown)}")
+        for index, (expected, actual) in enumerate(zip(expected_there, shown, strict=False),
+                                                   start=1):
+            problems.extend(f"in {name}, message {index}: {p}"
+                            for p in compare_message(expected, actual))
     if step.toast is not ...:
         toast = result.answers[-1] if result.answers else None
         if not result.answers:

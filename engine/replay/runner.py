@@ -64,12 +64,21 @@ class Runner:
         if self.coverage is None:
             self.coverage = Coverage(engine.flows)
         engine.observers.append(self.coverage)
+        if script.parties:
+            from engine.replay.party import PartiesDriver
+
+            return PartiesDriver(engine, script, self.target)
         return InProcessDriver(engine, script.user)
 
     def run(self, script: Script) -> Result:
+        from engine import lifecycle
+
         result = Result(script)
         started = time.perf_counter()
         driver = self._driver(script)
+        observer = self.coverage.observe_lifecycle if self.coverage is not None else None
+        if observer is not None:  # the lifecycles' changes this script makes, in-process
+            lifecycle.observers.append(observer)
         done: list[tuple[Step, StepResult]] = []
         try:
             for entry in script.setup:
@@ -87,6 +96,8 @@ class Runner:
                     break
         finally:
             driver.close()
+            if observer is not None:
+                lifecycle.observers.remove(observer)
             result.seconds = time.perf_counter() - started
         return result
 
@@ -96,10 +107,13 @@ class Runner:
             hook = self.target.hooks.get(name)
             if hook is None:
                 return [f"unknown hook {name!r}; known: {', '.join(sorted(self.target.hooks))}"]
-            hook(**args)
-            return []
+            if not hasattr(driver, "after_hook"):
+                hook(**args)
+                return []
         try:
-            outcome = driver.do(step)
+            # with several parties a hook's effects are seen too: what it had sent
+            outcome = driver.after_hook(step, lambda: hook(**args)) if step.action == "run" \
+                else driver.do(step)
         except (ClickError, TimeoutError) as err:  # e2e: the bot never went quiet, or a
             return [str(err)]                      # callback query stayed unanswered
         unknown = [name for name in step.probe if name not in self.target.probes]

@@ -10,9 +10,9 @@ from engine.yamlpos import load as load_yaml
 
 ACTIONS = ("send", "click", "contact", "sticker", "photo", "run", "press")
 STEP_KEYS = {*ACTIONS, "expect", "toast", "state", "probe", "data", "keyboard", "note",
-             "message"}
+             "message", "as", "in", "also", "reply"}
 EXPECT_KEYS = {"text", "photo", "buttons", "edited", "new"}
-SCRIPT_KEYS = {"name", "user", "setup", "steps", "description", "tags"}
+SCRIPT_KEYS = {"name", "user", "users", "chats", "setup", "steps", "description", "tags"}
 
 
 class ScriptError(EngineError):
@@ -31,9 +31,16 @@ class Step:
     data: dict = field(default_factory=dict)
     keyboard: list | None = None
     message: int | None = None  # click: which message (negative counts from the newest)
+    party: str | None = None  # ``as``: which of the script's users acts (default: the first)
+    chat: str | None = None  # ``in``: which group chat (default: the party's private chat)
+    also: dict = field(default_factory=dict)  # chat name -> messages expected there too
+    reply: bool = False  # send: in reply to the bot's newest message in the chat
 
     def describe(self) -> str:
-        return f"{self.action}: {self.value!r}" if self.value not in (True, None) else self.action
+        who = f"{self.party}{' in ' + self.chat if self.chat else ''}: " \
+            if self.party or self.chat else ""
+        return who + (f"{self.action}: {self.value!r}" if self.value not in (True, None)
+                      else self.action)
 
 
 @dataclass
@@ -45,6 +52,13 @@ class Script:
     setup: list
     steps: list[Step]
     tags: list[str] = field(default_factory=list)
+    users: dict[str, dict] = field(default_factory=dict)  # name -> Telegram user (users:)
+    chats: dict[str, dict] = field(default_factory=dict)  # name -> group chat (chats:)
+
+    @property
+    def parties(self) -> bool:
+        """Whether the script has several users or group chats (``users:``/``chats:``)."""
+        return bool(self.chats) or len(self.users) > 1
 
     def where(self, line: int) -> str:
         return f"{self.file}:{line}"
@@ -68,6 +82,21 @@ def load_script(path: str | Path) -> Script:
                                     f"{', '.join(sorted(SCRIPT_KEYS))}")
     if not isinstance(data.get("steps"), list) or not data["steps"]:
         fail(("steps",), "a script needs 'steps': a list of things the user does")
+    users = data.get("users") or {}
+    chats = data.get("chats") or {}
+    if not isinstance(users, dict) or not all(isinstance(u, dict) and "id" in u
+                                               for u in users.values()):
+        fail(("users",), "'users' maps a name to a Telegram user: {buyer: {id: 104, ...}}")
+    if "user" in data and users:
+        fail(("users",), "give 'user' (one user) or 'users' (several), not both")
+    if not isinstance(chats, dict) or not all(
+            isinstance(c, dict) and isinstance(c.get("id"), int) and c["id"] < 0
+            for c in chats.values()):
+        fail(("chats",), "'chats' maps a name to a group chat with a negative id: "
+                         "{staff: {id: -1001, title: Staff, thread: 7}}")
+    clash = set(users) & set(chats)
+    if clash:
+        fail(("chats",), f"{sorted(clash)[0]!r} names both a user and a chat")
     steps = []
     for i, raw in enumerate(data["steps"]):
         at = ("steps", i)
@@ -89,14 +118,34 @@ def load_script(path: str | Path) -> Script:
                     fail((*at, "expect", j),
                          f"an expected message has {', '.join(sorted(EXPECT_KEYS))}"
                                              f"; got {sorted(bad)}")
+        party, chat, also = raw.get("as"), raw.get("in"), raw.get("also") or {}
+        if party is not None and party not in users:
+            fail((*at, "as"), f"'as: {party}' names no user of 'users' "
+                              f"({', '.join(users) or 'none'})")
+        if chat is not None and chat not in chats:
+            fail((*at, "in"), f"'in: {chat}' names no chat of 'chats' "
+                              f"({', '.join(chats) or 'none'})")
+        if not isinstance(also, dict) or any(n not in users and n not in chats for n in also):
+            fail((*at, "also"), "'also' maps a user's or chat's name to the messages "
+                                f"expected there; names: {', '.join([*users, *chats])}")
+        for name, expected in also.items():
+            if not isinstance(expected, list) or not all(
+                    isinstance(e, dict) and not set(e) - EXPECT_KEYS for e in expected):
+                fail((*at, "also", name), "a list of expected messages with "
+                                          f"{', '.join(sorted(EXPECT_KEYS))}")
         steps.append(Step(action=actions[0], value=raw[actions[0]], line=doc.values[at][0],
                           expect=expect, toast=raw.get("toast", ...), state=raw.get("state"),
                           probe=raw.get("probe") or {}, data=raw.get("data") or {},
-                          keyboard=raw.get("keyboard"), message=raw.get("message")))
+                          keyboard=raw.get("keyboard"), message=raw.get("message"),
+                          party=party, chat=chat, also=dict(also),
+                          reply=bool(raw.get("reply"))))
     setup = data.get("setup") or []
+    user = dict(data.get("user") or (next(iter(users.values())) if users else {}))
     return Script(name=str(data.get("name") or path.stem), file=str(path), line=1,
-                  user=dict(data.get("user") or {}), setup=setup if isinstance(setup, list)
-                  else [setup], steps=steps, tags=list(data.get("tags") or []))
+                  user=user, setup=setup if isinstance(setup, list)
+                  else [setup], steps=steps, tags=list(data.get("tags") or []),
+                  users={name: dict(u) for name, u in users.items()},
+                  chats={name: dict(c) for name, c in chats.items()})
 
 
 def find_scripts(paths: list[str | Path]) -> list[Path]:

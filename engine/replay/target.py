@@ -17,6 +17,12 @@ class Target:
     ``hooks`` change it mid-script (``run: {set_stock: {...}}``). ``bot_command`` and
     ``bot_env`` start the real bot process for end-to-end mode, ``connect(uri)`` connects the
     runner to the database it shares with that process.
+
+    Scripts with several parties (``users:``, ``chats:``) also use ``side_handlers(engine)``
+    (the application's :mod:`engine.side` handlers on that engine, in-process),
+    ``settle(engine)`` (deliver what the step left to send in the background, such as an
+    outbox, in-process) and ``settled()`` (nothing is left to send: end to end, the runner
+    waits for it after each step).
     """
 
     make_engine: Callable[[], object]
@@ -28,6 +34,9 @@ class Target:
     connect: Callable[[str], None] | None = None  # the runner's own connection (e2e)
     load_flows: Callable[[], object] | None = None  # the flows, for coverage in e2e mode
     conversations: str = "conversations"  # the bot's conversation collection (e2e state)
+    side_handlers: Callable[[object], list] | None = None
+    settle: Callable[[object], None] | None = None
+    settled: Callable[[], bool] | None = None
 
 
 def load_target(spec: str) -> Target:
