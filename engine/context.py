@@ -32,6 +32,16 @@ class Context:
     trigger: str | None = None
 
     @property
+    def update_id(self) -> int | None:
+        """The Telegram update being processed: the key that makes an effect idempotent.
+
+        If the process dies after an action's effect and before the conversation is saved,
+        Telegram delivers the update again and the action runs again; an effect recorded
+        under this key (``$ne`` on it in the same conditional update) is then not repeated.
+        """
+        return self.event.update_id if self.event else None
+
+    @property
     def user(self) -> dict:
         return self.event.user if self.event else {"id": self.user_id}
 

@@ -30,7 +30,7 @@ def _cart(ctx) -> Cart:
 def add(ctx) -> None:
     product = product_arg(ctx)
     try:
-        quantity = _cart(ctx).add(product)
+        quantity = _cart(ctx).add(product, op=ctx.update_id)
     except OutOfStock as err:
         key = "cart.no_stock" if not product.in_stock else "cart.stock_limit"
         raise UserError(key, name=product.title(ctx.lang), stock=err.values["stock"]) from None
@@ -41,7 +41,7 @@ def add(ctx) -> None:
 def increment(ctx) -> None:
     product = product_arg(ctx)
     try:
-        _cart(ctx).add(product)
+        _cart(ctx).add(product, op=ctx.update_id)
     except OutOfStock as err:
         raise UserError("cart.stock_limit", name=product.title(ctx.lang),
                         stock=err.values["stock"]) from None
@@ -51,7 +51,7 @@ def increment(ctx) -> None:
 def decrement(ctx) -> None:
     product = product_arg(ctx)
     try:
-        _cart(ctx).decrement(product)
+        _cart(ctx).decrement(product, op=ctx.update_id)
     except QuantityAtMinimum:
         raise UserError("cart.at_minimum", name=product.title(ctx.lang)) from None
 

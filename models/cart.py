@@ -15,8 +15,10 @@ from mongoengine import (
     EmbeddedDocument,
     EmbeddedDocumentField,
     IntField,
+    ListField,
     MapField,
     NotUniqueError,
+    StringField,
 )
 
 from models.base import TimestampedDocument, utcnow
@@ -24,6 +26,7 @@ from models.errors import OutOfStock, QuantityAtMinimum
 from models.product import Product
 
 _RETRIES = 8
+OPS_KEPT = 32  # keys of the latest changes: a redelivery comes within seconds
 
 
 class CartItem(EmbeddedDocument):
@@ -48,10 +51,16 @@ class CartLine:
 
 
 class Cart(TimestampedDocument):
-    """The cart of the user whose Telegram id is ``user_id``."""
+    """The cart of the user whose Telegram id is ``user_id``.
+
+    ``ops`` keeps the keys of the last changes made with one (a Telegram update's id): a
+    change repeated under the same key (the update delivered again after a crash) is not
+    applied twice, because the key is checked and recorded in the change's own update.
+    """
 
     user_id = IntField(primary_key=True)
     items = MapField(EmbeddedDocumentField(CartItem))
+    ops = ListField(StringField())
 
     meta = {"collection": "carts"}
 
@@ -68,30 +77,46 @@ class Cart(TimestampedDocument):
             cart = cls.objects.get(user_id=user_id)
         return cart
 
-    def _update(self, query: dict, update: dict) -> bool:
+    def _update(self, query: dict, update: dict, op: str | None = None) -> bool:
+        if op is not None:  # applied once per key: checked and recorded in the same update
+            query = {**query, "ops": {"$ne": op}}
+            update = {**update, "$push": {"ops": {"$each": [op], "$slice": -OPS_KEPT}}}
         done = Cart.objects(__raw__={"_id": self.user_id, **query}).update_one(__raw__=update)
         return bool(done)
+
+    def _applied(self, op: str | None) -> bool:
+        """Whether the change keyed ``op`` is in the cart already (then it is not redone)."""
+        if op is None:
+            return False
+        return Cart.objects(__raw__={"_id": self.user_id, "ops": op}).only("user_id").first() \
+            is not None
 
     def quantity(self, product: Product) -> int:
         item = (self.items or {}).get(str(product.pk))
         return item.quantity if item else 0
 
-    def add(self, product: Product, quantity: int = 1) -> int:
-        """Add ``quantity`` units; never beyond the product's stock. Returns the new quantity."""
+    def add(self, product: Product, quantity: int = 1, *, op: object = None) -> int:
+        """Add ``quantity`` units; never beyond the product's stock. Returns the new quantity.
+
+        With ``op`` (a Telegram update's id), the addition is made once per ``op``.
+        """
         if quantity < 1:
             raise ValueError(f"quantity must be at least 1, got {quantity}")
+        op = None if op is None else str(op)
         key = f"items.{product.pk}"
         limit = product.stock - quantity
         for _ in range(_RETRIES):
+            if self._applied(op):
+                return self._reload_quantity(product)
             if limit < 0:
                 break
             # an existing line grows only while it stays within stock ...
             if self._update({f"{key}.quantity": {"$lte": limit}},
-                            {"$inc": {f"{key}.quantity": quantity}}):
+                            {"$inc": {f"{key}.quantity": quantity}}, op):
                 return self._reload_quantity(product)
             # ... and a new line is created only when there is none
             if self._update({key: {"$exists": False}},
-                            {"$set": {key: {"quantity": quantity, "added": utcnow()}}}):
+                            {"$set": {key: {"quantity": quantity, "added": utcnow()}}}, op):
                 return self._reload_quantity(product)
             current = Cart.objects(user_id=self.user_id).first()
             if current is None:
@@ -106,10 +131,14 @@ class Cart(TimestampedDocument):
 
     increment = add
 
-    def decrement(self, product: Product) -> int:
-        """Take one unit off; at quantity 1 raise :class:`QuantityAtMinimum` (remove instead)."""
+    def decrement(self, product: Product, *, op: object = None) -> int:
+        """Take one unit off; at quantity 1 raise :class:`QuantityAtMinimum` (remove instead).
+
+        With ``op`` (a Telegram update's id), it is taken off once per ``op``.
+        """
+        op = None if op is None else str(op)
         key = f"items.{product.pk}.quantity"
-        if self._update({key: {"$gte": 2}}, {"$inc": {key: -1}}):
+        if self._update({key: {"$gte": 2}}, {"$inc": {key: -1}}, op) or self._applied(op):
             return self._reload_quantity(product)
         self.reload()
         if self.quantity(product) == 1:

@@ -144,3 +144,17 @@ def test_an_order_keeps_its_lines_names_in_every_language_of_the_catalog(shop):
     assert [i.names for i in items] == [{"ru": "Чай", "en": "Tea"}, {"ru": "Cup"}]
     assert [i.title("en") for i in items] == ["Tea", "Cup"]
     assert [i.title("ru") for i in items] == ["Чай", "Cup"]
+
+
+def test_a_change_repeated_under_the_same_key_is_applied_once(shop):
+    """An update delivered again after a crash (the effect done, the conversation not
+    saved) runs its action again: keyed by the update's id, the cart changes once."""
+    user, tea, cup = shop
+    cart = user.cart
+    assert cart.add(cup, op=501) == 1
+    assert cart.add(cup, op=501) == 1, "the same update again: not added twice"
+    assert cart.add(cup, op=502) == 2
+    assert cart.add(tea, op=503) == 1 and cart.add(tea, op=503) == 1
+    assert cart.decrement(cup, op=504) == 1
+    assert cart.decrement(cup, op=504) == 1, "not taken off twice"
+    assert cart.add(cup) == 2 and cart.add(cup) == 3, "without a key, every call counts"
