@@ -114,6 +114,15 @@ def place_order(user_id: int, count: int = 1) -> None:
     order_lifecycle.created(order.pk)
 
 
+def connect(uri: str) -> None:
+    """The end-to-end runner's connection; its hooks' changes queue the staff chat's cards
+    as the bot process's would."""
+    from flows import staff
+
+    models.connect(uri)
+    staff.configure(_feed())
+
+
 def side_handlers(engine) -> list:
     """The staff chat's desk, answering through the engine's (stub) sender."""
     from engine.side import SenderReplier
@@ -186,7 +195,7 @@ target = Target(
     bot_env={"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
              "ADMIN_IDS": str(ADMIN_ID), "STAFF_CHAT_ID": str(STAFF_CHAT),
              "STAFF_THREAD_ID": str(STAFF_THREAD), "STAFF_IDS": ",".join(map(str, STAFF_IDS))},
-    connect=models.connect,
+    connect=connect,
     load_flows=lambda: load_flows(FLOWS_DIR),
     side_handlers=side_handlers,
     settle=settle,

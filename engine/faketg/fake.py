@@ -193,6 +193,21 @@ class FakeTelegram:
         self.world.user(int(user_id), **profile)
         return FakeUser(self, int(user_id), token or self.token)
 
+    def group(self, chat_id: int, *, title: str = "Group", forum: bool = False,
+              token: str | None = None) -> int:
+        """A supergroup (a forum with ``forum``) with the bot in it; returns its id. Its
+        members act through :meth:`member`."""
+        self.world.group(self.bot(token), int(chat_id), title=title, forum=forum)
+        return int(chat_id)
+
+    def member(self, user_id: int, chat_id: int, *, thread_id: int | None = None,
+               token: str | None = None, **profile: object):
+        """A handle to act as user ``user_id`` in the group ``chat_id`` (topic ``thread_id``)."""
+        from .users_handle import FakeMember
+
+        self.world.user(int(user_id), **profile)
+        return FakeMember(self, int(user_id), int(chat_id), token or self.token, thread_id)
+
     def reset(self) -> None:
         """Forget users, chats, queued updates, callback queries, calls and faults.
 

@@ -1,7 +1,9 @@
 """The fake Telegram's world, as plain records: users, bots, chats, messages, callback queries.
 
 Everything here is guarded by :class:`~.world.World`'s lock; nothing in this module locks.
-Only private chats exist: a chat's id is its user's id, as in Telegram.
+A private chat's id is its user's id, as in Telegram; a group (``World.group``) is a chat
+whose record is a :class:`User` with ``chat_type`` "group" or "supergroup" and a negative id,
+where its members write and press buttons.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ class User:
     is_bot: bool = False
     phone_number: str | None = None  # shared when the user presses a request_contact button
     blocked: set[str] = field(default_factory=set)  # tokens of the bots this user blocked
+    chat_type: str = "private"  # "group" or "supergroup": this record is a group chat
+    title: str | None = None  # a group's title
+    is_forum: bool = False  # a supergroup with topics (messages carry message_thread_id)
 
     def to_json(self) -> dict:
         """The Bot API ``User`` object."""
@@ -71,7 +76,10 @@ class User:
         return data
 
     def chat_json(self) -> dict:
-        """The Bot API ``Chat`` object of the private chat with this user."""
+        """The Bot API ``Chat`` object of the private chat with this user (of the group)."""
+        if self.chat_type != "private":
+            return {"id": self.id, "title": self.title or self.first_name,
+                    "type": self.chat_type, **({"is_forum": True} if self.is_forum else {})}
         data: dict = {"id": self.id, "first_name": self.first_name}
         for name in ("last_name", "username"):
             value = getattr(self, name)

@@ -35,11 +35,31 @@ _TINY_PNG = bytes.fromhex(
 )
 
 
-def _writable_chat(world: World, bot: BotState, user_id: int) -> tuple[User, Chat]:
+def _writable_chat(world: World, bot: BotState, user_id: int,
+                   group_id: int | None = None) -> tuple[User, Chat]:
     user = world.user(user_id)
+    if group_id is not None:  # a member acting in a group the bot is in
+        group = world.users.get(group_id)
+        if group is None or group.chat_type == "private" or group_id not in bot.chats:
+            raise ControlError(f"no group {group_id} with @{bot.user.username} in it "
+                               "(FakeTelegram.group creates one)")
+        return user, bot.chats[group_id]
     if bot.token in user.blocked:
         raise ControlError(f"user {user_id} has blocked @{bot.user.username}; unblock them first")
     return user, world.open_chat(bot, user)
+
+
+def _in_group(chat: Chat, thread_id: int | None, reply_to: int | None) -> dict:
+    """The fields a message in a group's topic (and in reply to a message) carries."""
+    fields: dict = {}
+    if thread_id is not None:
+        fields.update(message_thread_id=thread_id, is_topic_message=True)
+    if reply_to is not None:
+        replied = chat.messages.get(int(reply_to))
+        if replied is None:
+            raise ControlError(f"no message {reply_to} in chat {chat.id} to reply to")
+        fields["reply_to_message"] = replied.to_json()
+    return fields
 
 
 def send_message(
@@ -49,35 +69,45 @@ def send_message(
     content: dict,
     *,
     action: str = "message",
+    group_id: int | None = None,
+    thread_id: int | None = None,
+    reply_to: int | None = None,
     **summary: object,
 ) -> dict | None:
-    """The user sends a message with ``content`` (Message fields, e.g. ``{"text": "hi"}``).
+    """The user sends a message with ``content`` (Message fields, e.g. ``{"text": "hi"}``),
+    in the private chat or, with ``group_id``, in a group (its topic ``thread_id``; in reply
+    to message ``reply_to``).
 
     Returns the queued update, or None when the bot's allowed_updates exclude messages.
     """
     with world.cond:
-        user, chat = _writable_chat(world, bot, user_id)
+        user, chat = _writable_chat(world, bot, user_id, group_id)
         message = {
             "message_id": chat.new_message_id(),
             "from": user.to_json(),
-            "chat": user.chat_json(),
+            "chat": chat.user.chat_json(),
             "date": int(time.time()),
             **content,
+            **(_in_group(chat, thread_id, reply_to) if group_id is not None else {}),
         }
         chat.messages[message["message_id"]] = StoredMessage(message, from_bot=False)
+        if group_id is not None:
+            summary["user_id"] = user_id
         chat.record("user", action, message_id=message["message_id"], **summary)
         return world.enqueue(bot, "message", message, chat.id)
 
 
-def send_text(world: World, bot: BotState, user_id: int, text: str) -> dict | None:
-    """The user writes ``text``; a leading ``/command`` gets its bot_command entity."""
+def send_text(world: World, bot: BotState, user_id: int, text: str,
+              **where: int | None) -> dict | None:
+    """The user writes ``text``; a leading ``/command`` gets its bot_command entity
+    (``where``: ``group_id``, ``thread_id``, ``reply_to`` for a group)."""
     if not text:
         raise ControlError("a user cannot send an empty message")
     content: dict = {"text": text}
     if text.startswith("/") and len(text) > 1:
         command = text.split(maxsplit=1)[0]
         content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
-    return send_message(world, bot, user_id, content, text=text)
+    return send_message(world, bot, user_id, content, text=text, **where)
 
 
 def send_contact(
@@ -160,8 +190,10 @@ def click(
     position: int | tuple[int, int] | list[int] | None = None,
     message_id: int | None = None,
     forge: bool = False,
+    group_id: int | None = None,
 ) -> dict | None:
-    """The user presses an inline button of a bot message (by default the latest one with buttons).
+    """The user presses an inline button of a bot message (by default the latest one with buttons;
+    with ``group_id``, one in that group).
 
     The button is looked up in the message's current keyboard; the update is a callback query
     with a fresh id, the message as it is now, and the button's callback data. With
@@ -169,7 +201,7 @@ def click(
     or a button of a message the bot has since edited).
     """
     with world.cond:
-        user, chat = _writable_chat(world, bot, user_id)
+        user, chat = _writable_chat(world, bot, user_id, group_id)
         if forge:
             if data is None or message_id is None:
                 raise ControlError("a forged click needs data and message_id")
@@ -208,6 +240,7 @@ def click(
             label=button["text"],
             data=query.data,
             callback_query_id=query.id,
+            user_id=user_id if group_id is not None else None,
         )
         instance = hashlib.sha256(f"{bot.token}:{chat.id}".encode()).hexdigest()
         payload = {

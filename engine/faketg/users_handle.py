@@ -21,7 +21,7 @@ from .errors import ControlError
 if TYPE_CHECKING:
     from .fake import FakeTelegram
 
-__all__ = ["FakeUser"]
+__all__ = ["FakeMember", "FakeUser"]
 
 
 class FakeUser:
@@ -136,3 +136,38 @@ class FakeUser:
     def keyboard(self) -> dict | None:
         """The reply keyboard the chat shows."""
         return self.fake.keyboard(self.id, token=self.token)
+
+
+class FakeMember:
+    """Acts as user ``id`` in the group ``chat_id`` (in its topic ``thread_id``), where the
+    bot of ``token`` is: writes there, replies to the bot, presses the bot's buttons."""
+
+    def __init__(self, fake: FakeTelegram, user_id: int, chat_id: int, token: str,
+                 thread_id: int | None = None) -> None:
+        self.fake = fake
+        self.id = user_id
+        self.chat_id = chat_id
+        self.token = token
+        self.thread_id = thread_id
+
+    def send(self, text: str, *, reply_to: int | None = None) -> dict | None:
+        """Write ``text`` in the group (in reply to message ``reply_to``)."""
+        return users.send_text(self.fake.world, self.fake.bot(self.token), self.id, text,
+                               group_id=self.chat_id, thread_id=self.thread_id,
+                               reply_to=reply_to)
+
+    def click(self, label: str | None = None, *, data: str | None = None,
+              position: int | tuple[int, int] | None = None, message_id: int | None = None,
+              forge: bool = False) -> dict | None:
+        """Press an inline button of a bot message in the group (as FakeUser.click)."""
+        return users.click(self.fake.world, self.fake.bot(self.token), self.id, label=label,
+                           data=data, position=position, message_id=message_id, forge=forge,
+                           group_id=self.chat_id)
+
+    def transcript(self, *, since: int = 0) -> list[dict]:
+        """The group's transcript."""
+        return self.fake.transcript(self.chat_id, since=since, token=self.token)
+
+    def messages(self) -> list[dict]:
+        """The group's messages as they are now."""
+        return self.fake.messages(self.chat_id, token=self.token)

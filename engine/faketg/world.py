@@ -83,6 +83,20 @@ class World:
                 setattr(user, name, value)
             return user
 
+    def group(self, bot: BotState, chat_id: int, *, title: str = "Group",
+              forum: bool = False) -> User:
+        """A supergroup (a forum with ``forum``) the bot was added to; its id is negative."""
+        if chat_id >= 0:
+            raise ControlError(f"a group's id is negative, not {chat_id}")
+        with self.cond:
+            group = self.users.get(chat_id)
+            if group is None:
+                group = self.users[chat_id] = User(chat_id, first_name=title,
+                                                   chat_type="supergroup", title=title,
+                                                   is_forum=forum)
+            self.open_chat(bot, group)
+            return group
+
     def open_chat(self, bot: BotState, user: User) -> Chat:
         """The chat of ``user`` with ``bot``, opened if new (as pressing Start does)."""
         chat = bot.chats.get(user.id)

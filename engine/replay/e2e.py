@@ -52,6 +52,12 @@ class EndToEnd:
         self.coverage_file = self.workdir / "coverage.jsonl"
         self.target.connect(self.uri)
         self.reset()
+        from engine import lifecycle
+        from engine.replay.coverage import FileRecorder
+
+        # lifecycle changes the scripts' hooks make from this process count too
+        self._recorder = FileRecorder(str(self.coverage_file)).lifecycle
+        lifecycle.observers.append(self._recorder)
         self.fake = FakeTelegram().start()
         self.log = open(self.workdir / "bot.log", "w+", encoding="utf-8")  # noqa: SIM115
         env = {**os.environ, **self.target.bot_env, "BOT_TOKEN": self.fake.token,
@@ -96,6 +102,10 @@ class EndToEnd:
         if self.process.poll() is not None:
             raise BotProcessError(f"the bot process exited:\n{self.output()}")
         self.reset()
+        if script.parties:
+            from engine.replay.e2e_party import E2EPartiesDriver
+
+            return E2EPartiesDriver(self, script)
         return E2EDriver(self, script.user)
 
     def coverage(self) -> Coverage | None:
@@ -106,6 +116,10 @@ class EndToEnd:
         return coverage
 
     def close(self) -> None:
+        from engine import lifecycle
+
+        if self._recorder in lifecycle.observers:
+            lifecycle.observers.remove(self._recorder)
         if self.process.poll() is None:
             self.process.terminate()
             try:
