@@ -97,18 +97,41 @@ logconfig_dict = {
 }
 
 
-def _embedded_store() -> bool:
-    """Whether MONGO_URI (environment, else ./.env as settings.py reads it) is mongomock's.
+def _setting(name: str) -> str | None:
+    """``name`` as ``settings.load()`` will see it in the workers: the environment, else
+    ./.env (the app's directory, where the units start gunicorn), else the ``.env`` that
+    ``load_dotenv()`` finds (the first from the app's directory, above deploy/, upwards).
 
     Read here without importing the project: the master must not hold the apps' modules, or
     workers forked after a reload (HUP) would inherit the old code.
     """
-    uri = os.environ.get("MONGO_URI")
-    if uri is None and os.path.isfile(".env"):
-        from dotenv import dotenv_values
+    value = os.environ.get(name)
+    if value is not None:
+        return value
+    from pathlib import Path
 
-        uri = dotenv_values(".env").get("MONGO_URI")
+    app = Path(__file__).resolve().parent.parent
+    found = next((folder / ".env" for folder in (app, *app.parents)
+                  if (folder / ".env").is_file()), None)  # what load_dotenv() finds
+    for candidate in (Path(".env"), found):
+        if candidate is not None and candidate.is_file():
+            from dotenv import dotenv_values
+
+            value = dotenv_values(candidate).get(name)
+            if value is not None:
+                return value
+    return None
+
+
+def _embedded_store() -> bool:
+    """Whether MONGO_URI (environment, else .env as settings.py reads it) is mongomock's."""
+    uri = _setting("MONGO_URI")
     return not uri or uri.startswith("mongomock://")
+
+
+def _exclusive() -> bool:
+    """Whether BOT_EXCLUSIVE (environment, else .env, as settings.py reads it) is on."""
+    return (_setting("BOT_EXCLUSIVE") or "").strip().lower() in ("1", "true", "yes")
 
 
 def on_starting(server) -> None:
@@ -117,13 +140,14 @@ def on_starting(server) -> None:
     if server.cfg.workers < 2:
         return
     is_bot = "run_bot" in (server.cfg.wsgi_app or getattr(server.app, "app_uri", "") or "")
-    if is_bot and os.environ.get("BOT_EXCLUSIVE", "").strip().lower() in ("1", "true", "yes"):
-        raise SystemExit("gunicorn.conf.py: BOT_EXCLUSIVE=1 means one process serves the bot: "
-                         "run one worker (-w 1, with threads), or leave BOT_EXCLUSIVE unset")
+    if is_bot and _exclusive():
+        raise SystemExit("gunicorn.conf.py: BOT_EXCLUSIVE=1 (environment or .env) means one "
+                         "process serves the bot: run one worker (-w 1, with threads), or "
+                         "leave BOT_EXCLUSIVE unset")
     if not _embedded_store():
         return
     message = ("MONGO_URI is the embedded in-memory store (mongomock), which every worker would "
                "hold on its own: set MONGO_URI=mongodb://... or run one worker (-w 1)")
-    if "run_bot" in (server.cfg.wsgi_app or getattr(server.app, "app_uri", "") or ""):
+    if is_bot:
         raise SystemExit(f"gunicorn.conf.py: {message}")
     server.log.warning(message)

@@ -20,6 +20,18 @@ safe is that no other process touches a conversation while its owner is alive:
 A registration is deleted when its process stops cleanly (``close``), so a restarted bot
 serves at once; after a crash, the users it owned wait until ``ttl`` runs out, unless the
 new process runs on the same machine and sees the old one is gone.
+
+Taking over is final: before clearing a dead owner's marks, the taker marks its registration
+``dead`` with a write conditional on the expiry it saw (``until`` past), and a renewal
+matches only a registration not ``dead`` whose ``until`` is exactly the one its owner last
+wrote; the owner also counts a renewal whose reply came after its previous ``until`` (on its
+own clock) as failed. So a late renewal can never revive a registration someone took over.
+
+Clocks: ``until`` is written on the owner's wall clock and compared with the taker's, so the
+hosts' wall clocks must agree to well within ``ttl - grace`` (NTP keeps them within
+milliseconds). The owner times its own ``grace`` on a clock that counts system suspend
+(``CLOCK_BOOTTIME`` where there is one) *and* on its wall clock: a suspended or frozen owner
+never resumes serving from copies that outlived their registration.
 """
 
 from __future__ import annotations
@@ -40,6 +52,23 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def _exact(moment: datetime) -> datetime:
+    """``moment`` as the database keeps it (milliseconds): a renewal matches it exactly."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _clock() -> float:
+    """Seconds on a clock that keeps counting while the system is suspended
+    (``CLOCK_BOOTTIME``; ``time.monotonic`` stops), where there is one."""
+    boottime = getattr(time, "CLOCK_BOOTTIME", None)
+    if boottime is not None:
+        try:
+            return time.clock_gettime(boottime)
+        except OSError:
+            pass
+    return time.monotonic()
+
+
 def _machine() -> str | None:
     """This machine and PID namespace (a process id means the same process only within one),
     or ``None`` where that cannot be told (then only expiry tells a dead owner)."""
@@ -53,12 +82,31 @@ def _machine() -> str | None:
 
 
 def _started(pid: int) -> str | None:
-    """When process ``pid`` started (clock ticks since boot), to tell a reused pid apart."""
+    """When process ``pid`` started (clock ticks since boot), to tell a reused pid apart;
+    ``None`` when its ``/proc`` entry cannot be read (gone, or hidden: ``hidepid``)."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
             return stat.read().rsplit(")", 1)[1].split()[19]
     except (OSError, IndexError):
         return None
+
+
+def _gone(pid, started) -> bool:
+    """Whether process ``pid`` of this machine, which started at ``started``, is certainly
+    gone: ``kill(pid, 0)`` says there is no such process (ESRCH), or its ``/proc`` entry is
+    readable and shows another start (the pid was reused). An entry that cannot be read is
+    no proof: ``ProtectProc=invisible`` (``hidepid``) hides other users' live processes, and
+    ``EPERM`` means a process is there. Unknown counts as alive (then expiry decides)."""
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False  # kill(0, 0) would signal our own process group
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # PermissionError: someone's process is there; anything else: unknown
+        pass
+    now_started = _started(pid)
+    return started is not None and now_started is not None and now_started != started
 
 
 class Registration:
@@ -76,7 +124,11 @@ class Registration:
         self.token = ""
         self.previous: list[str] = []  # this process's own expired tokens
         self.generation = 0  # bumped with each new token: copies of older ones are void
-        self._live_since = float("-inf")  # monotonic start of the last successful renewal
+        # the start of the last successful renewal, on _clock() and on the wall clock, and
+        # the expiry it wrote (what the next renewal must find)
+        self._live_since = float("-inf")
+        self._live_wall = datetime.min
+        self._until = datetime.min
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._register()
@@ -88,34 +140,77 @@ class Registration:
 
     # -- our own registration ------------------------------------------------------------
     def _register(self) -> None:
-        began = time.monotonic()
+        began, now = _clock(), _now()
         token = uuid.uuid4().hex
-        self.collection.insert_one({"_id": token, "until": _now() + timedelta(seconds=self.ttl),
-                                    "machine": self.machine, "pid": self.pid,
-                                    "started": _started(self.pid)})
+        until = _exact(now + timedelta(seconds=self.ttl))
+        self.collection.insert_one({"_id": token, "until": until, "machine": self.machine,
+                                    "pid": self.pid, "started": _started(self.pid)})
         with self._lock:
             if self.token:
                 self.previous = [*self.previous, self.token][-16:]
-            self.token, self._live_since = token, began
-            self.generation += 1
+            self.token, self.generation = token, self.generation + 1
+            self._live_since, self._live_wall, self._until = began, now, until
+            mine = [self.token, *self.previous]
+        try:
+            self._warn_of_others(mine)
+        except Exception as err:  # only a warning: never fail for it
+            logger.warning("looking for other owners of these conversations failed: %r", err)
+
+    def _warn_of_others(self, mine: list[str]) -> None:
+        """Log an error for every other live owner of the same conversations (another
+        process or host that is exclusive too: a misconfiguration)."""
+        for doc in self.collection.find({"_id": {"$nin": mine}, "until": {"$gt": _now()},
+                                         "dead": {"$exists": False}}):
+            if (self.machine is not None and doc.get("machine") == self.machine
+                    and _gone(doc.get("pid"), doc.get("started"))):
+                continue  # a crashed predecessor on this machine: taken over at once
+            logger.error(
+                "another process owns conversations of this bot too (registration %s, machine "
+                "%s, pid %s, until %s): two exclusive processes (BOT_EXCLUSIVE=1 or polling on "
+                "two hosts or workers). Unless that one is stopping (a restart or reload), each "
+                "waits for the users the other owns and their updates fail after the wait "
+                "(docs/scaling.md); make one process exclusive, or none",
+                doc["_id"], doc.get("machine"), doc.get("pid"), doc.get("until"))
 
     def renew(self) -> None:
-        """Push our registration's expiry on; register anew if it had expired."""
-        began, now = time.monotonic(), _now()
+        """Push our registration's expiry on; register anew if it had expired, was taken
+        over (``dead``), or the renewal's answer came too late to count."""
+        began, now = _clock(), _now()
+        with self._lock:
+            token, until, since = self.token, self._until, self._live_since
+        renewed = _exact(now + timedelta(seconds=self.ttl))
         result = self.collection.update_one(
-            {"_id": self.token, "until": {"$gt": now}},
-            {"$set": {"until": now + timedelta(seconds=self.ttl)}})
-        if result.matched_count == 1:
+            {"_id": token, "until": until, "dead": {"$exists": False}},
+            {"$set": {"until": renewed}})
+        # the answer counts only if it came while the registration it renewed still ran, on
+        # our clocks: later, someone may have seen it expired meanwhile
+        late = _now() >= until or _clock() - since >= self.ttl
+        if result.matched_count == 1 and not late:
             with self._lock:
-                self._live_since = began
+                if self.token == token:
+                    self._live_since, self._live_wall, self._until = began, now, renewed
             return
-        logger.warning("conversation ownership %s expired (renewals stalled): registering "
-                       "anew; conversations owned so far are read again", self.token)
+        logger.warning("conversation ownership %s %s: registering anew; conversations owned so "
+                       "far are read again", token,
+                       "renewed too late" if result.matched_count == 1
+                       else "expired or taken over (renewals stalled)")
         self._register()
+
+    def state(self) -> tuple[str, int, bool]:
+        """The current token, its generation and whether it is live, read together."""
+        with self._lock:
+            return self.token, self.generation, self._live()
 
     def live(self) -> bool:
         """Whether copies made under the current token may be used now (see module doc)."""
-        return time.monotonic() - self._live_since < self.grace
+        with self._lock:
+            return self._live()
+
+    def _live(self) -> bool:
+        # both clocks: _clock() counts a suspend where time.monotonic() stops, the wall
+        # clock is the one our registration's expiry is written on
+        return (_clock() - self._live_since < self.grace
+                and _now() - self._live_wall < timedelta(seconds=self.grace))
 
     def _beat(self) -> None:
         while not self._stop.wait(self.renew_every):
@@ -151,8 +246,9 @@ class Registration:
 
 class Owners:
     """Tells whether another process's ownership is over (its registration expired, or its
-    process is gone from this very machine); dead owners are remembered, since they never
-    come back."""
+    process is gone from this very machine), and makes that final: the registration is
+    marked ``dead`` (conditionally on its expiry) before anyone clears its marks, so no late
+    renewal revives it. Dead owners are remembered, since they never come back."""
 
     def __init__(self, collection) -> None:
         self.collection = collection
@@ -161,13 +257,25 @@ class Owners:
         self._guard = threading.Lock()
 
     def is_dead(self, token: str) -> bool:
-        """One read when ``token`` is not known to be dead yet."""
+        """One read when ``token`` is not known to be dead yet (and one write when it just
+        died: the ``dead`` mark)."""
         if token in self._dead:
             return True
         doc = self.collection.find_one({"_id": token})
-        dead = doc is None or doc.get("until") is None or doc["until"] < _now() or (
-            self.machine is not None and doc.get("machine") == self.machine
-            and _started(int(doc.get("pid") or 0)) != doc.get("started"))
+        now = _now()
+        if doc is None or doc.get("dead"):
+            dead = True  # withdrawn at a clean stop (never re-created), or taken over
+        elif doc.get("until") is None or doc["until"] < now:
+            # expired: final only if no renewal landed meanwhile
+            dead = self.collection.update_one(
+                {"_id": token, "$or": [{"until": {"$lt": now}}, {"until": None}]},
+                {"$set": {"dead": True}}).matched_count == 1
+        elif (self.machine is not None and doc.get("machine") == self.machine
+              and _gone(doc.get("pid"), doc.get("started"))):
+            self.collection.update_one({"_id": token}, {"$set": {"dead": True}})
+            dead = True
+        else:
+            dead = False
         if dead:
             with self._guard:
                 self._dead[token] = None

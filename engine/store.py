@@ -59,6 +59,9 @@ class Conversation:
     screen: str | None = None
     version: int = 0
     lease: str | None = None
+    # (token, generation) of the ownership a copy was served under (lease HELD): its save
+    # compares ``owner`` with that token, whatever the registration became meanwhile
+    served: tuple | None = field(default=None, repr=False, compare=False)
 
     FIELDS = ("state", "params", "data", "history", "page", "lang", "last_message_id",
               "last_kind", "footer_id", "keyboard", "flow_version", "seen", "outdated_at",
@@ -156,10 +159,10 @@ class MongoStore:
                        f"{self.wait_seconds}s")
         try:
             registration = self.registration
-            generation = registration.generation
+            token, generation, live = registration.state()  # together: a consistent stamp
             conv = self.copies.get(user_id, generation)
-            if conv is not None and registration.live():
-                conv.lease = HELD
+            if conv is not None and live:
+                conv.lease, conv.served = HELD, (token, generation)
                 return conv
             return self._lease(user_id, [None, *registration.mine()])
         except BaseException:
@@ -215,16 +218,22 @@ class MongoStore:
         uid, version = conversation.user_id, conversation.version
         registration = self.registration
         fields = {**conversation.fields(), "v": version + 1, "modified": _now()}
-        owner = None
+        token, generation, live = (registration.state() if registration is not None
+                                   else (None, 0, False))
+        # we stay the owner (and keep the copy) only under a live registration and, for a
+        # copy, the very one it was served under: a copy of a lapsed one is written (the
+        # conversation is still ours: nobody took it over, or the write fails) but let go
+        owner = token if live else None
         if conversation.lease == HELD:
-            owner = registration.token
-            query = {"_id": uid, "v": version, "owner": owner, "lease": None}
+            served_token, served_generation = conversation.served
+            if served_generation != generation:
+                owner = None
+            query = {"_id": uid, "v": version, "owner": served_token, "lease": None}
+            fields["owner"] = owner
         else:
-            if registration is not None and registration.live():
-                owner = registration.token
             query = {"_id": uid, "lease": conversation.lease, "v": version}
             fields.update(lease=None, lease_until=None, owner=owner)
-        generation = registration.generation if registration is not None else 0
+        conversation.served = None
         try:
             self.trips["write"] += 1
             result = self.collection.update_one(query, {"$set": fields})
@@ -244,13 +253,14 @@ class MongoStore:
         conversation.version += 1
         conversation.lease = None
         if registration is not None:
-            if owner is not None and owner == registration.token:
+            if owner is not None:
                 self.copies.put(uid, generation, conversation)
             self.locks.release(uid)
 
     def release(self, conversation: Conversation) -> None:
         """Give the lease back without writing anything else."""
         lease, conversation.lease = conversation.lease, None
+        conversation.served = None
         if lease != HELD:
             self.trips["other"] += 1
             self.collection.update_one({"_id": conversation.user_id, "lease": lease},
