@@ -126,13 +126,33 @@ def card(order: Order, lang: str) -> tuple[str, list[list[tuple[str, str]]]]:
     return body, [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
 
 
+class _Answers:
+    """The replier, with a press's answer that Telegram refuses (too old, answered by a
+    first delivery of the same press) logged rather than failing the press: what the
+    press changed is done, and Telegram would only deliver it again."""
+
+    def __init__(self, replier) -> None:
+        self._replier = replier
+
+    def answer(self, callback_id: str, text: str | None = None, alert: bool = False) -> None:
+        from engine.sender import SendError
+
+        try:
+            self._replier.answer(callback_id, text, alert)
+        except SendError as err:
+            logger.info("staff chat: press %s not answered: %s", callback_id, err)
+
+    def __getattr__(self, name: str):
+        return getattr(self._replier, name)
+
+
 class StaffDesk:
     """The staff chat's presses and messages (an :class:`engine.side.SideHandler`)."""
 
     prefix = PREFIX
 
     def __init__(self, replier, desk: Feed | None = None) -> None:
-        self.replier = replier
+        self.replier = _Answers(replier)
         self._feed = desk
 
     @property

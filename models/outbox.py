@@ -99,6 +99,11 @@ class Notice(TimestampedDocument):
                     {"$set": {"owner": owner,
                               "lease_until": now + timedelta(seconds=lease)}},
                     sort=[("created", 1)], return_document=ReturnDocument.AFTER)
+            if doc is not None and doc.get("state") in ("unknown", "failed"):
+                # a card asked to be redrawn after its last send failed or was in doubt:
+                # this is a new send (a buyer's entry never becomes pending again)
+                cls.step(doc["_id"], owner, {}, {"state": None})
+                doc["state"] = None
             if doc is None or doc.get("state") != "sending":
                 return doc
             cls._in_doubt(doc, owner)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 import models
@@ -106,3 +108,21 @@ def test_a_buyer_who_blocked_the_bot_is_marked_on_the_card(shop):
     drain()
     assert "заблокировал" in oleg.messages[0].text
     assert models.Notice.objects.get(id=f"buyer:{order.pk}:1").state == "blocked"
+
+
+def test_a_card_in_doubt_is_posted_anew_at_the_next_change(shop):
+    """A worker died between posting the card and recording it: the card is in doubt and
+    not posted again; the order's next change posts a fresh one."""
+    engine, bot, order, drain = shop
+    key = f"card:{order.pk}"
+    models.Notice._get_collection().update_one(
+        {"_id": key}, {"$set": {"state": "sending", "owner": "dead",
+                            "lease_until": datetime(2000, 1, 1)}})  # its lease ran out
+    drain()
+    assert models.Notice.objects.get(id=key).state == "unknown"
+    oleg = member(engine, bot, STAFF, "Oleg")
+    assert oleg.messages == []
+    order_lifecycle.change(order.pk, role="staff", actor="API", trigger="confirm")
+    drain()
+    assert len(oleg.messages) == 1 and "подтверждён" in oleg.messages[0].text
+    assert models.Notice.objects.get(id=key).state is None
