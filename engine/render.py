@@ -34,12 +34,19 @@ class ReplyKeyboard:
 
 
 @dataclass
+class RemoveKeyboard:
+    """Takes the reply keyboard away (Telegram's ``{"remove_keyboard": true}``): sent when
+    the user has a state's keyboard that the new screen does not show, in a bot without a
+    main keyboard to put back."""
+
+
+@dataclass
 class Message:
     """A message to send or to edit into place."""
 
     text: str
     photo: str | None = None
-    markup: Inline | ReplyKeyboard | None = None
+    markup: Inline | ReplyKeyboard | RemoveKeyboard | None = None
 
     @property
     def kind(self) -> str:
@@ -70,6 +77,8 @@ def fingerprint(message: Message, parse_mode: str | None) -> str:
                            for row in markup.rows)
     elif isinstance(markup, ReplyKeyboard):
         keys = "reply\x1d" + markup.name
+    elif isinstance(markup, RemoveKeyboard):
+        keys = "remove"
     else:
         keys = ""
     raw = f"{message.text}\x1c{message.photo or ''}\x1c{keys}\x1c{parse_mode or ''}"

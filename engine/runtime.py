@@ -16,7 +16,8 @@ from engine.checks import FOREIGN_CONTACT
 from engine.context import Context
 from engine.errors import Invalid, StaleConversation, UserError
 from engine.machine import CompiledFlows
-from engine.render import MESSAGE_LIMIT, Message, Plan, Renderer, ReplyKeyboard, fingerprint, fit
+from engine.render import (MESSAGE_LIMIT, Message, Plan, RemoveKeyboard, Renderer, ReplyKeyboard,
+                           fingerprint, fit)
 from engine.sender import Blocked, Sender, SendError
 from engine.store import Busy, Conversation, ConversationStore
 
@@ -351,14 +352,30 @@ class Engine:
             # error after this point apologises with a message instead of an alert)
             outcome.answered = True
             self._answer(event, outcome.toast, outcome.alert)
+        state = self.flows.states[conv.state]
+        # the user has a state's reply keyboard that this screen does not show, and there is
+        # no main keyboard to put in its place: take it away (else it stays under every later
+        # screen, its buttons answered with the fallback). It rides on the first message sent
+        remove = outcome.render and conv.keyboard is not None and \
+            state.screen.keyboard is None and self.bot.keyboard is None
         for text in texts:  # notices are plain text, and may hold long values
+            markup = None
+            if remove:
+                markup, remove, conv.keyboard = RemoveKeyboard(), False, None
             self.sender.send(event.chat_id, fit(text, MESSAGE_LIMIT, html_text=False), None,
-                             None, None)
+                             markup, None)
         if not outcome.render:
             return
-        state = self.flows.states[conv.state]
         plan = self.renderer.plan(state, ctx)
         parse_mode = self.bot.parse_mode
+        if remove:
+            conv.keyboard = None
+            first = plan.items[0] if plan.items and not outcome.outdated else plan.main
+            if first.markup is None:
+                first.markup = RemoveKeyboard()  # sent anew: an edit cannot carry it
+            else:  # the screen has inline buttons: a message of its own takes the keyboard
+                self.sender.send(event.chat_id, self._keyboard_removed(conv.lang), None,
+                                 RemoveKeyboard(), None)
         if plan.keyboard and plan.keyboard.name != conv.keyboard and (
                 plan.items or not isinstance(plan.main.markup, ReplyKeyboard)):
             if isinstance(plan.main.markup, ReplyKeyboard) or plan.main.markup is None:
@@ -381,6 +398,15 @@ class Engine:
             target = outcome.target or (event.message_id, event.message_kind)
         self._put(conv, event, plan.main, target, parse_mode)
 
+    def _keyboard_removed(self, lang: str) -> str:
+        """The text of the message that takes a reply keyboard away in front of a screen with
+        inline buttons: the bot's ``engine.keyboard_removed``, else "…"."""
+        catalog = self.flows.catalog
+        if catalog.has("engine.keyboard_removed", lang) or \
+                catalog.has("engine.keyboard_removed", self.bot.default_language):
+            return catalog.text(spec.Text("engine.keyboard_removed"), lang, {}, html=False)
+        return "…"
+
     def _show_items(self, conv, event, plan: Plan, parse_mode) -> None:
         if conv.footer_id:
             with contextlib.suppress(SendError):
@@ -395,7 +421,7 @@ class Engine:
              parse_mode) -> None:
         """Edit ``target`` (message id, kind) into ``message`` when the kinds allow it,
         else send anew."""
-        if target is not None and not isinstance(message.markup, ReplyKeyboard):
+        if target is not None and not isinstance(message.markup, ReplyKeyboard | RemoveKeyboard):
             target, kind = target
             if kind == message.kind:
                 shown = fingerprint(message, parse_mode)

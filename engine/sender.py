@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from engine.errors import EngineError
-from engine.render import Inline, ReplyKeyboard
+from engine.render import Inline, RemoveKeyboard, ReplyKeyboard
 
-Markup = Inline | ReplyKeyboard | None
+Markup = Inline | ReplyKeyboard | RemoveKeyboard | None
 
 
 class SendError(EngineError):
@@ -123,6 +123,8 @@ class StubSender:
         self.next_id += 1
         if isinstance(markup, ReplyKeyboard):
             self.keyboards[chat_id] = markup
+        elif isinstance(markup, RemoveKeyboard):
+            self.keyboards[chat_id] = None
         self.actions.append(Action("send", chat_id, message.message_id, text, photo))
         return message.message_id
 
@@ -131,7 +133,7 @@ class StubSender:
         message = self.messages.get(message_id)
         if message is None or message.deleted or message.chat_id != chat_id:
             raise SendError(400, "Bad Request: message to edit not found")
-        if isinstance(markup, ReplyKeyboard):
+        if isinstance(markup, ReplyKeyboard | RemoveKeyboard):
             raise SendError(400, "Bad Request: inline keyboard expected")
         if message.photo and not photo:
             raise SendError(400, "Bad Request: there is no text in the message to edit")

@@ -21,7 +21,7 @@ from telebot.apihelper import ApiTelegramException
 
 from engine import events, side, updates
 from engine.media import MediaDir
-from engine.render import Inline, ReplyKeyboard
+from engine.render import Inline, RemoveKeyboard, ReplyKeyboard
 from engine.sender import Blocked, Markup, SendError
 
 logger = logging.getLogger(__name__)
@@ -70,6 +70,8 @@ def to_telebot(markup: Markup):
             keyboard.row(*(types.KeyboardButton(label, request_contact=contact or None)
                            for label, contact in row))
         return keyboard
+    if isinstance(markup, RemoveKeyboard):
+        return types.ReplyKeyboardRemove()
     return None
 
 
@@ -83,6 +85,8 @@ def markup_json(markup: Markup) -> str | None:
         return json.dumps({"keyboard": [[{"text": label, "request_contact": True} if contact
                                          else {"text": label} for label, contact in row]
                                         for row in markup.rows], "resize_keyboard": True})
+    if isinstance(markup, RemoveKeyboard):
+        return '{"remove_keyboard": true}'
     return None
 
 

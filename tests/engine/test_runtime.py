@@ -348,3 +348,82 @@ def test_an_outdated_press_redraws_one_message_and_repeats_redraw_nothing(client
     monkeypatch.setattr(runtime.time, "time", lambda: later)
     assert len(sent(client.click("Berries", message=catalog))) == 1  # a while later: redrawn
     assert client.state == "products"
+
+
+NO_MAIN_KEYBOARD = """
+bot:
+  start: menu
+  languages: [en]
+states:
+  menu:
+    screen:
+      text: menu.title
+      buttons:
+        - {label: a.go, trigger: go}
+  ask:
+    screen:
+      text: ask.title
+      keyboard:
+        buttons:
+          - {label: ask.back, trigger: back}
+          - {label: ask.plain, trigger: plain}
+    input: {kind: text, trigger: entered}
+  plain:
+    screen:
+      text: plain.title
+transitions:
+  - {trigger: go, source: [menu, plain], dest: ask}
+  - {trigger: back, source: ask, dest: "^"}
+  - {trigger: plain, source: ask, dest: plain}
+  - {trigger: entered, source: ask, dest: menu, toast: ask.thanks}
+"""
+
+
+def test_a_state_keyboard_is_taken_away_in_a_bot_without_a_main_keyboard(flow_dir):
+    from engine import ChatClient, Engine, MemoryStore, StubSender
+    from engine.render import RemoveKeyboard
+
+    flows = flow_dir({"bot.yaml": NO_MAIN_KEYBOARD}, {
+        "ask.title": "Type or go back", "ask.back": "« Back", "ask.plain": "Plain",
+        "plain.title": "No buttons", "ask.thanks": "Thanks"})()
+    sender = StubSender()
+    client = ChatClient(Engine(flows, MemoryStore(), sender), 1, first_name="Ann")
+    client.send("/start")
+    client.click("Go")
+    assert [t for _, t in client.keyboard_buttons()] == ["« Back", "Plain"]
+    client.click("« Back")  # to a screen of inline buttons: a message of its own takes it
+    assert client.state == "menu" and client.keyboard_buttons() == []
+    removal, screen = client.messages[-2:]
+    assert isinstance(removal.markup, RemoveKeyboard) and removal.text == "…"
+    assert screen.text == "Menu" and screen.buttons == [["Go"]]
+    client.send("« Back")  # the label is no button any more: the fallback, no keyboard again
+    assert client.keyboard_buttons() == []
+    assert not any(isinstance(m.markup, RemoveKeyboard) for m in client.messages[-1:])
+
+    client.click("Go")
+    client.click("Plain")  # to a screen without buttons: the screen itself takes it
+    assert client.state == "plain" and client.keyboard_buttons() == []
+    assert client.last.text == "No buttons" and isinstance(client.last.markup, RemoveKeyboard)
+
+    client.send("/start")
+    client.click("Go")
+    client.send("hello")  # a notice first: the notice takes it
+    assert client.state == "menu" and client.keyboard_buttons() == []
+    thanks, screen = client.messages[-2:]
+    assert thanks.text == "Thanks" and isinstance(thanks.markup, RemoveKeyboard)
+    assert screen.buttons == [["Go"]]
+    assert client.engine.store.peek(1).keyboard is None
+
+
+def test_the_removal_message_says_the_bots_text_when_it_has_one(flow_dir):
+    from engine import ChatClient, Engine, MemoryStore, StubSender
+
+    flows = flow_dir({"bot.yaml": NO_MAIN_KEYBOARD}, {
+        "ask.title": "Type or go back", "ask.back": "« Back", "ask.plain": "Plain",
+        "plain.title": "No buttons", "ask.thanks": "Thanks",
+        "engine.keyboard_removed": "OK"})()
+    client = ChatClient(Engine(flows, MemoryStore(), StubSender()), 1, first_name="Ann")
+    client.send("/start")
+    client.click("Go")
+    client.click("« Back")
+    assert [m.text for m in client.messages[-2:]] == ["OK", "Menu"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import telebot
 from telebot import apihelper
@@ -43,6 +45,20 @@ def test_send_edit_not_modified_and_delete(sender, tg, ann):
     sender.delete(42, message_id)
     with pytest.raises(SendError, match="message to delete not found"):
         sender.delete(42, message_id)
+
+
+def test_a_reply_keyboard_is_shown_then_taken_away(sender, tg, ann):
+    from engine.render import RemoveKeyboard, ReplyKeyboard
+    from engine.telegram import markup_json, to_telebot
+
+    sender.send(42, "Your phone?", None, ReplyKeyboard("phone@en", [[("Share", True)]]), None)
+    assert tg.keyboard(42)["keyboard"] == [[{"text": "Share", "request_contact": True}]]
+    thanks = sender.send(42, "Thanks", None, RemoveKeyboard(), None)
+    assert tg.keyboard(42) is None
+    assert markup_json(RemoveKeyboard()) == '{"remove_keyboard": true}'
+    assert json.loads(to_telebot(RemoveKeyboard()).to_json()) == {"remove_keyboard": True}
+    with pytest.raises(SendError, match="inline keyboard expected"):
+        sender.edit(42, thanks, "Thanks!", None, RemoveKeyboard(), None)
 
 
 def test_a_local_picture_is_uploaded_once_then_sent_by_file_id(sender, tg, ann):

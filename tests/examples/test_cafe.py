@@ -149,3 +149,24 @@ def test_the_webhook_app_serves_the_cafe(monkeypatch):
         assert response.status_code == 200
         sent = tg.calls(method="sendMessage")
         assert sent[-1]["ok"] and "This is Café Luna" in sent[-1]["params"]["text"]
+
+
+def test_the_phone_keyboard_goes_once_the_phone_is_given_in_the_console():
+    """The cafe has no main keyboard: the phone step's reply keyboard is taken away when
+    the confirmation comes (else it stays under every later screen)."""
+    from engine.run.console import Console
+
+    lines: list[str] = []
+    console = Console(replay.make_engine(), user_id=9, language_code="en", out=lines.append)
+    console.step("/book")
+    console.client.click("Tue, 28 May")
+    console.client.click("19:00")
+    console.client.click("2")
+    console.step("Ann")
+    assert lines[-1].startswith("⌨️") and "📱 Send my number" in lines[-1]
+    lines.clear()
+    console.step("+447911123456")
+    assert console.client.state == "confirm_booking"
+    assert not any(line.startswith("⌨️") for line in lines), lines
+    assert "OK 👌" in lines
+    assert all(choice[0] == "button" for choice in console.choices.values())

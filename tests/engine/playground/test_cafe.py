@@ -41,3 +41,19 @@ def test_a_booking_walk_saved_in_the_playground_replays(cafe, tmp_path, capsys):
     capsys.readouterr()
     assert main(["replay", str(path), "--target", TARGET]) == 0
     assert f"PASS {path}" in capsys.readouterr().out
+
+
+def test_the_phone_keyboard_goes_once_the_phone_is_shared(cafe):
+    """The cafe has no main keyboard: the reply keyboard of the phone step is taken away
+    when the confirmation comes, so the page stops showing it."""
+    client = cafe.test_client()
+    snapshot = client.post("/api/send", json={"text": "/book"}).get_json()
+    for _ in range(3):  # the first date, its first free time, one guest
+        last = [entry for entry in snapshot["chat"] if entry["from"] == "bot"][-1]
+        snapshot = client.post("/api/press", json={"message_id": last["id"], "index": 0}
+                               ).get_json()
+    snapshot = client.post("/api/send", json={"text": "Анна"}).get_json()
+    assert snapshot["keyboard"][0] == {"label": "📱 Отправить мой номер", "contact": True}
+    snapshot = client.post("/api/keyboard", json={"index": 0, "phone": "+447911123456"}
+                           ).get_json()
+    assert snapshot["state"] == "confirm_booking" and snapshot["keyboard"] == []
