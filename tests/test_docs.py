@@ -46,3 +46,29 @@ def test_testing_doc_says_e2e_needs_a_server_and_lists_note():
 def test_fake_telegram_doc_has_no_internal_notes():
     text = read("docs/fake-telegram.md")
     assert "once wired" not in text and "The lead" not in text
+
+
+def _section(text: str, title: str) -> str:
+    start = text.index(f"## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end != -1 else None]
+
+
+def test_build_your_own_bot_says_a_bot_is_a_package_of_its_own_name():
+    """A newcomer's bot laid out as a bare ``flows/`` collided with the shop's installed
+    ``flows``: the section names every top-level name the shop installs, and its tree shows
+    the cafe's ``__init__.py`` files."""
+    import configparser
+
+    section = _section((ROOT / "README.md").read_text(encoding="utf-8"), "Build your own bot")
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    installed = {name.split(".")[0] for name in
+                 config["options.packages.find"]["include"].split()} | \
+        set(config["options"]["py_modules"].split())
+    assert installed, "setup.cfg names what the shop installs"
+    for name in sorted(installed):
+        assert f"`{name}`" in section, f"README 'Build your own bot' does not name {name!r}"
+    assert "package" in section and "name of its own" in section
+    for init in ("examples/__init__.py", "  __init__.py", "flows/__init__.py"):
+        assert init in section, f"the tree does not show {init}"
