@@ -16,8 +16,16 @@ from engine.checks import FOREIGN_CONTACT
 from engine.context import Context
 from engine.errors import Invalid, StaleConversation, UserError
 from engine.machine import CompiledFlows
-from engine.render import (MESSAGE_LIMIT, Message, Plan, RemoveKeyboard, Renderer, ReplyKeyboard,
-                           fingerprint, fit)
+from engine.render import (
+    MESSAGE_LIMIT,
+    Message,
+    Plan,
+    RemoveKeyboard,
+    Renderer,
+    ReplyKeyboard,
+    fingerprint,
+    fit,
+)
 from engine.sender import Blocked, Sender, SendError
 from engine.store import Busy, Conversation, ConversationStore
 

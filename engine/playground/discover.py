@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from engine.replay.target import Target
-from engine.run.application import Application
+from engine.run.application import Application, Settings
 
 
 def _modules_of(directory: Path):
@@ -47,8 +46,7 @@ def bare_application(directory: str | Path) -> Application:
 
 def default_settings(media_dir: str | Path = ".") -> Any:
     """Settings for an application that reads none: the run modes' fields, offline."""
-    return SimpleNamespace(bot_token=None, telegram_api_url="https://api.telegram.org",
-                           webhook_secret=None, media_dir=str(media_dir), broadcast_rate=25.0)
+    return Settings(media_dir=str(media_dir))
 
 
 def default_setup(app: Application, target: str | None) -> list[str]:

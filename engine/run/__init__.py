@@ -3,13 +3,17 @@ console and broadcast workers, all taking one :class:`Application` of hooks.
 
 An entry point is a few lines (the shop's ``run_bot.py``)::
 
-    from engine.run import create_app, main
-    from mybot import app                     # an Application
+    from engine.run import Settings, create_app, main
+    from mybot.flows.app import app           # an Application
 
-    main(app, settings.load, argv)             # python run_bot.py [--console | worker | ...]
-    wsgi = create_app(app, settings.load())    # gunicorn run_bot:wsgi
+    main(app, argv=argv)                       # python run.py [--console | poll | ...]
+    wsgi = create_app(app, Settings.from_env())  # gunicorn mybot.run:wsgi
+
+:class:`Settings` reads the run modes' settings from the environment and ``.env``
+(``Settings.from_env``); :mod:`engine.run.database` opens the bot's MongoDB.
 """
 
+from engine.run import database
 from engine.run.application import Application, Settings, Tracked
 from engine.run.broadcasts import build_worker
 from engine.run.cli import main
@@ -25,6 +29,7 @@ __all__ = [
     "Tracked",
     "build_worker",
     "create_app",
+    "database",
     "delete_webhook",
     "main",
     "register_commands",

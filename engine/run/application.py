@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,14 +19,65 @@ if TYPE_CHECKING:
     from engine.sender import Sender
 
 
-class Settings(Protocol):
-    """The settings the run modes read (the application's own settings object has more)."""
+TELEGRAM_API_URL = "https://api.telegram.org"
 
-    bot_token: str | None
-    telegram_api_url: str
-    webhook_secret: str | None
-    media_dir: str
-    broadcast_rate: float
+
+def _rate(value: str | None) -> float:
+    try:
+        rate = float(value) if value else 25.0
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate < float("inf"):
+        raise ValueError(f"BROADCAST_RATE: {value!r} is not a rate (expected messages per "
+                         "second above 0, such as 25)")
+    return rate
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings the run modes read, and the database's URI: what a bot without settings
+    of its own loads with :meth:`from_env` (a bot with more settings has its own loader, as
+    the shop's ``settings.py``, giving at least these fields)."""
+
+    bot_token: str | None = None
+    telegram_api_url: str = TELEGRAM_API_URL
+    webhook_secret: str | None = None
+    media_dir: str = "."
+    broadcast_rate: float = 25.0
+    mongo_uri: str = "mongomock://localhost/bot"
+
+    @property
+    def embedded_store(self) -> bool:
+        """True when ``MONGO_URI`` names the in-process mongomock store."""
+        return self.mongo_uri.startswith("mongomock://")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: bool = True,
+                 **defaults: Any) -> Settings:
+        """Read ``BOT_TOKEN``, ``TELEGRAM_API_URL``, ``WEBHOOK_SECRET``, ``MEDIA_DIR``,
+        ``BROADCAST_RATE`` and ``MONGO_URI`` from ``environ`` (default: the process's
+        environment, after the ``.env`` file of the current directory, or the nearest above
+        it, when ``dotenv``);
+        ``defaults`` replace the defaults of unset ones (``mongo_uri=
+        "mongomock://localhost/cafe"``). Raises ValueError for a bad value."""
+        if environ is None:
+            if dotenv:
+                from dotenv import find_dotenv, load_dotenv
+
+                load_dotenv(find_dotenv(usecwd=True), override=False)
+            environ = os.environ
+        base = cls(**defaults)
+        rate = environ.get("BROADCAST_RATE")
+        return cls(**{
+            **defaults,
+            "bot_token": environ.get("BOT_TOKEN") or base.bot_token,
+            "telegram_api_url": (environ.get("TELEGRAM_API_URL")
+                                 or base.telegram_api_url).rstrip("/"),
+            "webhook_secret": environ.get("WEBHOOK_SECRET") or base.webhook_secret,
+            "media_dir": str(Path(environ.get("MEDIA_DIR") or base.media_dir).resolve()),
+            "broadcast_rate": _rate(rate) if rate else base.broadcast_rate,
+            "mongo_uri": environ.get("MONGO_URI") or base.mongo_uri,
+        })
 
 
 class Tracked(Protocol):

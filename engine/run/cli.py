@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from engine.run.application import Application
+from engine.run.application import Application, Settings
 
 COMMANDS = ["poll", "set-webhook", "delete-webhook", "broadcast", "worker"]
 
@@ -59,17 +59,19 @@ def add_broadcast_arguments(parser: argparse.ArgumentParser) -> None:
                        help="recipients per claimed batch (default 100)")
 
 
-def main(app: Application, load_settings: Callable[[], Any], argv: list[str] | None = None,
-         *, prog: str = "run_bot.py", description: str | None = None) -> int:
+def main(app: Application, load_settings: Callable[[], Any] | None = None,
+         argv: list[str] | None = None, *, prog: str = "run_bot.py",
+         description: str | None = None) -> int:
     """Run ``app`` as the command line ``argv`` says; the exit status.
 
     ``load_settings()`` reads the application's settings (after logging is set up, so that
-    a bad setting is reported like every other error).
+    a bad setting is reported like every other error); by default the application's own
+    ``load_settings``, else :meth:`engine.run.Settings.from_env`.
     """
     args = parser(prog, description).parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = load_settings()
+    settings = (load_settings or app.load_settings or Settings.from_env)()
     if args.console:
         return console(app, settings, args)
     if args.command in ("broadcast", "worker"):

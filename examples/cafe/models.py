@@ -1,4 +1,5 @@
-"""The cafe's data: one document per time slot holding its bookings, and the database.
+"""The cafe's data: one document per time slot holding its bookings (the database is opened
+by ``engine.run.database``: ``flows/cafe.py``'s ``open_database``).
 
 A slot (``2030-05-27T19:00``) has ``tables`` tables; a booking takes one whatever the party
 size. Taking a table and recording who took it is one conditional update of the slot's
@@ -10,13 +11,9 @@ only while the booking is there: a table is freed exactly once.
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlparse
 
 import mongoengine
 from mongoengine import (
@@ -68,6 +65,9 @@ class Booked:
 
 class SlotTaken(Exception):
     """Every table of the slot is taken."""
+
+
+DOCUMENTS = (Slot,)  # whose indexes opening the database creates
 
 
 def key(day: str, time: str) -> str:
@@ -134,42 +134,3 @@ def is_full(day: str, time: str, tables: int = TABLES) -> bool:
 
 def _booked(slot: Slot, booking: Booking) -> Booked:
     return Booked(booking.id, slot.day, slot.time, booking.party, booking.name, booking.phone)
-
-
-# -- the database ------------------------------------------------------------------------
-
-_embedded = {"on": False}
-# mongomock is not thread-safe: with the embedded store each unit of work holds this lock
-_lock = threading.RLock()
-
-
-def connect(uri: str) -> None:
-    """Connect to ``mongomock://host/db`` (embedded, in memory) or a ``mongodb://`` server."""
-    parsed = urlparse(uri)
-    mongoengine.disconnect()
-    if parsed.scheme == "mongomock":
-        import mongomock
-
-        mongoengine.connect(parsed.path.lstrip("/") or "cafe", host="mongodb://localhost",
-                            mongo_client_class=mongomock.MongoClient,
-                            uuidRepresentation="standard")
-    elif parsed.scheme in ("mongodb", "mongodb+srv"):
-        mongoengine.connect(host=uri, uuidRepresentation="standard")
-    else:
-        raise ValueError(f"MONGO_URI {uri!r}: expected mongomock://, mongodb:// or mongodb+srv://")
-    _embedded["on"] = parsed.scheme == "mongomock"
-    Slot.ensure_indexes()
-
-
-def is_embedded() -> bool:
-    return _embedded["on"]
-
-
-@contextlib.contextmanager
-def serialised() -> Iterator[None]:
-    """Hold the embedded store's lock for a unit of work; a no-op on a real server."""
-    if not _embedded["on"]:
-        yield
-        return
-    with _lock:
-        yield

@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-import settings
 from engine import ChatClient
 from engine.cli import main as engine_main
 from engine.replay import Runner, load_script
 from engine.replay.script import find_scripts
 from examples.cafe import models
 from examples.cafe.flows import replay
-from examples.cafe.flows.cafe import cafe
+from examples.cafe.flows.cafe import cafe, load_settings, open_database
 
 ROOT = Path(__file__).resolve().parents[2]
 CONVERSATIONS = ROOT / "examples" / "cafe" / "conversations"
@@ -27,7 +26,7 @@ DAY = "2030-05-28"  # tomorrow in the scripts' clock (replay.NOW)
 
 @pytest.fixture
 def cafe_db():
-    models.connect("mongomock://localhost/cafe_test")
+    open_database("mongomock://localhost/cafe_test")
     yield
     import mongoengine
 
@@ -138,9 +137,11 @@ def test_the_webhook_app_serves_the_cafe(monkeypatch):
     monkeypatch.setattr(apihelper, "API_URL", apihelper.API_URL)
     monkeypatch.setattr(apihelper, "FILE_URL", apihelper.FILE_URL)
     with FakeTelegram() as tg:
-        config = settings.load({"BOT_TOKEN": tg.token, "WEBHOOK_SECRET": "s",
-                                "TELEGRAM_API_URL": tg.url,
-                                "MONGO_URI": "mongomock://localhost/cafe_webhook"})
+        monkeypatch.setenv("BOT_TOKEN", tg.token)
+        monkeypatch.setenv("WEBHOOK_SECRET", "s")
+        monkeypatch.setenv("TELEGRAM_API_URL", tg.url)
+        monkeypatch.setenv("MONGO_URI", "mongomock://localhost/cafe_webhook")
+        config = load_settings()
         client = create_app(cafe, config).test_client()
         assert client.get("/healthz").status_code == 200
         tg.user(7, first_name="Ann").send("hello")  # the chat exists: the bot may answer

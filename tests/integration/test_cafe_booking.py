@@ -5,6 +5,7 @@ processes frees its table exactly once (examples/cafe/models.py)."""
 from __future__ import annotations
 
 from examples.cafe import models
+from examples.cafe.flows.cafe import open_database
 from tests.integration.processes import START_TIMEOUT, run_together
 from tests.integration.server import skip_module_unless_configured
 
@@ -17,7 +18,7 @@ GUESTS = 4  # processes
 def take_table(barrier, uri: str, user: int, tables: int, attempts: int) -> int:
     """``attempts`` bookings of the slot by ``user``, all released at once; how many got a
     table."""
-    models.connect(uri)
+    open_database(uri)
     barrier.wait(timeout=START_TIMEOUT)
     won = 0
     for _ in range(attempts):
@@ -31,7 +32,7 @@ def take_table(barrier, uri: str, user: int, tables: int, attempts: int) -> int:
 
 
 def cancel_booking(barrier, uri: str, booking_id: str, user: int) -> bool:
-    models.connect(uri)
+    open_database(uri)
     barrier.wait(timeout=START_TIMEOUT)
     return models.cancel(booking_id, user) is not None
 

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import settings
-from engine import Engine, MemoryStore, MongoStore, load_flows
-from engine.run import Application
+from engine import Engine, load_flows
+from engine.run import Application, Settings, database
 from engine.sender import Sender
 from engine.templates import Catalog
 from examples.cafe import models
@@ -35,19 +34,28 @@ class Services:
     tables: int = models.TABLES  # per time slot
 
 
+def load_settings() -> Settings:
+    """The engine's settings from the environment (and ``.env``): ``BOT_TOKEN``,
+    ``MONGO_URI`` (default: the embedded ``mongomock://localhost/cafe``), ..."""
+    return Settings.from_env(mongo_uri="mongomock://localhost/cafe")
+
+
+def open_database(uri: str) -> None:
+    """Connect to ``uri`` (``mongomock://`` embedded, or ``mongodb://``) with the slots'
+    indexes."""
+    database.connect(uri, documents=models.DOCUMENTS, default_db="cafe")
+
+
 def connect(config) -> None:
-    models.connect(config.mongo_uri)
+    open_database(config.mongo_uri)
 
 
 def build_engine(config, sender: Sender, *, now: Callable[[], datetime] = clock) -> Engine:
     """The engine on the connected database: conversations in memory on the embedded store,
     in the ``conversations`` collection on a real server."""
-    import mongoengine
-
     flows = load_flows(FLOWS_DIR)
-    store = MemoryStore() if models.is_embedded() else \
-        MongoStore(mongoengine.get_db()["conversations"])
-    return Engine(flows, store, sender, unit_of_work=models.serialised,
+    return Engine(flows, database.conversation_store(), sender,
+                  unit_of_work=database.serialised,
                   services=Services(texts=flows.catalog, now=now))
 
 
@@ -65,7 +73,7 @@ def demo(now: datetime | None = None) -> None:
 
 def health() -> None:
     """Raises when the database cannot be read."""
-    with models.serialised():
+    with database.serialised():
         models.Slot.objects.limit(1).first()
 
 
@@ -75,8 +83,8 @@ cafe = Application(
     build_engine=build_engine,
     load_demo=demo,
     health=health,
-    unit_of_work=models.serialised,
-    is_embedded=models.is_embedded,
+    unit_of_work=database.serialised,
+    is_embedded=database.is_embedded,
     record_setup=("demo",),  # replay.py's fixture of the same bookings
-    load_settings=settings.load,
+    load_settings=load_settings,
 )

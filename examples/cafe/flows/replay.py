@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 from engine import Engine, MemoryStore, StubSender, load_flows
 from engine.replay import Target
+from engine.run import database
 from examples.cafe import models
-from examples.cafe.flows.cafe import FLOWS_DIR, Services, demo
+from examples.cafe.flows.cafe import FLOWS_DIR, Services, demo, open_database
 
 NOW = datetime(2030, 5, 27, 10, 0)  # a Monday morning; the two weeks run to 9 June
 ROOT = FLOWS_DIR.parents[2]
@@ -24,10 +25,10 @@ _flows = []
 
 def make_engine() -> Engine:
     """A fresh engine on a fresh embedded database (the flows are loaded once)."""
-    models.connect(f"mongomock://localhost/cafe_replay{next(_databases)}")
+    open_database(f"mongomock://localhost/cafe_replay{next(_databases)}")
     if not _flows:
         _flows.append(load_flows(FLOWS_DIR))
-    return Engine(_flows[0], MemoryStore(), StubSender(), unit_of_work=models.serialised,
+    return Engine(_flows[0], MemoryStore(), StubSender(), unit_of_work=database.serialised,
                   services=Services(texts=_flows[0].catalog, now=lambda: NOW))
 
 
@@ -78,6 +79,6 @@ target = Target(
                  "--log-level", "WARNING"],
     bot_env={"CAFE_NOW": NOW.isoformat(timespec="minutes"),
              "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")},
-    connect=models.connect,
+    connect=open_database,
     load_flows=lambda: load_flows(FLOWS_DIR),
 )
