@@ -30,6 +30,7 @@ class Context:
     services: Any = None
     notices: list[tuple[str, dict]] = field(default_factory=list)
     trigger: str | None = None
+    catalog: Any = None  # the running flows' texts (the engine's: fresh after a reload)
 
     @property
     def update_id(self) -> int | None:
@@ -44,6 +45,21 @@ class Context:
     @property
     def user(self) -> dict:
         return self.event.user if self.event else {"id": self.user_id}
+
+    def text(self, text_key: str, /, **values: object) -> str:
+        """The catalog's text ``text_key`` in the conversation's language (the default
+        language's when this one lacks it), its placeholders filled from ``values`` and
+        from what a screen sees (``{user.first_name}``, ``{data...}``, ``{params...}``,
+        ``{lang}``). Plain text: values go in as they are (a screen showing it escapes it).
+        Raises KeyError for a key the catalog does not have."""
+        from engine.spec import Text
+
+        if self.catalog is None:
+            raise LookupError("this context has no texts catalog (made outside the engine)")
+        scope = {"user": self.user, "data": self.data, "params": self.params,
+                 "args": self.args, "lang": self.lang, "state": self.state, "page": self.page,
+                 **values}
+        return self.catalog.text(Text(text_key), self.lang, scope, html=False)
 
     def notify(self, text_key: str, /, **values: object) -> None:
         """Show the user ``text_key`` after this update (a toast for a button press)."""

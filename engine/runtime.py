@@ -183,7 +183,8 @@ class Engine:
     def _context(self, conv: Conversation, event: events.Event) -> Context:
         return Context(user_id=conv.user_id, chat_id=event.chat_id, state=conv.state,
                        lang=conv.lang, data=dict(conv.data), params=dict(conv.params),
-                       event=event, page=conv.page, services=self.services)
+                       event=event, page=conv.page, services=self.services,
+                       catalog=self.flows.catalog)
 
     def _process(self, conv: Conversation, event: events.Event, outcome: _Outcome) -> str | None:
         conv.lang = self._language(conv, event)

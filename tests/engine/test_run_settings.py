@@ -88,6 +88,8 @@ def test_the_cafe_copies_no_settings_loader_nor_database_code():
         assert "import settings" not in text, f"{path} reads the shop's settings"
         assert "mongomock" not in text.replace("mongomock://", ""), f"{path} connects itself"
         assert "threading" not in text and "def serialised" not in text, path
+    from examples.cafe.flows.cafe import Services
     from examples.cafe.flows.cafe import cafe as app
 
+    assert "texts" not in Services.__dataclass_fields__, "texts are read with ctx.text"
     assert app.unit_of_work is database.serialised and app.is_embedded is database.is_embedded

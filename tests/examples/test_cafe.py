@@ -100,8 +100,7 @@ def test_a_table_taken_between_the_check_and_the_write_is_refused(monkeypatch):
 
 def test_times_already_past_today_are_not_offered():
     engine = replay.make_engine()
-    engine.services = type(engine.services)(texts=engine.services.texts,
-                                            now=lambda: datetime(2030, 5, 27, 18, 30))
+    engine.services = type(engine.services)(now=lambda: datetime(2030, 5, 27, 18, 30))
     client = ChatClient(engine, 8, first_name="Ann", language_code="en")
     client.send("/book")
     client.click("Mon, 27 May")

@@ -1,7 +1,7 @@
 """Booking a table: the dates, the free times, the guest's name and phone, and the booking.
 
-``ctx.services`` is the cafe's (``examples/cafe/cafe.py``): ``now()``, ``tables`` per slot,
-and ``texts``, the bot's texts catalog (weekday and month names for the dates' labels).
+``ctx.services`` is the cafe's (``examples/cafe/flows/cafe.py``): ``now()`` and ``tables``
+per slot; the dates' weekday and month names are texts (``ctx.text``).
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ def today(ctx) -> date:
 def date_label(ctx, day: str) -> str:
     """``2030-05-27`` as ``Mon, 27 May`` in the user's language (texts ``calendar.*``)."""
     when = date.fromisoformat(day)
-    texts = ctx.services.texts
-    weekday = texts.raw("calendar.weekdays", ctx.lang).split()[when.weekday()]
-    month = texts.raw("calendar.months", ctx.lang).split()[when.month - 1]
-    return texts.raw("calendar.date", ctx.lang).format(weekday=weekday, day=when.day, month=month)
+    weekday = ctx.text("calendar.weekdays").split()[when.weekday()]
+    month = ctx.text("calendar.months").split()[when.month - 1]
+    return ctx.text("calendar.date", weekday=weekday, day=when.day, month=month)
 
 
 def bookable_days(ctx) -> list[str]:

@@ -12,7 +12,6 @@ from pathlib import Path
 from engine import Engine, load_flows
 from engine.run import Application, Settings, database
 from engine.sender import Sender
-from engine.templates import Catalog
 from examples.cafe import models
 
 FLOWS_DIR = Path(__file__).resolve().parent
@@ -29,7 +28,6 @@ def clock() -> datetime:
 class Services:
     """What the cafe's actions get as ``ctx.services``."""
 
-    texts: Catalog  # the bot's texts (the dates' weekday and month names)
     now: Callable[[], datetime] = clock
     tables: int = models.TABLES  # per time slot
 
@@ -56,7 +54,7 @@ def build_engine(config, sender: Sender, *, now: Callable[[], datetime] = clock)
     flows = load_flows(FLOWS_DIR)
     return Engine(flows, database.conversation_store(), sender,
                   unit_of_work=database.serialised,
-                  services=Services(texts=flows.catalog, now=now))
+                  services=Services(now=now))
 
 
 def demo(now: datetime | None = None) -> None:

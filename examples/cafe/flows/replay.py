@@ -29,7 +29,7 @@ def make_engine() -> Engine:
     if not _flows:
         _flows.append(load_flows(FLOWS_DIR))
     return Engine(_flows[0], MemoryStore(), StubSender(), unit_of_work=database.serialised,
-                  services=Services(texts=_flows[0].catalog, now=lambda: NOW))
+                  services=Services(now=lambda: NOW))
 
 
 def booking(user: int, day: str, time: str, party: int = 2, name: str = "Анна",
