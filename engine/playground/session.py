@@ -40,7 +40,8 @@ class Session:
                                  language_code=self.language, username="playground")
         self.target = target
         self.recorder = Recorder("playground.yaml", language=self.language,
-                                 name="playground session", setup=list(setup or []))
+                                 name="playground session", setup=list(setup or []),
+                                 flows=playground.directory, target=target)
         self.log: list[dict] = []
         self.revision = 0
         self.errors: list[str] = []  # the engine's caught exceptions in the last step
@@ -137,16 +138,8 @@ class Session:
     def script(self) -> str:
         """The session as a replay script (YAML), with how to replay it in its head."""
         recorder = self.recorder
-        script = {"name": recorder.name, "user": recorder.user or
-                  {"id": self.user_id, "language": self.language},
-                  "setup": recorder.setup, "steps": recorder.steps}
-        how = "python -m engine replay THIS_FILE"
-        if self.target:
-            how += f" --target {self.target}"
-        head = (f"# Recorded in the playground of {self.playground.directory}.\n"
-                f"# Replay: {how}\n# (or save it beside the bot's scripts, whose _replay.yaml "
-                "names the target).\n# Expectations are exact: loosen them with contains or "
-                "regex where a value may change.\n")
+        script = recorder.script({"id": self.user_id, "language": self.language})
+        head = recorder.header(f"in the playground of {self.playground.directory}")
         return head + yaml.safe_dump(script, allow_unicode=True, sort_keys=False, width=100)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from engine.errors import FlowError
 from engine.replay.runner import Runner, target_for
 from engine.replay.script import ScriptError, find_scripts, load_script
 
@@ -14,7 +15,10 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Replay scripted conversations.")
     parser.add_argument("paths", nargs="+", help="script files or folders of *.yaml scripts")
     parser.add_argument("--target", help="module:attribute of the replay target "
-                        "(default: from _replay.yaml beside the scripts)")
+                        "(default: from _replay.yaml beside the scripts, else the Application "
+                        "of the flows directory the script names, or of --flows)")
+    parser.add_argument("--flows", metavar="DIR", help="without a target: replay on this flows "
+                        "directory's Application (default: the script's 'flows:')")
     parser.add_argument("--e2e", action="store_true", help="drive the real bot process through "
                         "the fake Telegram server instead of in-process")
     parser.add_argument("--min-coverage", type=float, default=None,
@@ -31,10 +35,14 @@ def main(argv: list[str] | None = None) -> int:
         print("no scripts found", file=sys.stderr)
         return 2
     try:
-        target = args.target or target_for(scripts[0])
         loaded = [load_script(path) for path in scripts]
+        target = args.target or _configured(scripts[0]) or _fallback(loaded[0], args.flows)
     except ScriptError as err:
         print(err, file=sys.stderr)
+        return 2
+    except FlowError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
         return 2
     if args.e2e:
         from engine.replay.e2e import BotProcessError, EndToEnd
@@ -71,3 +79,27 @@ def main(argv: list[str] | None = None) -> int:
             print(f"coverage {coverage.percent:.1f}% is below --min-coverage {args.min_coverage}")
             return 1
     return 1 if failed else 0
+
+
+def _configured(script_path) -> str | None:
+    """The target ``_replay.yaml`` names in the script's folder or above, else None."""
+    try:
+        return target_for(script_path)
+    except ScriptError:
+        return None
+
+
+def _fallback(script, flows: str | None):
+    """No target configured: the Application of ``--flows`` or of the script's ``flows:``."""
+    from pathlib import Path
+
+    from engine.replay.fallback import application_target, flows_dir_of
+
+    directory = Path(flows) if flows else flows_dir_of(script)
+    if directory is None:
+        raise ScriptError(f"{script.file}: no _replay.yaml with a 'target: module:attribute' "
+                          "in its folder or above, no --target, and the script names no "
+                          "'flows:' directory (give --flows DIR)")
+    print(f"no target configured: replaying on the Application of {directory}",
+          file=sys.stderr)
+    return application_target(directory)

@@ -12,7 +12,8 @@ ACTIONS = ("send", "click", "contact", "sticker", "photo", "run", "press")
 STEP_KEYS = {*ACTIONS, "expect", "toast", "state", "probe", "data", "keyboard", "note",
              "message", "as", "in", "also", "reply"}
 EXPECT_KEYS = {"text", "photo", "buttons", "edited", "new"}
-SCRIPT_KEYS = {"name", "user", "users", "chats", "setup", "steps", "description", "tags"}
+SCRIPT_KEYS = {"name", "user", "users", "chats", "setup", "steps", "description", "tags",
+               "flows"}
 
 
 class ScriptError(EngineError):
@@ -54,6 +55,7 @@ class Script:
     tags: list[str] = field(default_factory=list)
     users: dict[str, dict] = field(default_factory=dict)  # name -> Telegram user (users:)
     chats: dict[str, dict] = field(default_factory=dict)  # name -> group chat (chats:)
+    flows: str | None = None  # the flows directory it was recorded on (replay's fallback)
 
     @property
     def parties(self) -> bool:
@@ -145,7 +147,8 @@ def load_script(path: str | Path) -> Script:
                   user=user, setup=setup if isinstance(setup, list)
                   else [setup], steps=steps, tags=list(data.get("tags") or []),
                   users={name: dict(u) for name, u in users.items()},
-                  chats={name: dict(c) for name, c in chats.items()})
+                  chats={name: dict(c) for name, c in chats.items()},
+                  flows=str(data["flows"]) if data.get("flows") else None)
 
 
 def find_scripts(paths: list[str | Path]) -> list[Path]:

@@ -112,9 +112,11 @@ def console(app: Application, settings: Any, args) -> int:
     language = args.lang or engine.flows.bot.default_language
     recorder = None
     if args.record:
+        from engine.playground.discover import find
         from engine.replay.record import Recorder
 
-        recorder = Recorder(args.record, language=language, setup=app.record_setup)
+        recorder = Recorder(args.record, language=language, setup=app.record_setup,
+                            flows=app.flows_dir, target=find(app.flows_dir)[1])
     code = Console(engine, language_code=language, recorder=recorder).run()
     if recorder:
         recorder.close()

@@ -124,6 +124,13 @@ def test_the_console_records_a_script_that_replays(tmp_path, monkeypatch):
     assert "19:00" not in str(recorded["steps"][-1]["expect"])  # the demo's full slots
     result = Runner(replay.target).run(load_script(script))
     assert result.ok, "\n".join(result.failures)
+    text = script.read_text(encoding="utf-8")
+    assert text.startswith("# Recorded with --console --record of examples/cafe/flows.\n"
+                           "# Replay: python -m engine replay THIS_FILE --target "
+                           "examples.cafe.flows.replay:target\n")
+    assert recorded["flows"] == "examples/cafe/flows"
+    # without the target, replay falls back on the flows' Application (its demo for setup)
+    assert engine_main(["replay", str(script)]) == 0
 
 
 def test_the_webhook_app_serves_the_cafe(monkeypatch):

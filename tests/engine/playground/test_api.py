@@ -151,6 +151,32 @@ def test_the_saved_script_replays(mini, tmp_path, capsys):
     assert f"PASS {path} (8 steps" in capsys.readouterr().out
 
 
+def test_a_script_of_a_bot_without_a_target_replays_on_its_flows(tiny, tiny_dir, tmp_path,
+                                                                  capsys):
+    """No _replay.yaml and no --target: replay falls back on the Application of the flows
+    directory the script names (here the flows alone, on an in-memory store)."""
+    client = tiny.test_client()
+    snapshot = client.get("/api/chat").get_json()
+    press(client, press(client, snapshot, "Next"), "Back")
+    script = client.get("/api/script").get_data(as_text=True)
+    assert f"flows: {tiny_dir}" in script and "--target" not in script
+    assert f"replay runs on the Application of {tiny_dir}" in script
+    path = tmp_path / "saved" / "tiny.yaml"
+    path.parent.mkdir()
+    path.write_text(script, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["replay", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert f"PASS {path} (3 steps" in out and "1 passed, 0 failed" in out
+    assert f"replaying on the Application of {tiny_dir}" in err
+    elsewhere = tmp_path / "bare.yaml"  # a script naming no flows: --flows, or a clear error
+    elsewhere.write_text(script.replace(f"flows: {tiny_dir}\n", ""), encoding="utf-8")
+    assert main(["replay", str(elsewhere), "--flows", str(tiny_dir)]) == 0
+    capsys.readouterr()
+    assert main(["replay", str(elsewhere)]) == 2
+    assert "give --flows DIR" in capsys.readouterr().err
+
+
 def test_graph_is_drawn_by_graphviz_or_given_as_mermaid(mini, monkeypatch):
     import shutil
 
