@@ -339,7 +339,14 @@ class Engine:
             # its args only: the current state's params must not leak into the new place
             inherited = {} if t.reset_history or t.is_global else ctx.params
             params = {p: ctx.args.get(p, inherited.get(p)) for p in dest.params}
-            if (fired.state, params) != (conv.state, conv.params):
+            earlier = [i for i, h in enumerate(conv.history)
+                       if (h.get("state"), h.get("params")) == (fired.state, params)]
+            if earlier:
+                # back to a place the user came through: "back" from it goes where it went
+                # from there, not round the loop again (the cafe's confirmation whose time
+                # was taken shows that day's times again: back is the dates)
+                conv.history = conv.history[:earlier[-1]]
+            elif (fired.state, params) != (conv.state, conv.params):
                 step = {"state": conv.state, "params": conv.params, "page": conv.page}
                 conv.history = [*conv.history, step][-self.bot.history_limit:]
             conv.state, conv.params, conv.page = fired.state, params, 0

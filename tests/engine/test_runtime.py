@@ -427,3 +427,39 @@ def test_the_removal_message_says_the_bots_text_when_it_has_one(flow_dir):
     client.click("Go")
     client.click("« Back")
     assert [m.text for m in client.messages[-2:]] == ["OK", "Menu"]
+
+
+LOOP = """
+bot:
+  start: a
+  languages: [en]
+states:
+  a:
+    screen: {text: a.t, buttons: [{label: a.go, trigger: go}]}
+  b:
+    screen: {text: b.t, buttons: [{label: b.go, trigger: go}, {label: b.back, trigger: back}]}
+  c:
+    screen: {text: c.t, buttons: [{label: c.again, trigger: again}]}
+transitions:
+  - {trigger: go, source: a, dest: b}
+  - {trigger: go, source: b, dest: c}
+  - {trigger: again, source: c, dest: b}
+  - {trigger: back, source: b, dest: "^"}
+"""
+
+
+def test_returning_to_a_place_in_the_history_cuts_the_history_back_to_it(flow_dir):
+    """a -> b -> c -> b again: back from b is a (where b was entered from), not c (the
+    cafe: a confirmation whose time was taken shows the times again; back is the dates)."""
+    from engine import ChatClient, Engine, MemoryStore, StubSender
+
+    flows = flow_dir({"bot.yaml": LOOP}, {"a.t": "A", "a.go": "To B", "b.t": "B",
+                                          "b.go": "To C", "b.back": "Back", "c.t": "C",
+                                          "c.again": "B again"})()
+    client = ChatClient(Engine(flows, MemoryStore(), StubSender()), 1, first_name="Ann")
+    client.send("/start")
+    for label in ("To B", "To C", "B again"):
+        client.click(label)
+    assert client.state == "b" and [h["state"] for h in client.conversation.history] == ["a"]
+    client.click("Back")
+    assert client.state == "a" and client.conversation.history == []
