@@ -13,7 +13,7 @@ from engine.errors import FlowError
 from engine.loader import load_flows
 from engine.playground import discover
 from engine.playground.live import Playground
-from engine.playground.web import create_app
+from engine.playground.web import allowed_hosts, create_app, is_loopback
 from engine.run.application import Application
 
 EMBEDDED = "mongomock://localhost/playground"
@@ -82,7 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     if app.is_embedded is not Application.is_embedded and not app.is_embedded():
         print("the playground runs on the embedded store only", file=sys.stderr)
         return 2
-    web = create_app(playground, media=media, setup=setup, target=target)
+    web = create_app(playground, media=media, setup=setup, target=target,
+                     hosts=allowed_hosts(args.host))
+    if not is_loopback(args.host):
+        print(f"warning: --host {args.host} is not this machine only: the playground has no "
+              "authentication, and anyone who reaches the port can chat with the bot, read "
+              "its conversations and its flows", file=sys.stderr)
     print(f"playground of {directory} ({playground.engine.flows.bot.name}): "
           f"http://{args.host}:{args.port}/  (Ctrl-C to stop)")
     web.run(host=args.host, port=args.port, threaded=True, use_reloader=False)

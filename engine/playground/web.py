@@ -14,19 +14,44 @@ from engine.playground.session import DEFAULT_PHONE, Session, find_picture
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_SESSIONS = 100  # the oldest conversation goes when a 101st browser comes
+MAX_REQUEST = 64 * 1024  # bytes of a request's body: a message is 4096 characters at most
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def allowed_hosts(bound: str) -> list[str] | None:
+    """The Host names a playground bound to ``bound`` answers: the address itself, and the
+    loopback names for a loopback address (a page of another site whose name resolves to
+    127.0.0.1, DNS rebinding, is refused); None (any) for a wildcard address."""
+    if bound in ("0.0.0.0", "::", ""):
+        return None
+    return sorted({bound, *LOOPBACK_NAMES}) if is_loopback(bound) else [bound]
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def create_app(playground, *, media: list[str | os.PathLike] = (), setup: list | None = None,
-               target: str | None = None) -> Flask:
+               target: str | None = None, hosts: list[str] | None = None) -> Flask:
     """The Flask app serving ``playground`` (a :class:`~engine.playground.live.Playground`).
 
     ``media`` are the directories photos are served from, first match wins; ``setup`` the
     fixtures a saved script names (the data the playground started with), ``target`` the
-    replay target (``module:attribute``) its head tells to use.
+    replay target (``module:attribute``) its head tells to use; ``hosts`` the names the
+    ``Host`` header may carry (:func:`allowed_hosts`; None: any). A request body is at most
+    :data:`MAX_REQUEST` bytes (413).
     """
     app = Flask(__name__, static_folder=None)
     app.secret_key = secrets.token_bytes(32)  # cookies of this process only
     app.json.sort_keys = False
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST
     media_dirs = [MediaDir(path) for path in media]
     sessions: OrderedDict[str, Session] = OrderedDict()
 
@@ -61,8 +86,21 @@ def create_app(playground, *, media: list[str | os.PathLike] = (), setup: list |
             abort(400, f"{key!r}: expected an integer")
         return value
 
+    @app.before_request
+    def _host():
+        if hosts is None:
+            return None
+        host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else \
+            request.host
+        if host.strip("[]").lower() not in hosts:
+            abort(403, f"Host {request.host!r} is not this playground's (DNS rebinding?): "
+                       f"open it as http://{hosts[0]}:PORT/")
+        return None
+
     @app.errorhandler(400)
+    @app.errorhandler(403)
     @app.errorhandler(404)
+    @app.errorhandler(413)
     def _error(err):
         return jsonify(error=err.description), err.code
 

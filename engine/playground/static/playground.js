@@ -7,6 +7,7 @@ let graphReloads = -1;   // the flows' reload count the graph was drawn for
 let graph = null;
 let current = null;      // the last snapshot
 let busy = false;
+const waiting = [];      // what the user did while a request was in flight: sent in turn after it
 let stick = true;        // the chat is scrolled to its end: keep it there as pictures load
 
 function escapeHtml(text) {
@@ -22,7 +23,11 @@ async function call(method, path, body) {
 }
 
 async function act(path, body) {
-  if (busy) return;
+  if (busy) {  // the bot is still answering: this goes after it, as Telegram would deliver it
+    waiting.push([path, body]);
+    drawWaiting();
+    return;
+  }
   busy = true;
   document.body.classList.add("busy");
   try {
@@ -34,7 +39,17 @@ async function act(path, body) {
   } finally {
     busy = false;
     document.body.classList.remove("busy");
+    const next = waiting.shift();
+    drawWaiting();
+    if (next) act(...next);
   }
+}
+
+function drawWaiting() {
+  document.body.dataset.waiting = waiting.length;
+  const status = $("bot-status");
+  status.textContent = status.textContent.replace(/ · \d+ waiting$/, "") +
+    (waiting.length ? " · " + waiting.length + " waiting" : "");
 }
 
 let toastTimer = null;
@@ -139,7 +154,7 @@ function drawChat(snapshot) {
   snapshot.keyboard.forEach((key, index) => {
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = (key.contact ? "📱 " : "") + key.label;
+    button.textContent = (key.contact && !key.label.startsWith("📱") ? "📱 " : "") + key.label;
     button.addEventListener("click", () => act("/api/keyboard", {index, phone: $("contact-phone").value}));
     keyboard.appendChild(button);
   });
@@ -147,7 +162,8 @@ function drawChat(snapshot) {
 
 function drawSide(snapshot) {
   $("bot-name").textContent = snapshot.bot || "bot";
-  $("bot-status").textContent = "user " + snapshot.user_id + " · " + snapshot.language;
+  $("bot-status").textContent = "user " + snapshot.user_id + " · " + snapshot.language +
+    (waiting.length ? " · " + waiting.length + " waiting" : "");
   $("state").textContent = snapshot.state || "—";
   $("history").textContent = snapshot.history.length ? "back: " + snapshot.history.join(" ‹ ") : "";
   $("params").textContent = JSON.stringify(snapshot.params, null, 2);

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from tests.engine.playground.conftest import MINI_TARGET
+from engine.playground import create_app
+from tests.engine.conftest import MINI
+from tests.engine.playground.conftest import MINI_TARGET, playground_app
 
 
 def bot_messages(snapshot: dict) -> list[dict]:
@@ -242,3 +244,43 @@ def test_an_engine_failure_is_shown_beside_the_chat(mini):
     assert snapshot["state"] == "confirm"
     assert snapshot["answer"]["alert"] and snapshot["answer"]["text"].startswith("Sorry")
     assert len(snapshot["errors"]) == 1 and "in action 'checkout.place'" in snapshot["errors"][0]
+
+
+def test_a_request_body_is_limited_to_64_kib(mini):
+    client = mini.test_client()
+    client.get("/api/chat")
+    response = client.post("/api/send", data=b'{"text": "' + b"a" * 70_000 + b'"}',
+                           content_type="application/json")
+    assert response.status_code == 413 and "error" in response.get_json()
+    assert client.post("/api/send", json={"text": "a" * 5000}).status_code == 200
+
+
+def test_host_headers_other_than_the_bound_host_are_refused():
+    """DNS rebinding: a page of evil.example whose name resolves to 127.0.0.1 must not
+    drive the playground; the loopback names and the bound address are served."""
+    from engine.playground.web import allowed_hosts
+
+    assert allowed_hosts("0.0.0.0") is None and allowed_hosts("192.168.1.5") == ["192.168.1.5"]
+    web = playground_app(MINI)
+    web_hosts = create_app(web.playground, hosts=allowed_hosts("127.0.0.1"))
+    client = web_hosts.test_client()
+    for host in ("127.0.0.1:8000", "localhost:8000", "[::1]:8000", "LOCALHOST"):
+        assert client.get("/api/chat", headers={"Host": host}).status_code == 200, host
+    for host in ("evil.example:8000", "evil.example", "127.0.0.1.evil.example"):
+        response = client.get("/api/chat", headers={"Host": host})
+        assert response.status_code == 403, host
+        assert "DNS rebinding" in response.get_json()["error"]
+
+
+def test_the_command_line_warns_when_it_listens_beyond_this_machine(tiny_dir, monkeypatch,
+                                                                     capsys):
+    from flask import Flask
+
+    served = []
+    monkeypatch.setattr(Flask, "run", lambda self, **kwargs: served.append(kwargs))
+    monkeypatch.setenv("MONGO_URI", "mongomock://localhost/untouched")  # put back after
+    assert main(["playground", str(tiny_dir), "--port", "0"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main(["playground", str(tiny_dir), "--host", "0.0.0.0", "--port", "0"]) == 0
+    assert "no authentication" in capsys.readouterr().err
+    assert [s["host"] for s in served] == ["127.0.0.1", "0.0.0.0"]

@@ -158,3 +158,24 @@ def test_language_restart_and_save_as_script(mini, driver, tmp_path, capsys):
         driver.find_element(By.ID, "restart").click()
         browser.wait_for(driver, lambda d: len(css(d, ".msg")) == 2)
         assert driver.find_element(By.ID, "state").text == "menu"
+
+
+def test_what_is_typed_while_the_bot_answers_is_sent_after_it(tiny, driver):
+    """A message typed (or a button pressed) while a request is in flight waits its turn,
+    the header says so, and both arrive in order: nothing typed is dropped."""
+    with browser.serve(tiny) as url:
+        opened(driver, url)
+        body = driver.find_element(By.TAG_NAME, "body")
+        tiny.playground.lock.acquire()  # the bot is slow: the first request waits for it
+        try:
+            driver.find_element(By.ID, "input").send_keys("first\n")
+            browser.wait_for(driver, lambda d: "busy" in body.get_attribute("class"))
+            driver.find_element(By.ID, "input").send_keys("second\n")
+            browser.wait_for(driver, lambda d: body.get_attribute("data-waiting") == "1")
+            assert driver.find_element(By.ID, "bot-status").text.endswith("· 1 waiting")
+        finally:
+            tiny.playground.lock.release()
+        browser.wait_for(driver, lambda d: [b.text for b in css(d, ".msg.user .bubble")][-2:]
+                         == ["first", "second"])
+        browser.wait_for(driver, lambda d: body.get_attribute("data-waiting") == "0")
+        assert "waiting" not in driver.find_element(By.ID, "bot-status").text
