@@ -72,3 +72,10 @@ def test_build_your_own_bot_says_a_bot_is_a_package_of_its_own_name():
     assert "package" in section and "name of its own" in section
     for init in ("examples/__init__.py", "  __init__.py", "flows/__init__.py"):
         assert init in section, f"the tree does not show {init}"
+
+
+def test_build_your_own_bot_lists_the_playground_and_the_clock_pin():
+    section = _section((ROOT / "README.md").read_text(encoding="utf-8"), "Build your own bot")
+    table = [line for line in section.splitlines() if line.startswith("| ")]
+    assert any("python -m engine playground examples/cafe/flows" in row for row in table)
+    assert any(row.startswith("| pin the cafe's clock") and "CAFE_NOW=" in row for row in table)

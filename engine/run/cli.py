@@ -16,13 +16,18 @@ from typing import Any
 from engine.run.application import Application, Settings
 
 COMMANDS = ["poll", "set-webhook", "delete-webhook", "broadcast", "worker"]
+BROADCAST_COMMANDS = ("broadcast", "worker")
 
 
-def parser(prog: str = "run_bot.py", description: str | None = None) -> argparse.ArgumentParser:
-    """The command line's arguments (``description``: the entry point's docstring)."""
+def parser(prog: str = "run_bot.py", description: str | None = None, *,
+           broadcasts: bool = True) -> argparse.ArgumentParser:
+    """The command line's arguments (``description``: the entry point's docstring); the
+    broadcast commands and options only when ``broadcasts`` (the application has a
+    broadcast queue)."""
     parser = argparse.ArgumentParser(prog=prog, description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", nargs="?", default="poll", choices=COMMANDS)
+    commands = COMMANDS if broadcasts else [c for c in COMMANDS if c not in BROADCAST_COMMANDS]
+    parser.add_argument("command", nargs="?", default="poll", choices=commands)
     parser.add_argument("url", nargs="?", help="with set-webhook: the public base URL")
     parser.add_argument("--console", action="store_true", help="chat in the terminal")
     parser.add_argument("--demo", action="store_true", help="load the demo data first")
@@ -34,9 +39,13 @@ def parser(prog: str = "run_bot.py", description: str | None = None) -> argparse
                         help="with set-webhook: Telegram's parallel deliveries (1 keeps each "
                         "user's updates in order across workers)")
     parser.add_argument("--log-level", default="INFO")
-    parser.add_argument("--no-worker", action="store_true", help="poll without the broadcast "
-                        "worker (when `run_bot.py worker` processes send broadcasts)")
-    add_broadcast_arguments(parser)
+    if broadcasts:
+        parser.add_argument("--no-worker", action="store_true", help="poll without the "
+                            "broadcast worker (when `run_bot.py worker` processes send "
+                            "broadcasts)")
+        add_broadcast_arguments(parser)
+    else:
+        parser.set_defaults(no_worker=False)
     return parser
 
 
@@ -68,7 +77,8 @@ def main(app: Application, load_settings: Callable[[], Any] | None = None,
     a bad setting is reported like every other error); by default the application's own
     ``load_settings``, else :meth:`engine.run.Settings.from_env`.
     """
-    args = parser(prog, description).parse_args(argv)
+    args = parser(prog, description,
+                  broadcasts=app.broadcast_queue is not None).parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = (load_settings or app.load_settings or Settings.from_env)()

@@ -93,3 +93,22 @@ def test_the_cafe_copies_no_settings_loader_nor_database_code():
 
     assert "texts" not in Services.__dataclass_fields__, "texts are read with ctx.text"
     assert app.unit_of_work is database.serialised and app.is_embedded is database.is_embedded
+
+
+def test_the_command_line_offers_broadcasts_only_to_a_bot_that_has_them(capsys):
+    from examples.cafe.flows.cafe import cafe
+    from flows.shop import shop
+
+    with pytest.raises(SystemExit):
+        run_main(cafe, argv=["--help"])
+    cafe_help = capsys.readouterr().out
+    for word in ("broadcast", "{poll,set-webhook,delete-webhook,", "--text", "--news",
+                 "--threads", "--no-worker"):
+        assert word not in cafe_help, word
+    with pytest.raises(SystemExit) as exit_:
+        run_main(cafe, argv=["worker"])
+    assert exit_.value.code == 2 and "invalid choice: 'worker'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run_main(shop, argv=["--help"])
+    shop_help = capsys.readouterr().out
+    assert "broadcast,worker" in shop_help and "--text" in shop_help and "--no-worker" in shop_help

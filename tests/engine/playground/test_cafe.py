@@ -57,3 +57,29 @@ def test_the_phone_keyboard_goes_once_the_phone_is_shared(cafe):
     snapshot = client.post("/api/keyboard", json={"index": 0, "phone": "+447911123456"}
                            ).get_json()
     assert snapshot["state"] == "confirm_booking" and snapshot["keyboard"] == []
+
+
+@pytest.mark.browser
+def test_the_contact_button_shows_its_phone_sign_once(cafe):
+    """The cafe's contact button is labelled "📱 ..." already: the page adds no second 📱."""
+    from tests.engine.playground import browser
+
+    if browser.missing():
+        pytest.skip(browser.missing())
+    from selenium.webdriver.common.by import By
+
+    client = cafe.test_client()
+    snapshot = client.post("/api/send", json={"text": "/book"}).get_json()
+    for _ in range(3):
+        last = [entry for entry in snapshot["chat"] if entry["from"] == "bot"][-1]
+        snapshot = client.post("/api/press", json={"message_id": last["id"], "index": 0}
+                               ).get_json()
+    client.post("/api/send", json={"text": "Анна"})
+    cookie = client.get_cookie("session")
+    with browser.serve(cafe) as url, browser.chromium() as driver:
+        driver.get(url + "/static/index.html")
+        driver.add_cookie({"name": "session", "value": cookie.value})
+        driver.get(url)
+        keys = browser.wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR,
+                                                                  "#keyboard button"))
+        assert keys[0].text == "📱 Отправить мой номер"
