@@ -118,7 +118,7 @@ class EndToEnd:
     def close(self) -> None:
         from engine import lifecycle
 
-        if self._recorder in lifecycle.observers:
+        if getattr(self, "_recorder", None) in lifecycle.observers:
             lifecycle.observers.remove(self._recorder)
         if self.process.poll() is None:
             self.process.terminate()

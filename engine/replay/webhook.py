@@ -39,9 +39,20 @@ class WebhookEndToEnd(EndToEnd):
                                   "bot's URL first (setWebhook, or run_bot.py set-webhook)")
         self.target.connect(self.uri)
         self.reset()
+        self._recorder = None
+        if self.coverage_file is not None:  # lifecycle changes the scripts' hooks make here
+            from engine import lifecycle
+            from engine.replay.coverage import FileRecorder
+
+            self._recorder = FileRecorder(str(self.coverage_file)).lifecycle
+            lifecycle.observers.append(self._recorder)
 
     def _driver(self, runner, script) -> E2EDriver:
         self.reset()
+        if script.parties:  # the deployment's outbox workers must be running beside it
+            from engine.replay.e2e_party import E2EPartiesDriver
+
+            return E2EPartiesDriver(self, script)
         return E2EDriver(self, script.user)
 
     def coverage(self) -> Coverage | None:
@@ -59,4 +70,7 @@ class WebhookEndToEnd(EndToEnd):
         return ""
 
     def close(self) -> None:
-        pass
+        from engine import lifecycle
+
+        if self._recorder in lifecycle.observers:
+            lifecycle.observers.remove(self._recorder)

@@ -100,9 +100,20 @@ def test_scripted_conversations_complete_through_nginx_and_two_workers(stack):
     stack.fake.reset()
     stack.coverage_file.unlink(missing_ok=True)
     runner = session.runner()
+    # a deployment sends notifications from `run_bot.py worker` (tgshop-worker.service)
+    # beside the webhook: its outbox worker, here a thread of this process
+    import settings
+    from engine.run.broadcasts import build_outbox_worker
+    from flows.shop import shop
+
+    outbox = build_outbox_worker(shop, settings.load(stack.bot_env, dotenv=False)).start()
     failures = []
-    for script in scripts:
-        failures += runner.run(script).failures
+    try:
+        for script in scripts:
+            failures += runner.run(script).failures
+    finally:
+        outbox.stop()
+        session.close()
     assert not failures, "\n".join(failures) + "\n" + stack.logs()
 
     def taken(coverage):
