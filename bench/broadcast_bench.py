@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 import models  # noqa: E402
 from engine.broadcast import SENT, BotApi, Message, Result, Worker  # noqa: E402
-from engine.faketg import FakeTelegram, RateLimits  # noqa: E402
+from faketelegram import FakeTelegram, RateLimits  # noqa: E402
 from flows.broadcast import ShopQueue  # noqa: E402
 from models import Broadcast, User  # noqa: E402
 

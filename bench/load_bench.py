@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.faketg import FakeTelegram  # noqa: E402
+from faketelegram import FakeTelegram  # noqa: E402
 
 BOT = """\
 import logging, sys

@@ -70,7 +70,7 @@ def snapshot(stack, worker: Process | None) -> dict[str, list[tuple[str, float, 
 
 def shopper_round(stack, users: range, steps: int, rng: random.Random) -> int:
     """Each user starts the bot and takes random steps; returns the updates sent."""
-    from engine.faketg import ControlError
+    from faketelegram import ControlError
 
     sent = 0
     for user_id in users:

@@ -46,7 +46,7 @@ def _graph(args) -> int:
 
 
 def _fake_telegram(argv: list[str]) -> int:
-    from engine.faketg import main
+    from faketelegram import main
 
     return main(argv)
 

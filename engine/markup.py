@@ -52,8 +52,8 @@ def _probe(template: str) -> tuple[str, list[int]]:
 def html_problem(template: str) -> tuple[int, str] | None:
     """Why Telegram would refuse ``template`` (its placeholders filled) in HTML: the index
     in ``template`` where it stops and what it says; None when it parses."""
-    from engine.faketg.parse_html import decode_reference, parse_html
-    from engine.faketg.textscan import MarkupError
+    from faketelegram.parse_html import decode_reference, parse_html
+    from faketelegram.textscan import MarkupError
 
     try:
         probe, origin = _probe(template)

@@ -93,8 +93,8 @@ class StubSender:
                parse_mode: str | None = None) -> None:
         # Telegram's own parser (the fake server's): what it refuses is refused here too,
         # so a script cannot pass in-process and fail against Telegram
-        from engine.faketg.entities import format_text
-        from engine.faketg.errors import ApiError
+        from faketelegram.entities import format_text
+        from faketelegram.errors import ApiError
 
         try:
             visible = format_text(text or "", parse_mode).text

@@ -44,7 +44,7 @@ def test_testing_doc_says_e2e_needs_a_server_and_lists_note():
 
 
 def test_fake_telegram_doc_has_no_internal_notes():
-    text = read("docs/fake-telegram.md")
+    text = read("faketelegram/README.md")
     assert "once wired" not in text and "The lead" not in text
 
 

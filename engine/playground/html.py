@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
-from engine.faketg.entities import format_text
-from engine.faketg.errors import ApiError
+from faketelegram.entities import format_text
+from faketelegram.errors import ApiError
 
 # entity type -> (opening tag, closing tag); a link's opening tag is built from its url
 _TAGS = {

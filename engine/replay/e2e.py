@@ -41,7 +41,7 @@ class EndToEnd:
     """One fake Telegram server and one bot process for a whole run of scripts."""
 
     def __init__(self, target: Target | str, *, uri: str | None = None) -> None:
-        from engine.faketg import FakeTelegram
+        from faketelegram import FakeTelegram
 
         self.target = load_target(target) if isinstance(target, str) else target
         if not self.target.bot_command:
@@ -150,7 +150,7 @@ class E2EDriver:
         self.uploads: dict[str, str] = {}  # file id -> the uploaded file's name
 
     def _seq(self) -> int:
-        from engine.faketg import ControlError
+        from faketelegram import ControlError
 
         try:
             transcript = self.user.transcript()
@@ -210,7 +210,7 @@ class E2EDriver:
         return messages[index]["message_id"]
 
     def _keyboard(self) -> list[str]:
-        from engine.faketg import ControlError
+        from faketelegram import ControlError
 
         try:
             keyboard = self.user.keyboard() or {}

@@ -44,7 +44,7 @@ class E2EPartiesDriver:
         return self.users[self.acting if not self.in_group else self.default]
 
     def _marks(self) -> dict[int, int]:
-        from engine.faketg import ControlError
+        from faketelegram import ControlError
 
         marks = {}
         for chat_id in self.names:
@@ -131,7 +131,7 @@ class E2EPartiesDriver:
                              "send, click or press")
 
     def _read(self, result: StepResult, marks: dict[int, int], acting: int | None) -> None:
-        from engine.faketg import ControlError
+        from faketelegram import ControlError
 
         result.shown, result.others = [], {}
         for chat_id, name in self.names.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.broadcast import BotApi, Worker
-from engine.faketg import FakeTelegram
+from faketelegram import FakeTelegram
 from flows.broadcast import ShopQueue
 from models import User
 

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from engine.faketg import FaultConfig
+from faketelegram import FaultConfig
 from models import Broadcast, User
 from tests.broadcast.conftest import bot_sends, make_users, make_worker
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.faketg import FakeTelegram, RateLimits
+from faketelegram import FakeTelegram, RateLimits
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

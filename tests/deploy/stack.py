@@ -339,7 +339,7 @@ class Stack:
 @contextlib.contextmanager
 def running_stack(uri: str, **options) -> Iterator[Stack]:
     """A fake Telegram server and a :class:`Stack` on ``uri``, the webhook registered."""
-    from engine.faketg import FakeTelegram
+    from faketelegram import FakeTelegram
 
     workdir = Path(tempfile.mkdtemp(prefix="tgshop-deploy-"))
     try:

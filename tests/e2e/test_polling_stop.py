@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.faketg import FakeTelegram
+from faketelegram import FakeTelegram
 from tests.integration.conftest import fresh_database
 from tests.integration.server import MONGO_URI, configured
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from engine import ChatClient, Engine, Html, MemoryStore, SendError, StubSender
-from engine.faketg.parse_html import parse_html
+from faketelegram.parse_html import parse_html
 from engine.render import fit
 from engine.templates import render
 

@@ -9,7 +9,7 @@ import telebot
 from telebot import apihelper
 
 from engine import Engine, MemoryStore
-from engine.faketg import FakeTelegram
+from faketelegram import FakeTelegram
 from engine.render import Inline, InlineButton
 from engine.sender import Blocked, SendError
 from engine.telegram import EngineBot, TelebotSender, attach

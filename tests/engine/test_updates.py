@@ -8,7 +8,7 @@ import pytest
 from telebot import apihelper
 
 from engine import Engine, MemoryStore, load_flows
-from engine.faketg import FakeTelegram
+from faketelegram import FakeTelegram
 from engine.telegram import EngineBot, TelebotSender, attach
 from engine.updates import parse
 from tests.engine.conftest import MINI

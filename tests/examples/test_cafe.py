@@ -136,7 +136,7 @@ def test_the_console_records_a_script_that_replays(tmp_path, monkeypatch):
 def test_the_webhook_app_serves_the_cafe(monkeypatch):
     from telebot import apihelper
 
-    from engine.faketg import FakeTelegram
+    from faketelegram import FakeTelegram
     from engine.run import create_app, webhook_path
     from tests.engine.test_updates import message
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import settings as settings_module
-from engine.faketg import FakeTelegram
+from faketelegram import FakeTelegram
 from engine.run import create_app, webhook_path
 from flows.shop import shop
 from tests.engine.test_updates import MALFORMED, message

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.faketg import FakeTelegram, FaultConfig
+from faketelegram import FakeTelegram, FaultConfig
 from models import BatchRecipients, Broadcast, BroadcastBatch, User
 from tests.integration.processes import run_together, send_broadcasts
 from tests.integration.server import skip_module_unless_configured

@@ -46,7 +46,7 @@ def press_and_send(barrier, uri: str, url: str, token: str, updates: list[dict])
 
 @pytest.fixture
 def fake():
-    from engine.faketg import FakeTelegram
+    from faketelegram import FakeTelegram
 
     with FakeTelegram() as server:
         yield server

@@ -1,4 +1,4 @@
-"""``python -m engine fake-telegram`` / ``python -m engine.faketg``: serve in the foreground.
+"""``python -m engine fake-telegram`` / ``python -m faketelegram``: serve in the foreground.
 
 The first line on stdout is ``listening on http://HOST:PORT`` (flushed at once), so a script
 that started the server with ``--port 0`` can read which port it got.

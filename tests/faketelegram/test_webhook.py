@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from engine.faketg import FakeTelegram
+from faketelegram import FakeTelegram
 
 from .conftest import USER_ID, call
 

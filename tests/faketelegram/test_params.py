@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from engine.faketg import ApiError
-from engine.faketg.params import Params
+from faketelegram import ApiError
+from faketelegram.params import Params
 
 
 def _prepared(**kwargs: object) -> tuple[str, str | None, bytes]:

@@ -8,9 +8,9 @@ import pytest
 import requests
 from telebot.apihelper import ApiHTTPException, ApiTelegramException
 
-from engine.faketg import FakeTelegram, FaultConfig, RateLimits
-from engine.faketg.errors import ApiError
-from engine.faketg.faults import FaultInjector, RateLimiter
+from faketelegram import FakeTelegram, FaultConfig, RateLimits
+from faketelegram.errors import ApiError
+from faketelegram.faults import FaultInjector, RateLimiter
 
 from .conftest import USER_ID, call
 

@@ -7,7 +7,7 @@ import requests
 import telebot
 from telebot import apihelper
 
-from engine.faketg import FakeTelegram
+from faketelegram import FakeTelegram
 
 USER_ID = 42
 

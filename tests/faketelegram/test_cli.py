@@ -1,4 +1,4 @@
-"""The command line: ``python -m engine.faketg`` serves in the foreground and stops cleanly."""
+"""The command line: ``python -m faketelegram`` serves in the foreground and stops cleanly."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from engine.faketg import DEFAULT_TOKEN, main
-from engine.faketg.cli import build_parser
+from faketelegram import DEFAULT_TOKEN, main
+from faketelegram.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +39,7 @@ def test_module_serves_until_terminated():
         [
             sys.executable,
             "-m",
-            "engine.faketg",
+            "faketelegram",
             "--port",
             "0",
             "--log-level",

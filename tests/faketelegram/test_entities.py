@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.faketg import ApiError
-from engine.faketg.entities import format_text, utf16_len
+from faketelegram import ApiError
+from faketelegram.entities import format_text, utf16_len
 
 
 def test_html_gives_visible_text_and_entities():

@@ -3,7 +3,7 @@
 Bodies and answers are JSON. An answer is ``{"ok": true, "result": ...}``, or
 ``{"ok": false, "error": "..."}`` with 400 (impossible action), 404 (no such endpoint) or 408
 (a wait timed out). The bot is the first one unless ``bot`` (its token) is given in the query
-string or the body. The endpoints are listed in docs/fake-telegram.md.
+string or the body. The endpoints are listed in faketelegram/README.md.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import threading
 import pytest
 from telebot import types
 
-from engine.faketg import ControlError, render_transcript
+from faketelegram import ControlError, render_transcript
 
 from .conftest import USER_ID, call, control, drain
 

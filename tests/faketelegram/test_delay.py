@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from engine.faketg import FakeTelegram
-from engine.faketg.cli import build_parser
+from faketelegram import FakeTelegram
+from faketelegram.cli import build_parser
 
 
 def _call(tg: FakeTelegram, method: str, **params) -> dict:

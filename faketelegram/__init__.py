@@ -3,7 +3,7 @@
 ``FakeTelegram`` serves ``/bot<token>/<method>`` on 127.0.0.1 the way Telegram does (its rules,
 error codes and descriptions, long polling, webhooks, flood limits, injected faults) and lets
 a test act as users (write, click buttons, share contacts, block the bot) and read what the
-bot did. ``main(argv)`` runs it from the command line. See docs/fake-telegram.md.
+bot did. ``main(argv)`` runs it from the command line. See faketelegram/README.md.
 """
 
 from __future__ import annotations

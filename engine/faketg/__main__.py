@@ -1,7 +1,0 @@
-"""``python -m engine.faketg``: run the fake Telegram Bot API server."""
-
-from __future__ import annotations
-
-from .cli import main
-
-raise SystemExit(main())
