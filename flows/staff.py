@@ -225,18 +225,25 @@ class StaffDesk:
             StaffPrompt.objects(id=f"{press.chat_id}:{press.user['id']}").update_one(
                 upsert=True, set__order=order.pk, set__version=order.version,
                 set__trigger=trigger, set__thread_id=press.thread_id, set__prompt_id=prompt_id,
+                set__chat_id=press.chat_id, set__user_id=press.user["id"],
                 set__until=utcnow() + PROMPT_TTL)
         self.replier.answer(press.callback_id, text("staff.asked", lang))
 
     def _keep(self, press, order: Order, lang: str) -> None:
+        """"Never mind": drops the question this button is on (whoever was asked), and
+        says the order stays only when that question was really still open."""
         with serialised():
-            StaffPrompt._get_collection().delete_one(
-                {"_id": f"{press.chat_id}:{press.user['id']}"})
+            prompt = StaffPrompt._get_collection().find_one_and_delete(
+                {"chat_id": press.chat_id, "prompt_id": press.message_id})
         self.replier.answer(press.callback_id)
-        if press.message_id is not None:
-            self.replier.edit(press.chat_id, press.message_id,
-                              text("staff.kept", lang, number=order.number,
-                                   who=html.escape(who(press.user))))
+        if press.message_id is None:
+            return
+        if prompt is None:  # answered, replaced or dropped already
+            self.replier.edit(press.chat_id, press.message_id, text("staff.no_longer", lang))
+            return
+        self.replier.edit(press.chat_id, press.message_id,
+                          text("staff.kept", lang, number=order.number,
+                               who=html.escape(who(press.user))))
 
     # -- messages: the reason asked for --------------------------------------------------------
     def on_post(self, post) -> None:

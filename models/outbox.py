@@ -159,6 +159,8 @@ class StaffPrompt(TimestampedDocument):
     trigger = StringField(required=True)
     thread_id = IntField()
     prompt_id = IntField()  # the bot's message asking for it
+    chat_id = IntField()  # the chat, and the member asked
+    user_id = IntField()
     until = DateTimeField(required=True)
 
     meta = {"collection": "staff_prompts"}

@@ -126,3 +126,20 @@ def test_a_card_in_doubt_is_posted_anew_at_the_next_change(shop):
     drain()
     assert len(oleg.messages) == 1 and "подтверждён" in oleg.messages[0].text
     assert models.Notice.objects.get(id=key).state is None
+
+
+def test_never_mind_by_a_colleague_drops_the_question_it_is_on(shop):
+    """Issue 15: another member's "Never mind" dropped their own (absent) question, said
+    the order stays, and the asked member's reply still cancelled it."""
+    engine, bot, order, drain = shop
+    drain()
+    oleg, boss = member(engine, bot, STAFF, "Oleg"), member(engine, bot, ADMIN, "Boss")
+    oleg.click("✖️ Отменить")
+    question = oleg.messages[-1]
+    boss.click("↩️ Не надо", message=question)
+    assert "остаётся" in engine.sender.messages[question.message_id].text
+    assert models.StaffPrompt.objects.count() == 0
+    oleg.send("typo", reply_to=question)
+    assert models.Order.objects.get(id=order.pk).status == "new"
+    boss.press(question, staff.data("keep", order.pk, 0))  # pressed again: nothing open
+    assert "неактуален" in engine.sender.messages[question.message_id].text
