@@ -255,8 +255,11 @@ class StaffDesk:
             prompt = StaffPrompt._get_collection().find_one({"_id": key})
         if prompt is None:
             return
-        if post.reply_to_bot and post.reply_to != prompt.get("prompt_id"):
-            return  # an answer to another message of the bot's, not to the question
+        if post.reply_to is not None and post.reply_to != post.thread_id:
+            if post.reply_to != prompt.get("prompt_id"):
+                return  # an answer to another message (a colleague's, the bot's card)
+        elif post.thread_id != prompt.get("thread_id"):
+            return  # a message in another topic (a topic's messages answer its first one)
         with serialised():  # taken once: a second delivery of this message finds none
             prompt = StaffPrompt._get_collection().find_one_and_delete({"_id": key})
         if prompt is None:

@@ -143,3 +143,29 @@ def test_never_mind_by_a_colleague_drops_the_question_it_is_on(shop):
     assert models.Order.objects.get(id=order.pk).status == "new"
     boss.press(question, staff.data("keep", order.pk, 0))  # pressed again: nothing open
     assert "неактуален" in engine.sender.messages[question.message_id].text
+
+
+def test_only_the_questions_topic_and_no_colleagues_reply_give_the_reason(shop):
+    """Issue 15: a message in another topic, or a reply to a colleague's message, was taken
+    as the reason (privacy mode off)."""
+    import time
+
+    from telebot import types
+
+    engine, bot, order, drain = shop
+    drain()
+    oleg = member(engine, bot, STAFF, "Oleg")
+    oleg.click("✖️ Отменить")
+    GroupClient(engine, bot, GROUP, oleg.user, thread_id=99).send("lunch at 1?")
+    assert models.Order.objects.get(id=order.pk).status == "new"
+    reply = {"update_id": 999999, "message": {
+        "message_id": 55555, "date": int(time.time()), "chat": oleg.chat, "from": oleg.user,
+        "text": "ok, I'll ask the warehouse", "message_thread_id": THREAD,
+        "is_topic_message": True, "reply_to_message": {
+            "message_id": 4444, "date": int(time.time()), "chat": oleg.chat,
+            "from": {"id": 777, "is_bot": False, "first_name": "Colleague"}, "text": "hey"}}}
+    bot.process_new_updates([types.Update.de_json(reply)])
+    assert models.Order.objects.get(id=order.pk).status == "new"
+    oleg.send("Нет на складе")  # in the topic, not a reply: the reason
+    order = models.Order.objects.get(id=order.pk)
+    assert order.status == "cancelled" and order.history[-1].note == "Нет на складе"
