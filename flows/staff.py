@@ -11,8 +11,10 @@ the version the card showed (``st:<trigger>:<order>:<version>``), so a card from
 restart works, and a press on a card that is behind (someone else changed the order
 meanwhile) changes nothing: "changed meanwhile", and the card is redrawn. Only
 ``ADMIN_IDS`` and ``STAFF_IDS`` may press. A change that needs a reason (cancel, refund)
-asks for it; the member's reply to the question, or their next message in the chat (when
-the bot may read the group: privacy mode off), is the reason; "Never mind" drops it.
+asks for it (one open question per member and order); the member's reply to the question,
+or their next message in its topic that answers no other message (when the bot may read the
+group: privacy mode off, and only one question of theirs is open there), is the reason;
+"Never mind" drops the question it is on. A lapsed or replaced question says so.
 """
 
 from __future__ import annotations
@@ -221,12 +223,15 @@ class StaffDesk:
                                 action=text(f"staff.action.{trigger}", lang)),
             thread_id=press.thread_id,
             buttons=[[(text("staff.button.keep", lang), data("keep", order.pk, order.version))]])
-        with serialised():
-            StaffPrompt.objects(id=f"{press.chat_id}:{press.user['id']}").update_one(
-                upsert=True, set__order=order.pk, set__version=order.version,
-                set__trigger=trigger, set__thread_id=press.thread_id, set__prompt_id=prompt_id,
-                set__chat_id=press.chat_id, set__user_id=press.user["id"],
-                set__until=utcnow() + PROMPT_TTL)
+        with serialised():  # one open question per member and order: the new one
+            before = StaffPrompt._get_collection().find_one_and_update(
+                {"_id": f"{press.chat_id}:{press.user['id']}:{order.pk}"},
+                {"$set": {"order": order.pk, "version": order.version, "trigger": trigger,
+                          "thread_id": press.thread_id, "prompt_id": prompt_id,
+                          "chat_id": press.chat_id, "user_id": press.user["id"],
+                          "until": utcnow() + PROMPT_TTL}}, upsert=True)
+        if before and before.get("prompt_id") and before.get("prompt_id") != prompt_id:
+            self.replier.edit(press.chat_id, before["prompt_id"], text("staff.no_longer", lang))
         self.replier.answer(press.callback_id, text("staff.asked", lang))
 
     def _keep(self, press, order: Order, lang: str) -> None:
@@ -250,22 +255,37 @@ class StaffDesk:
         if post.user.get("id") not in self.feed.staff_ids or not post.text.strip() or \
                 post.text.startswith("/"):
             return
-        key = f"{post.chat_id}:{post.user['id']}"
         with serialised():
-            prompt = StaffPrompt._get_collection().find_one({"_id": key})
-        if prompt is None:
-            return
-        if post.reply_to is not None and post.reply_to != post.thread_id:
-            if post.reply_to != prompt.get("prompt_id"):
-                return  # an answer to another message (a colleague's, the bot's card)
-        elif post.thread_id != prompt.get("thread_id"):
-            return  # a message in another topic (a topic's messages answer its first one)
-        with serialised():  # taken once: a second delivery of this message finds none
-            prompt = StaffPrompt._get_collection().find_one_and_delete({"_id": key})
-        if prompt is None:
+            prompts = list(StaffPrompt._get_collection().find(
+                {"chat_id": post.chat_id, "user_id": post.user["id"]}))
+        if not prompts:
             return
         lang = language(post.chat_id)
-        if prompt["until"] < utcnow():
+        if post.reply_to is not None and post.reply_to != post.thread_id:
+            prompt = next((p for p in prompts if p.get("prompt_id") == post.reply_to), None)
+            if prompt is None:
+                return  # an answer to another message (a colleague's, the bot's card)
+        else:  # a message in the question's topic (a topic's messages answer its first one)
+            here = [p for p in prompts if p.get("thread_id") == post.thread_id]
+            if not here:
+                return
+            live = [p for p in here if p["until"] >= utcnow()]
+            if len(live) > 1:  # which order is it for? only a reply to its question says
+                self.replier.say(post.chat_id, text("staff.which", lang, orders=", ".join(
+                    str(n) for n in self._numbers(p["order"] for p in live))),
+                    thread_id=post.thread_id, reply_to=post.message_id)
+                return
+            prompt = live[0] if live else max(here, key=lambda p: p["until"])
+        with serialised():  # taken once: a second delivery of this message finds none
+            prompt = StaffPrompt._get_collection().find_one_and_delete(
+                {"_id": prompt["_id"], "prompt_id": prompt.get("prompt_id")})
+        if prompt is None:
+            return
+        if prompt["until"] < utcnow():  # lapsed: say so, rather than nothing
+            with serialised():
+                order = Order.objects(id=prompt["order"]).only("number").first()
+            self._say_after(prompt, post, text(
+                "staff.lapsed", lang, number=order.number if order else "?"))
             return
         note = post.text.strip()[:500]
         try:
@@ -286,6 +306,11 @@ class StaffDesk:
         self._say_after(prompt, post, text(
             "staff.reason_taken", lang, number=order.number, who=html.escape(who(post.user)),
             status=text(f"order.status.{order.status}", lang), note=html.escape(note)))
+
+    @staticmethod
+    def _numbers(ids) -> list:
+        with serialised():
+            return sorted(o.number for o in Order.objects(id__in=list(ids)).only("number"))
 
     def _say_after(self, prompt: dict, post, message: str) -> None:
         """The question is answered: it says what came of it (in place of its button)."""

@@ -151,9 +151,9 @@ class Notice(TimestampedDocument):
 
 class StaffPrompt(TimestampedDocument):
     """A staff member was asked for a reason (cancel, refund): their next message in the
-    chat (or their reply to the prompt) is it. One per member and chat; it expires."""
+    chat's topic (or their reply to the prompt) is it. One per member and order; it expires."""
 
-    id = StringField(primary_key=True)  # "<chat id>:<user id>"
+    id = StringField(primary_key=True)  # "<chat id>:<user id>:<order id>"
     order = ObjectIdField(required=True)
     version = IntField(required=True)
     trigger = StringField(required=True)

@@ -169,3 +169,33 @@ def test_only_the_questions_topic_and_no_colleagues_reply_give_the_reason(shop):
     oleg.send("Нет на складе")  # in the topic, not a reply: the reason
     order = models.Order.objects.get(id=order.pk)
     assert order.status == "cancelled" and order.history[-1].note == "Нет на складе"
+
+
+def test_open_questions_are_per_order_and_a_lapsed_one_says_so(shop):
+    """Issue 15: a second Cancel replaced the first question silently, replies to the first
+    were ignored silently, and a lapsed question was dropped silently."""
+    engine, bot, order, drain = shop
+    cart = models.Cart.for_user(BUYER)
+    cart.add(models.Product.objects(stock__gt=2).order_by("-sku").first())
+    second = models.Order.from_cart(cart, email="a@example.com", address="1 Main St")
+    order_lifecycle.created(second.pk)
+    drain()
+    oleg = member(engine, bot, STAFF, "Oleg")
+    first_card, second_card = oleg.messages[0], oleg.messages[1]
+    oleg.click("✖️ Отменить", message=first_card)
+    q1 = oleg.messages[-1]
+    oleg.click("✖️ Отменить", message=second_card)
+    q2 = oleg.messages[-1]
+    oleg.send("который?")  # not a reply, two questions open: which one is asked
+    assert "заказы 1001, 1002" in oleg.messages[-1].text
+    oleg.send("the buyer asked", reply_to=q1)
+    assert models.Order.objects.get(id=order.pk).status == "cancelled"
+    assert models.Order.objects.get(id=second.pk).status == "new"
+    oleg.click("✖️ Отменить", message=second_card)  # asked again: the old question goes
+    q3 = oleg.messages[-1]
+    assert "неактуален" in engine.sender.messages[q2.message_id].text
+    models.StaffPrompt.objects.update(until=datetime(2000, 1, 1))
+    oleg.send("too late", reply_to=q3)
+    assert "устарел" in engine.sender.messages[q3.message_id].text
+    assert models.Order.objects.get(id=second.pk).status == "new"
+    assert models.StaffPrompt.objects.count() == 0
