@@ -26,16 +26,18 @@ def summary(ctx) -> dict:
     return {"count": count, "empty": Html(text("orders.none", ctx.lang) if not count else "")}
 
 
-def _items(order: Order, lang: str) -> str:
-    """The order's lines, one each; those beyond one message's room are counted in a line."""
+def _items(order: Order, lang: str, budget: int | None = None) -> str:
+    """The order's lines, one each; those beyond one message's room (``budget``
+    characters, default the cart's ``ROWS_BUDGET``) are counted in a line."""
     from flows.cart import ROWS_BUDGET
 
+    budget = ROWS_BUDGET if budget is None else budget
     rows, shown = [], 0
     for n, item in enumerate(order.items):
         row = text("orders.item", lang, name=esc(item.title(lang)), quantity=item.quantity,
                    unit=format_money(item.unit_price, lang),
                    total=format_money(item.line_total, lang))
-        if shown + len(row) > ROWS_BUDGET:
+        if shown + len(row) > budget:
             rest = order.items[n:]
             rows.append(text("cart.more_lines", lang, lines=len(rest),
                              items=sum(i.quantity for i in rest),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -100,29 +101,56 @@ def parse(value: str) -> tuple[str, ObjectId, int] | None:
         return None
 
 
+CARD_LIMIT = 4096  # a message's characters (UTF-16 units) once its HTML is parsed
+# (lines' characters, a note's, history entries kept, the address's): the first that fits
+SHORTER = ((None, 500, None, 500), (2000, 200, 10, 300), (1200, 100, 5, 200),
+           (600, 60, 3, 120), (200, 40, 2, 80))
+
+
+def visible(body: str) -> int:
+    """The length Telegram counts of an HTML message: its text, tags dropped, in UTF-16."""
+    return len(html.unescape(re.sub(r"<[^>]*>", "", body)).encode("utf-16-le")) // 2
+
+
+def clip(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[:limit - 1].rstrip() + "…"
+
+
 def card(order: Order, lang: str) -> tuple[str, list[list[tuple[str, str]]]]:
     """The order's card in the staff chat: its text and the buttons of the changes the
-    staff may make now."""
+    staff may make now. A card longer than one message shows fewer lines (the rest
+    summed up), shorter notes and only the latest history entries."""
     from flows.orders import _items
 
     buyer = User.objects(telegram_id=order.user_id).first()
-    name = html.escape(" ".join(p for p in (buyer.first_name, buyer.last_name) if p)
-                       if buyer else "") or str(order.user_id)
+    name = clip(" ".join(p for p in (buyer.first_name, buyer.last_name) if p)
+                if buyer else "", 130) or str(order.user_id)
+    name = html.escape(name)
     if buyer is not None and buyer.username:
         name += f" (@{html.escape(buyer.username)})"
-    events = "".join(text("staff.event", lang, icon=text(f"staff.icon.{e.dest}", lang),
-                          status=text(f"order.status.{e.dest}", lang),
-                          by=html.escape(e.by or e.role or ""),
-                          time=e.at.strftime("%d.%m %H:%M") if e.at else "",
-                          note=text("staff.note", lang, note=html.escape(e.note))
-                          if e.note else "")
-                     for e in order.history)
-    body = text("staff.card", lang, icon=text(f"staff.icon.{order.status}", lang),
-                number=order.number, status=text(f"order.status.{order.status}", lang),
-                items=_items(order, lang), total=format_money(order.total, lang), buyer=name,
-                phone=html.escape(order.phone or "—"), email=html.escape(order.email or "—"),
-                address=html.escape(order.address or "—"), events=events,
-                warning=text("staff.blocked", lang) if order.buyer_blocked else "")
+    for items_budget, note_limit, last, address_limit in SHORTER:
+        history = list(order.history)
+        shown = history if last is None else history[-last:]
+        events = text("staff.earlier", lang, count=len(history) - len(shown)) \
+            if len(shown) < len(history) else ""
+        events += "".join(text("staff.event", lang, icon=text(f"staff.icon.{e.dest}", lang),
+                               status=text(f"order.status.{e.dest}", lang),
+                               by=html.escape(clip(e.by or e.role or "", 100)),
+                               time=e.at.strftime("%d.%m %H:%M") if e.at else "",
+                               note=text("staff.note", lang,
+                                         note=html.escape(clip(e.note, note_limit)))
+                               if e.note else "")
+                          for e in shown)
+        body = text("staff.card", lang, icon=text(f"staff.icon.{order.status}", lang),
+                    number=order.number, status=text(f"order.status.{order.status}", lang),
+                    items=_items(order, lang, items_budget),
+                    total=format_money(order.total, lang), buyer=name, phone=html.escape(clip(order.phone or "—", 40)),
+                    email=html.escape(clip(order.email or "—", 120)),
+                    address=html.escape(clip(order.address or "—", address_limit)),
+                    events=events,
+                    warning=text("staff.blocked", lang) if order.buyer_blocked else "")
+        if visible(body) <= CARD_LIMIT:
+            break
     buttons = [(text(f"staff.button.{c.trigger}", lang), data(c.trigger, order.pk, order.version))
                for c in order_lifecycle.lifecycle().allowed(order.status, "staff")]
     return body, [buttons[i:i + 2] for i in range(0, len(buttons), 2)]

@@ -199,3 +199,45 @@ def test_open_questions_are_per_order_and_a_lapsed_one_says_so(shop):
     assert "устарел" in engine.sender.messages[q3.message_id].text
     assert models.Order.objects.get(id=second.pk).status == "new"
     assert models.StaffPrompt.objects.count() == 0
+
+
+def test_a_big_order_with_a_long_reason_keeps_its_card_within_one_message(shop):
+    """Issue 15: a big order's card with a long reason went over 4096 characters: the edit
+    failed, so did posting it anew, and the old card kept live buttons."""
+    from faketelegram.entities import format_text
+
+    engine, bot, order, drain = shop
+    template = models.Product.objects.first().to_mongo().to_dict()
+    cart = models.Cart.for_user(BUYER)
+    for i in range(60):
+        doc = {**template, "sku": f"BIG{i}", "stock": 100}
+        doc.pop("_id")
+        for key in ("name", "title", "slug"):
+            if isinstance(doc.get(key), dict):
+                doc[key] = {lang: f"Очень длинное название {i} ".ljust(100, "ж")
+                            for lang in doc[key]}
+            elif key in doc:
+                doc[key] = f"big-{i}" if key == "slug" else \
+                    f"Очень длинное название {i} ".ljust(100, "ж")
+        models.Product._get_collection().insert_one(doc)
+    for product in models.Product.objects(sku__startswith="BIG"):
+        cart.add(product, 1)
+    big = models.Order.from_cart(cart, email="e" * 60 + "@example.com", phone="+447911123456",
+                                 address="Улица " + "д" * 290)
+    order_lifecycle.created(big.pk)
+    drain()
+    oleg = GroupClient(engine, bot, GROUP, {"id": STAFF, "first_name": "O" * 40,
+                                            "last_name": "P" * 40, "username": "o" * 32},
+                       thread_id=THREAD)
+    card = next(m for m in oleg.messages if f"№{big.number}" in m.text)
+    oleg.click("✅ Подтвердить", message=card)
+    drain()
+    oleg.click("✖️ Отменить", message=engine.sender.messages[card.message_id])
+    oleg.send("Причина: " + "я" * 600, reply_to=oleg.messages[-1])
+    drain()
+    assert models.Order.objects.get(id=big.pk).status == "cancelled"
+    notice = models.Notice.objects.get(id=f"card:{big.pk}")
+    assert notice.state is None and notice.message_id == card.message_id
+    shown = engine.sender.messages[card.message_id]
+    assert "отменён" in shown.text and not shown.buttons
+    assert len(format_text(shown.text, "HTML").text) <= 4096
