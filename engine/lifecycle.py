@@ -28,6 +28,7 @@ own ``after`` actions for it, and :meth:`Lifecycle.resume` does after a crash.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -39,6 +40,12 @@ NOTE_CHOICES = ("required", "optional", "none")
 # called as observer(lifecycle, change, source status) after each change is written
 # (replay coverage; ENGINE_COVERAGE_FILE in a bot process)
 observers: list = []
+
+
+def visible(value: str) -> bool:
+    """Whether ``value`` shows anything: a character other than spaces, format (zero-width)
+    and control characters."""
+    return any(unicodedata.category(c) not in ("Cf", "Cc", "Zs", "Zl", "Zp") for c in value)
 
 
 class TransitionRefused(EngineError):
@@ -122,6 +129,8 @@ class Lifecycle:
                                              self.allowed(status, role)], conflict=True)
         change = self._all_after(self.find(status, trigger=trigger, dest=dest, role=role))
         note = (note or "").strip() or None
+        if note is not None and not visible(note):
+            note = None  # zero-width and format characters, spaces: no reason given
         if change.note == "required" and not note:
             raise TransitionRefused(f"{change.trigger} needs a note (a reason)",
                                     allowed=[(change.trigger, change.dest)])

@@ -29,6 +29,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from constants import DEFAULT_LANGUAGE, text
+from engine.lifecycle import visible as visible_text
 from flows import order_lifecycle
 from models import Notice, Order, StaffChat, StaffPrompt, User, format_money
 from models.base import utcnow
@@ -280,7 +281,7 @@ class StaffDesk:
 
     # -- messages: the reason asked for --------------------------------------------------------
     def on_post(self, post) -> None:
-        if post.user.get("id") not in self.feed.staff_ids or not post.text.strip() or \
+        if post.user.get("id") not in self.feed.staff_ids or not visible_text(post.text) or \
                 post.text.startswith("/"):
             return
         with serialised():

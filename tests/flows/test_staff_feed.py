@@ -241,3 +241,21 @@ def test_a_big_order_with_a_long_reason_keeps_its_card_within_one_message(shop):
     shown = engine.sender.messages[card.message_id]
     assert "отменён" in shown.text and not shown.buttons
     assert len(format_text(shown.text, "HTML").text) <= 4096
+
+
+def test_a_note_of_invisible_characters_is_no_reason(shop):
+    """Issue 15: a note of only zero-width and format characters passed "note required"."""
+    engine, bot, order, drain = shop
+    for note in ("\u200b", "\u200b\u2060\ufeff", " \u00a0\u200d\t"):
+        with pytest.raises(order_lifecycle.TransitionRefused):
+            order_lifecycle.change(order.pk, role="staff", actor="API", trigger="cancel",
+                                   note=note)
+    drain()
+    oleg = member(engine, bot, STAFF, "Oleg")
+    oleg.click("✖️ Отменить")
+    question = oleg.messages[-1]
+    oleg.send("\u200b\u2060", reply_to=question)  # not a reason: the question stays open
+    assert models.StaffPrompt.objects.count() == 1
+    assert models.Order.objects.get(id=order.pk).status == "new"
+    oleg.send("\u200bНет на складе", reply_to=question)
+    assert models.Order.objects.get(id=order.pk).status == "cancelled"
