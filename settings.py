@@ -43,6 +43,15 @@ def _chat(value: str | None, name: str) -> int | None:
                          "such as -1001234567890 for a supergroup)") from None
 
 
+def _staff_chat(value: str | None) -> int | None:
+    chat = _chat(value, "STAFF_CHAT_ID")
+    if chat is not None and chat > 0:
+        raise ValueError(f"STAFF_CHAT_ID: {chat} is a private chat (a user's id); the staff "
+                         "feed needs a group or supergroup, whose ids are negative (such as "
+                         "-1001234567890): add the bot to the staff group and use its id")
+    return chat
+
+
 def _rate(value: str | None) -> float:
     try:
         rate = float(value) if value else 25.0
@@ -97,7 +106,7 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         broadcast_rate=_rate(env.get("BROADCAST_RATE")),
         media_dir=str(Path(env.get("MEDIA_DIR") or DEFAULT_MEDIA_DIR).resolve()),
         bot_exclusive=(env.get("BOT_EXCLUSIVE") or "").strip().lower() in ("1", "true", "yes"),
-        staff_chat_id=_chat(env.get("STAFF_CHAT_ID"), "STAFF_CHAT_ID"),
+        staff_chat_id=_staff_chat(env.get("STAFF_CHAT_ID")),
         staff_thread_id=_chat(env.get("STAFF_THREAD_ID"), "STAFF_THREAD_ID"),
         staff_ids=_ids(env.get("STAFF_IDS"), "STAFF_IDS"),
     )

@@ -196,6 +196,12 @@ class StaffDesk:
     # -- presses ---------------------------------------------------------------------------
     def on_press(self, press) -> None:
         lang = language(press.chat_id)
+        if press.chat_id is None or press.message_id is None:  # an inline message's button
+            self.replier.answer(press.callback_id)
+            return
+        if press.chat_id != self.feed.chat_id:  # a card forwarded, or a feed moved since
+            self.replier.answer(press.callback_id, text("staff.elsewhere", lang), True)
+            return
         if press.user.get("id") not in self.feed.staff_ids:
             logger.info("staff chat: %s pressed %r and is not staff", press.user.get("id"),
                         press.data)

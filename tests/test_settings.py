@@ -32,3 +32,10 @@ def test_a_bad_broadcast_rate_is_named(value):
 def test_broadcast_rate():
     assert settings.load({}).broadcast_rate == 25.0
     assert settings.load({"BROADCAST_RATE": "12.5"}).broadcast_rate == 12.5
+
+
+def test_a_private_chat_is_refused_as_the_staff_chat():
+    """Issue 15: a private chat as STAFF_CHAT_ID made Cancel never completable."""
+    with pytest.raises(ValueError, match="STAFF_CHAT_ID: 900 is a private chat"):
+        settings.load({"STAFF_CHAT_ID": "900"})
+    assert settings.load({"STAFF_CHAT_ID": "-1001234567890"}).staff_chat_id == -1001234567890

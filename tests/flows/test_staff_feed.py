@@ -259,3 +259,28 @@ def test_a_note_of_invisible_characters_is_no_reason(shop):
     assert models.Order.objects.get(id=order.pk).status == "new"
     oleg.send("\u200bНет на складе", reply_to=question)
     assert models.Order.objects.get(id=order.pk).status == "cancelled"
+
+
+def test_presses_outside_the_feeds_chat_change_nothing(shop):
+    """Issue 15: a press in another chat (a private one) or on an inline message asked for a
+    reason there, which could never be given."""
+    import time
+
+    from telebot import types
+
+    engine, bot, order, drain = shop
+    drain()
+
+    def press(update_id, **where):
+        bot.process_new_updates([types.Update.de_json({"update_id": update_id,
+            "callback_query": {"id": f"q{update_id}", "chat_instance": "p",
+                               "from": {"id": STAFF, "is_bot": False, "first_name": "Oleg"},
+                               "data": staff.data("cancel", order.pk, 0), **where}})])
+
+    press(424242, inline_message_id="abc")
+    assert engine.sender.answered["q424242"] is None
+    press(424243, message={"message_id": 1, "date": int(time.time()), "text": "x",
+                           "chat": {"id": STAFF, "type": "private", "first_name": "Oleg"},
+                           "from": {"id": 1, "is_bot": True, "first_name": "bot"}})
+    assert "только в чате сотрудников" in engine.sender.answered["q424243"]
+    assert models.StaffPrompt.objects.count() == 0 and engine.sender.chat(STAFF) == []
