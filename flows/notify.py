@@ -9,7 +9,8 @@ card in the staff chat. Workers send them with the broadcast worker's machinery
 rule), from :class:`OutboxQueue`.
 
 The buyer is not told of a change they made themselves (they see it on their screen); a
-buyer who blocked the bot is marked so, and the staff card says they were not told.
+buyer who blocked the bot is marked so, and the staff card says they were not told (until
+a later message reaches them).
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ class OutboxBatch:
                                                 "owner": None, "description": description})
             if done and outcome == BLOCKED:
                 self._buyer_blocked()
+            elif done and outcome == SENT:
+                self._buyer_reached()
             elif done and outcome == FAILED:
                 logger.warning("outbox %s: not delivered: %s", key, description)
             return done
@@ -126,6 +129,15 @@ class OutboxBatch:
             Order.objects(id=self.doc["order"]).update_one(set__buyer_blocked=True)
         desk = staff.feed()
         if desk.enabled:
+            Notice.redraw_card(self.doc["order"], desk.chat_id, desk.thread_id)
+
+    def _buyer_reached(self) -> None:
+        """Told: a card that said the buyer blocked the bot says so no more."""
+        with serialised():
+            cleared = Order.objects(id=self.doc["order"], buyer_blocked=True).update_one(
+                set__buyer_blocked=False)
+        desk = staff.feed()
+        if cleared and desk.enabled:
             Notice.redraw_card(self.doc["order"], desk.chat_id, desk.thread_id)
 
     def retry(self, key: str) -> bool:

@@ -284,3 +284,20 @@ def test_presses_outside_the_feeds_chat_change_nothing(shop):
                            "from": {"id": 1, "is_bot": True, "first_name": "bot"}})
     assert "только в чате сотрудников" in engine.sender.answered["q424243"]
     assert models.StaffPrompt.objects.count() == 0 and engine.sender.chat(STAFF) == []
+
+
+def test_the_blocked_mark_goes_once_the_buyer_is_told_again(shop):
+    """Issue 15: the card kept "blocked the bot" after the buyer was told a later change."""
+    engine, bot, order, drain = shop
+    drain()
+    engine.sender.blocked.add(BUYER)
+    oleg = member(engine, bot, STAFF, "Oleg")
+    oleg.click("✅ Подтвердить")
+    drain()
+    assert "заблокировал" in oleg.messages[0].text
+    engine.sender.blocked.discard(BUYER)
+    oleg.click("🚚 Отправить")
+    drain()
+    assert models.Notice.objects.get(id=f"buyer:{order.pk}:2").state == "sent"
+    assert "заблокировал" not in oleg.messages[0].text
+    assert not models.Order.objects.get(id=order.pk).buyer_blocked
