@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 
 import pytest
 
@@ -11,6 +12,18 @@ import models
 pytest_plugins = ["engine.replay.pytest_plugin"]
 
 _names = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _environment_put_back():
+    """Whatever a test changes in ``os.environ`` (itself, or through code it calls, such as a
+    command's ``main``) is put back after it: a leaked ``MONGO_URI`` once sent every later
+    test's worker processes to the wrong database."""
+    saved = dict(os.environ)
+    yield
+    if os.environ != saved:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.fixture

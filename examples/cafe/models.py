@@ -79,21 +79,24 @@ def book(day: str, time: str, *, user: int, party: int, name: str, phone: str,
     """Take a table of ``day`` ``time`` for ``user`` in one conditional update; raises
     :class:`SlotTaken` when every table is taken.
 
-    The upsert inserts the slot when nobody has booked it yet. When the slot exists and is
-    full, the filter misses and the upsert's insert collides with it (DuplicateKeyError): the
-    slot is full. Two first bookings at once collide too; the second attempt then finds the
-    slot and updates it.
+    A slot nobody has booked yet is first inserted empty (a duplicate key means another
+    guest inserted it first, which is as good), then booked by the same conditional update.
+    Not an upsert: racing upserts of one new document can reset it on FerretDB v2
+    (docs/integration.md), which would hand out more tables than the slot has.
     """
     booking = Booking(id=uuid.uuid4().hex[:24], user=user, party=party, name=name, phone=phone)
-    for _ in range(2):
+    slot_id = key(day, time)
+    for _ in range(3):
+        if Slot.objects(id=slot_id, taken__lt=tables).update_one(inc__taken=1,
+                                                                 push__bookings=booking):
+            return Booked(booking.id, day, time, party, name, phone)
+        if Slot.objects(id=slot_id).only("id").first() is not None:
+            break  # it exists and every table is taken
         try:
-            Slot.objects(id=key(day, time), taken__lt=tables).update_one(
-                upsert=True, inc__taken=1, push__bookings=booking,
-                set_on_insert__day=day, set_on_insert__time=time)
+            Slot(id=slot_id, day=day, time=time, taken=0, bookings=[]).save(force_insert=True)
         except (mongoengine.NotUniqueError, DuplicateKeyError):
-            continue
-        return Booked(booking.id, day, time, party, name, phone)
-    raise SlotTaken(key(day, time))
+            pass  # another guest inserted it first
+    raise SlotTaken(slot_id)
 
 
 def cancel(booking_id: str, user: int) -> Booked | None:

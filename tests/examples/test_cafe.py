@@ -112,6 +112,7 @@ def test_the_console_records_a_script_that_replays(tmp_path, monkeypatch):
     """``run.py --console --record``: the script sets up the console's demo data (the
     application's ``record_setup``) in the console's language, and replays."""
     monkeypatch.setenv("CAFE_NOW", "2030-05-27T10:00")
+    monkeypatch.setenv("MONGO_URI", "mongomock://localhost/cafe_console")  # not CI's server
     monkeypatch.setattr(sys, "stdin", io.StringIO("1\n2\n"))  # 📅 Book a table, Tue 28 May
     script = tmp_path / "walk.yaml"
     from examples.cafe.run import main
@@ -136,8 +137,8 @@ def test_the_console_records_a_script_that_replays(tmp_path, monkeypatch):
 def test_the_webhook_app_serves_the_cafe(monkeypatch):
     from telebot import apihelper
 
-    from faketelegram import FakeTelegram
     from engine.run import create_app, webhook_path
+    from faketelegram import FakeTelegram
     from tests.engine.test_updates import message
 
     monkeypatch.setattr(apihelper, "API_URL", apihelper.API_URL)
