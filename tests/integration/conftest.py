@@ -7,9 +7,9 @@ it is skipped with the reason (each module calls ``skip_module_unless_configured
 the summary has one line per module; the fixtures skip too, for a module that does not).
 Each test gets a database of its own, dropped afterwards.
 
-Fixtures: ``real_db`` / ``real_db_uri`` (a fresh database on the server, connected),
-``real_db_uri`` (the same on a server with MongoDB's single-document atomicity: on
-FerretDB v1, which lacks it, through ``serialiser.py``; for tests of concurrency).
+Fixtures: ``real_db`` / ``real_db_uri`` (a fresh database on the server, connected). The
+tests talk to the server directly; it must make every update of one document atomic, as
+MongoDB and FerretDB v2 do (the suite refuses FerretDB v1, which does not).
 """
 
 from __future__ import annotations
