@@ -58,14 +58,19 @@ def placed(ctx) -> dict:
             "total": format_money(order.total, ctx.lang)}
 
 
-@data_source("orders.one")
-def one(ctx) -> dict:
-    """The order named by the ``order`` parameter, only if it is the shopper's own."""
+def _own_order(ctx) -> tuple[int, Order | None]:
+    """The number the ``order`` parameter names, and that order if it is the shopper's own."""
     try:
         number = int(ctx.params.get("order") or 0)
     except ValueError:
         number = 0
-    order = Order.objects(number=number, user_id=ctx.user_id).first()
+    return number, Order.objects(number=number, user_id=ctx.user_id).first()
+
+
+@data_source("orders.one")
+def one(ctx) -> dict:
+    """The order named by the ``order`` parameter, only if it is the shopper's own."""
+    number, order = _own_order(ctx)
     if order is None:
         return {"number": number, "body": Html(text("orders.not_found", ctx.lang))}
     items = _items(order, ctx.lang)
@@ -86,11 +91,7 @@ def one(ctx) -> dict:
 @action("orders.cancel_by_buyer")
 def cancel_by_buyer(ctx) -> None:
     """The buyer cancels their own order while the lifecycle lets them (while it is new)."""
-    try:
-        number = int(ctx.params.get("order") or 0)
-    except ValueError:
-        number = 0
-    order = Order.objects(number=number, user_id=ctx.user_id).first()
+    number, order = _own_order(ctx)
     if order is None:
         raise UserError("orders.not_found")
     try:
