@@ -95,25 +95,33 @@ def lines(ctx) -> list[dict]:
 ROWS_BUDGET = 3000  # characters of numbered lines in one message; the rest is summed up
 
 
+def fit_rows(rows: list[str], amounts: list[tuple[int, int]], lang: str,
+             budget: int = ROWS_BUDGET) -> list[str]:
+    """``rows`` while they fit ``budget`` characters; the rest counted in one line from their
+    ``amounts`` (quantity, line total in kopecks), so what follows the rows is never cut."""
+    shown = 0
+    for n, row in enumerate(rows):
+        if shown + len(row) > budget:
+            rest = amounts[n:]
+            return [*rows[:n], text("cart.more_lines", lang, lines=len(rest),
+                                    items=sum(q for q, _ in rest),
+                                    total=format_money(sum(t for _, t in rest), lang))]
+        shown += len(row) + 1
+    return rows
+
+
 def lines_body(lines: list[tuple[str, int, int, int, int]], lang: str) -> str:
     """Numbered lines (name, list price, discount, unit price, quantity), the total and the
     saving, as the cart and the confirmation show them. Lines beyond what fits one message
     are counted in one line, so the total (and what follows it) is never cut off."""
-    rows, shown = [], 0
+    rows = []
     for n, (name, price, discount, unit_price, quantity) in enumerate(lines, start=1):
         unit = format_money(unit_price, lang)
         if discount:
             unit = f"<s>{format_money(price, lang)}</s> {unit}"
-        row = text("cart.line", lang, n=n, name=esc(name), quantity=quantity, unit=unit,
-                   total=format_money(unit_price * quantity, lang))
-        if shown + len(row) > ROWS_BUDGET:
-            rest = lines[n - 1:]
-            rows.append(text("cart.more_lines", lang, lines=len(rest),
-                             items=sum(line[4] for line in rest),
-                             total=format_money(sum(line[3] * line[4] for line in rest), lang)))
-            break
-        rows.append(row)
-        shown += len(row) + 1
+        rows.append(text("cart.line", lang, n=n, name=esc(name), quantity=quantity, unit=unit,
+                         total=format_money(unit_price * quantity, lang)))
+    rows = fit_rows(rows, [(q, u * q) for _, _, _, u, q in lines], lang)
     if not rows:
         return text("cart.empty", lang)
     total = sum(unit_price * quantity for _, _, _, unit_price, quantity in lines)

@@ -29,22 +29,13 @@ def summary(ctx) -> dict:
 def _items(order: Order, lang: str, budget: int | None = None) -> str:
     """The order's lines, one each; those beyond one message's room (``budget``
     characters, default the cart's ``ROWS_BUDGET``) are counted in a line."""
-    from flows.cart import ROWS_BUDGET
+    from flows.cart import ROWS_BUDGET, fit_rows
 
-    budget = ROWS_BUDGET if budget is None else budget
-    rows, shown = [], 0
-    for n, item in enumerate(order.items):
-        row = text("orders.item", lang, name=esc(item.title(lang)), quantity=item.quantity,
-                   unit=format_money(item.unit_price, lang),
-                   total=format_money(item.line_total, lang))
-        if shown + len(row) > budget:
-            rest = order.items[n:]
-            rows.append(text("cart.more_lines", lang, lines=len(rest),
-                             items=sum(i.quantity for i in rest),
-                             total=format_money(sum(i.line_total for i in rest), lang)))
-            break
-        rows.append(row)
-        shown += len(row) + 1
+    rows = [text("orders.item", lang, name=esc(i.title(lang)), quantity=i.quantity,
+                 unit=format_money(i.unit_price, lang), total=format_money(i.line_total, lang))
+            for i in order.items]
+    rows = fit_rows(rows, [(i.quantity, i.line_total) for i in order.items], lang,
+                    ROWS_BUDGET if budget is None else budget)
     return "\n".join(rows)
 
 
