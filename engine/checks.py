@@ -47,8 +47,8 @@ def _suggest_field(name: str, fields) -> str:
 
 
 class _Checker:
-    def __init__(self, flows, graph: bool = True, names: bool = True) -> None:
-        self.flows = flows
+    def __init__(self, flowset, graph: bool = True, names: bool = True) -> None:
+        self.flowset = flowset
         self.graph = graph  # the checks of the whole graph need a structurally valid flow
         self.names = names  # False when a module failed to import: the registry is partial
         self.missing: set[tuple[str, str]] = set()  # (key, lang) already reported
@@ -56,16 +56,16 @@ class _Checker:
         self.html_where: dict[str, spec.Where | None] = {}
         self.said: set[tuple[str, str, str]] = set()  # (lang, key, message) told in a catalog
         self.problems: list[Problem] = []
-        self.states = flows.states
-        self.langs = flows.bot.languages
+        self.states = flowset.states
+        self.langs = flowset.bot.languages
 
     def add(self, where, message, path=None) -> None:
         self.problems.append(_at(where, message, path))
 
     # -- names -------------------------------------------------------------------------
     def name(self, kind: str, name: str | None, where, what: str) -> None:
-        if self.names and name and self.flows.registry.get(kind, name) is None:
-            known = self.flows.registry.names(kind)
+        if self.names and name and self.flowset.registry.get(kind, name) is None:
+            known = self.flowset.registry.names(kind)
             self.add(where, f"unknown {what} {name!r}{_suggest(name, known)}; registered "
                             f"{what}s: {', '.join(known) or 'none'}")
 
@@ -79,12 +79,12 @@ class _Checker:
              what: str) -> None:
         if text is None:
             return
-        catalog = self.flows.catalog
+        catalog = self.flowset.catalog
         if text.is_key:
             self.html.setdefault(text.raw, False)
             # a language whose file did not parse is reported once, by its syntax error
             langs = [lang for lang in self.langs
-                     if lang not in getattr(self.flows, "unreadable_texts", ())]
+                     if lang not in getattr(self.flowset, "unreadable_texts", ())]
             missing = [lang for lang in langs if not catalog.has(text.raw, lang)]
             if len(missing) == len(langs):  # a typo: nowhere, so suggest a close key
                 known = {k for lang in langs for k in catalog.texts.get(lang, {})}
@@ -116,7 +116,7 @@ class _Checker:
 
     def markup(self, text: spec.Text | None, where, what: str) -> None:
         """``text`` is sent with the bot's parse mode: Telegram must be able to parse it."""
-        if text is None or self.flows.bot.parse_mode != "HTML":
+        if text is None or self.flowset.bot.parse_mode != "HTML":
             return
         if text.is_key:  # checked with the catalog: once per text, at its own line
             if not self.html.get(text.raw):
@@ -135,11 +135,11 @@ class _Checker:
         parsed; except the texts known to be plain: named by the flows as labels, toasts,
         errors, engine texts, or given by the Python beside them to ``notify``,
         ``UserError`` or ``Invalid``."""
-        if self.flows.bot.parse_mode != "HTML":
+        if self.flowset.bot.parse_mode != "HTML":
             return
-        values = getattr(self.flows, "text_values", {})
-        plain = plain_keys(getattr(self.flows, "directory", None))
-        for lang, table in self.flows.catalog.texts.items():
+        values = getattr(self.flowset, "text_values", {})
+        plain = plain_keys(getattr(self.flowset, "directory", None))
+        for lang, table in self.flowset.catalog.texts.items():
             for key, template in table.items():
                 use = self.html.get(key)
                 if use is False or (use is None and (key in plain
@@ -165,7 +165,7 @@ class _Checker:
         from engine.templates import placeholders
 
         def tell(message: str, index: int = 0) -> None:
-            at = getattr(self.flows, "text_values", {}).get(text) if text else None
+            at = getattr(self.flowset, "text_values", {}).get(text) if text else None
             if at is None:  # an inline template, or a catalog given in code
                 self.add(where, f"{what}: {message}")
             elif (*text, message) not in self.said:
@@ -231,7 +231,7 @@ class _Checker:
                 self.add(button.where, f"'when'/'unless' {path!r}: unknown field; available: "
                                        f"{', '.join(sorted(scope))}")
         self.trigger_from(state, button.trigger, button.where, "button")
-        registered = self.flows.registry.get("data_source", source) if source else None
+        registered = self.flowset.registry.get("data_source", source) if source else None
         lengths = {}
         for name, value in button.args.items():
             self.template(value, button.where, scope, f"argument {name!r}")
@@ -254,7 +254,7 @@ class _Checker:
 
     # -- the whole -----------------------------------------------------------------------
     def run(self) -> list[Problem]:
-        flows, bot = self.flows, self.flows.bot
+        flowset, bot = self.flowset, self.flowset.bot
         for key in ENGINE_TEXTS:
             self.text(spec.Text(key), bot.where, None, None, "engine text")
         self.text(bot.fallback, bot.where, None, MESSAGE_LIMIT, "fallback text")
@@ -266,7 +266,7 @@ class _Checker:
                 self.add(bot.where, f"'renamed' maps {old!r}, which is still a state")
         self.leaving: dict[str, set[str]] = defaultdict(set)
         plain: dict[tuple[str, str], list[spec.Transition]] = defaultdict(list)
-        for t in flows.transitions:
+        for t in flowset.transitions:
             sources = list(self.states) if t.is_global else t.source
             for source in t.source:
                 if source != spec.ANY:
@@ -370,12 +370,12 @@ class _Checker:
             self.add(where, f"state {state.name!r} has no way out: no transition leaves it")
 
     def reachability(self) -> None:
-        start = self.flows.bot.start
+        start = self.flowset.bot.start
         if start not in self.states:
             return
         edges: dict[str, set[str]] = defaultdict(set)
         global_dests = set()
-        for t in self.flows.transitions:
+        for t in self.flowset.transitions:
             if t.dest in (spec.STAY, spec.BACK):
                 continue
             if t.is_global:
@@ -394,7 +394,7 @@ class _Checker:
                                       f"{start!r}: no transition leads to it")
 
 
-def check(flows, graph: bool = True, names: bool = True) -> list[Problem]:
+def check(flowset, graph: bool = True, names: bool = True) -> list[Problem]:
     """Every cross-reference problem of ``flows`` (structure is checked by the schema).
 
     With ``graph=False`` (the structure has problems) the checks of the whole graph
@@ -403,4 +403,4 @@ def check(flows, graph: bool = True, names: bool = True) -> list[Problem]:
     ``names=False`` (a module beside the flows failed to import) unknown actions,
     conditions, validators and data sources are not reported, for the same reason.
     """
-    return _Checker(flows, graph, names).run()
+    return _Checker(flowset, graph, names).run()

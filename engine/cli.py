@@ -12,15 +12,15 @@ def _check(args) -> int:
     from engine.loader import load_flows
 
     try:
-        flows = load_flows(args.directory)
+        flowset = load_flows(args.directory)
     except FlowError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)
         print(f"{len(err.problems)} problem(s) found", file=sys.stderr)
         return 1
-    transitions = len(flows.transitions)
-    print(f"{args.directory}: OK ({len(flows.states)} states, {transitions} transitions, "
-          f"{len(flows.bot.languages)} languages)")
+    transitions = len(flowset.transitions)
+    print(f"{args.directory}: OK ({len(flowset.states)} states, {transitions} transitions, "
+          f"{len(flowset.bot.languages)} languages)")
     return 0
 
 
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "replay":
         return _replay(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m engine",
-                                     description="Tools for YAML conversation flows.")
+                                     description="Tools for YAML conversation flows: check, graph, replay, playground, fake Telegram.")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check the flows; print every problem as file:line:col")
     check.add_argument("directory", nargs="?", default="flows")

@@ -33,11 +33,11 @@ def _edges(compiled: CompiledFlows) -> list[tuple[str, str, str, str]]:
 
 def mermaid(compiled: CompiledFlows) -> str:
     """A Mermaid ``stateDiagram-v2`` of the machine."""
-    flows = compiled.flows
-    lines = ["stateDiagram-v2", f"    [*] --> {flows.bot.start}"]
-    if any(t.is_global for t in flows.transitions):
+    flowset = compiled.flowset
+    lines = ["stateDiagram-v2", f"    [*] --> {flowset.bot.start}"]
+    if any(t.is_global for t in flowset.transitions):
         lines.append(f'    state "any state" as {ANY_NODE}')
-    for name, state in flows.states.items():
+    for name, state in flowset.states.items():
         if state.input:
             lines.append(f"    {name}: {name} (awaits {state.input.kind})")
     for source, dest, label, style in _edges(compiled):
@@ -49,14 +49,14 @@ def mermaid(compiled: CompiledFlows) -> str:
 
 def dot(compiled: CompiledFlows) -> str:
     """The same graph in Graphviz's DOT language."""
-    flows = compiled.flows
+    flowset = compiled.flowset
     out = ["digraph flows {",
            '  rankdir=LR; node [shape=box, style=rounded, fontname="Helvetica"];',
            '  edge [fontname="Helvetica", fontsize=10];', '  start [shape=point];',
-           f'  start -> "{flows.bot.start}";']
-    if any(t.is_global for t in flows.transitions):
+           f'  start -> "{flowset.bot.start}";']
+    if any(t.is_global for t in flowset.transitions):
         out.append(f'  "{ANY_NODE}" [label="any state", shape=ellipse, style=dashed];')
-    for name, state in flows.states.items():
+    for name, state in flowset.states.items():
         extra = f"\\n(awaits {state.input.kind})" if state.input else ""
         out.append(f'  "{name}" [label="{name}{extra}"];')
     for source, dest, label, style in _edges(compiled):

@@ -184,13 +184,13 @@ def load_flows(directory: str | Path, *, registry: Registry | None = None,
         # a broken texts file also breaks every module that reads it: say it once
         problems[:] = [p for p in problems if p not in imported
                        or not _echoes(p, catalogs.problems)]
-    flows = Flows(bot=bot, states=states, transitions=transitions,
+    flowset = Flows(bot=bot, states=states, transitions=transitions,
                   catalog=Catalog(catalogs.texts, bot.default_language), registry=registry,
                   directory=directory, version=digest.hexdigest()[:12],
                   text_positions=catalogs.keys, text_values=catalogs.values,
                   unreadable_texts=catalogs.unreadable, lifecycles=lifecycles)
-    problems.extend(check(flows, graph=structure_ok, names=not imported))
+    problems.extend(check(flowset, graph=structure_ok, names=not imported))
     problems.extend(lifecycle.check(lifecycles, registry if not imported else None))
     if problems:
         raise FlowError(problems)
-    return flows
+    return flowset

@@ -51,19 +51,19 @@ class Fired:
 class CompiledFlows:
     """The machine of a bot and the table of which triggers each state accepts."""
 
-    def __init__(self, flows) -> None:
-        self.flows = flows
-        states = list(flows.states)
-        self.machine = Machine(model=None, states=states, initial=flows.bot.start or None,
+    def __init__(self, flowset) -> None:
+        self.flowset = flowset
+        states = list(flowset.states)
+        self.machine = Machine(model=None, states=states, initial=flowset.bot.start or None,
                                auto_transitions=False, send_event=True,
                                ignore_invalid_triggers=False)
-        for state in flows.states.values():
+        for state in flowset.states.values():
             for name in state.on_enter:
                 self.machine.get_state(state.name).add_callback(
                     "enter", self._call("action", name, state.where, f"on_enter of {state.name}"))
         # transitions are tried in the order added: a state's own before the global ones
-        ordered = [t for t in flows.transitions if not t.is_global] + \
-                  [t for t in flows.transitions if t.is_global]
+        ordered = [t for t in flowset.transitions if not t.is_global] + \
+                  [t for t in flowset.transitions if t.is_global]
         self.accepts: dict[str, set[str]] = {name: set() for name in states}
         for t in ordered:
             source = "*" if t.is_global else t.source
@@ -104,7 +104,7 @@ class CompiledFlows:
         return mark
 
     def _call(self, kind: str, name: str, where: spec.Where | None, label: str) -> Callable:
-        func = self.flows.registry.get(kind, name).func
+        func = self.flowset.registry.get(kind, name).func
 
         def call(event):
             ctx = event.kwargs["ctx"]
@@ -113,7 +113,7 @@ class CompiledFlows:
             except (UserError, Invalid):
                 raise
             except Exception as err:
-                state = self.flows.states.get(ctx.state)
+                state = self.flowset.states.get(ctx.state)
                 err.add_note(f"in {kind} {name!r} of {label!r} at {where}; "
                              f"flow {state.flow if state else '?'!r}, state {ctx.state!r}, "
                              f"trigger {ctx.trigger!r}, user {ctx.user_id}")
@@ -166,7 +166,7 @@ class CompiledFlows:
 
     def _predecessors(self, state: str) -> list[str]:
         found = set()
-        for t in self.flows.transitions:  # a global way in is drawn from "any state" already
+        for t in self.flowset.transitions:  # a global way in is drawn from "any state" already
             if t.dest == state and not t.is_global:
                 found.update(t.source)
         found.discard(state)

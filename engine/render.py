@@ -147,16 +147,16 @@ def _within_limit(rows: list[list[InlineButton]]) -> list[list[InlineButton]]:
 
 
 class Renderer:
-    def __init__(self, flows) -> None:
-        self.flows = flows
-        self.catalog = flows.catalog
-        self.html = flows.bot.parse_mode == "HTML"
+    def __init__(self, flowset) -> None:
+        self.flowset = flowset
+        self.catalog = flowset.catalog
+        self.html = flowset.bot.parse_mode == "HTML"
 
     def scope(self, ctx, screen: spec.Screen) -> dict:
         scope = {"user": ctx.user, "data": ctx.data, "params": ctx.params, "args": ctx.args,
                  "lang": ctx.lang, "state": ctx.state, "page": ctx.page}
         for name, source in screen.data.items():
-            scope[name] = self.flows.registry.get("data_source", source).func(ctx)
+            scope[name] = self.flowset.registry.get("data_source", source).func(ctx)
         return scope
 
     def text(self, text: spec.Text, ctx, scope: dict) -> str:
@@ -200,7 +200,7 @@ class Renderer:
                 row = [b for button in entry.buttons if (b := self._button(button, ctx, scope))]
                 rows.extend(row[i:i + ROW_LIMIT] for i in range(0, len(row), ROW_LIMIT))
                 continue
-            items = list(self.flows.registry.get("data_source", entry.source).func(ctx) or [])
+            items = list(self.flowset.registry.get("data_source", entry.source).func(ctx) or [])
             page, pages, size = ctx.page, 1, sizes[index]
             if len(items) > size:
                 pages = -(-len(items) // size)
@@ -246,13 +246,13 @@ class Renderer:
         keyboard = None
         if screen.keyboard:
             keyboard = self.keyboard(screen.keyboard, state.name, ctx, scope)
-        elif self.flows.bot.keyboard:
-            keyboard = self.keyboard(self.flows.bot.keyboard, "", ctx, scope)
+        elif self.flowset.bot.keyboard:
+            keyboard = self.keyboard(self.flowset.bot.keyboard, "", ctx, scope)
         items: list[Message] = []
         markup = self.inline(screen.buttons, ctx, scope)
         each = screen.each_message
         if each:
-            found = list(self.flows.registry.get("data_source", each.source).func(ctx) or [])
+            found = list(self.flowset.registry.get("data_source", each.source).func(ctx) or [])
             start = ctx.page * each.page_size
             for item in found[start:start + each.page_size]:
                 item_scope = {**scope, "item": item}

@@ -58,24 +58,24 @@ class Engine:
     called when Telegram says the user blocked the bot.
     """
 
-    def __init__(self, flows, store: ConversationStore, sender: Sender, *,
+    def __init__(self, flowset, store: ConversationStore, sender: Sender, *,
                  unit_of_work: Callable[[], Any] | None = None, services: Any = None,
                  on_blocked: Callable[[int], None] | None = None) -> None:
-        self.flows = flows
-        self.compiled = CompiledFlows(flows)
-        self.renderer = Renderer(flows)
+        self.flowset = flowset
+        self.compiled = CompiledFlows(flowset)
+        self.renderer = Renderer(flowset)
         self.store = store
         self.sender = sender
         self.unit_of_work = unit_of_work or contextlib.nullcontext
         self.services = services
         self.on_blocked = on_blocked
-        self.bot = flows.bot
+        self.bot = flowset.bot
         self._refused_pictures: dict[str, float] = {}  # picture -> left out until (monotonic)
-        self.commands = {c.command: c.trigger for c in flows.bot.commands}
+        self.commands = {c.command: c.trigger for c in flowset.bot.commands}
         # typed text is matched against keyboard labels: render them once, not per update
-        self.bot_labels = self._labels(flows.bot.keyboard)
+        self.bot_labels = self._labels(flowset.bot.keyboard)
         self.state_labels = {name: self._labels(state.screen.keyboard)
-                             for name, state in flows.states.items()}
+                             for name, state in flowset.states.items()}
         # observers(state_before, transition, state_after) see every transition taken
         self.observers: list[Callable[[str, spec.Transition, str], None]] = []
         if os.environ.get("ENGINE_COVERAGE_FILE"):
@@ -166,7 +166,7 @@ class Engine:
 
     def _system_text(self, key: str, event: events.Event, lang: str | None = None) -> str:
         lang = lang or event.language_code or self.bot.default_language
-        return self.flows.catalog.text(spec.Text(key), lang, {}, html=False)
+        return self.flowset.catalog.text(spec.Text(key), lang, {}, html=False)
 
     def _apologise(self, event: events.Event) -> None:
         with contextlib.suppress(SendError):
@@ -184,20 +184,20 @@ class Engine:
         return Context(user_id=conv.user_id, chat_id=event.chat_id, state=conv.state,
                        lang=conv.lang, data=dict(conv.data), params=dict(conv.params),
                        event=event, page=conv.page, services=self.services,
-                       catalog=self.flows.catalog)
+                       catalog=self.flowset.catalog)
 
     def _process(self, conv: Conversation, event: events.Event, outcome: _Outcome) -> str | None:
         conv.lang = self._language(conv, event)
         if conv.state in self.bot.renamed:  # a declared migration: same place, new name
             conv.state = self.bot.renamed[conv.state]
-            conv.history = [h for h in conv.history if h.get("state") in self.flows.states]
-        if conv.state not in self.flows.states:
+            conv.history = [h for h in conv.history if h.get("state") in self.flowset.states]
+        if conv.state not in self.flowset.states:
             if conv.state is not None:
                 logger.info("user=%s: state %r is gone from the flows: back to the start",
                             conv.user_id, conv.state)
                 outcome.notices.append(("engine.reset", {}))
             conv.state, conv.params, conv.history, conv.page = self.bot.start, {}, [], 0
-            conv.flow_version = self.flows.version
+            conv.flow_version = self.flowset.version
             if event.kind == events.CALLBACK:
                 outcome.edit = False
         trigger, args = self._trigger(conv, event, outcome)
@@ -236,7 +236,7 @@ class Engine:
             observer(source, fired.transition, conv.state)
         outcome.notices.extend(ctx.notices)
         if fired.transition.dest == spec.STAY and event.kind == events.CALLBACK:
-            if self.flows.states[conv.state].screen.each_message:
+            if self.flowset.states[conv.state].screen.each_message:
                 outcome.render = False  # a list of item messages stays; the toast tells
             elif event.message_id != conv.last_message_id:
                 # a button of an older message (a product card) changed the data the
@@ -250,12 +250,12 @@ class Engine:
         return trigger
 
     def _input(self, conv: Conversation) -> spec.Input | None:
-        return self.flows.states[conv.state].input
+        return self.flowset.states[conv.state].input
 
     def _trigger(self, conv: Conversation, event: events.Event,
                  outcome: _Outcome) -> tuple[str | None, dict]:
         """The trigger an event fires in the current state, or ``None`` (with a notice)."""
-        state = self.flows.states[conv.state]
+        state = self.flowset.states[conv.state]
         if event.kind == events.CALLBACK:
             decoded = callback.decode(event.data)
             if decoded and (decoded[0] == spec.PAGE_TRIGGER
@@ -301,7 +301,7 @@ class Engine:
         for button in keyboard.buttons if keyboard else ():
             if button.trigger:
                 for lang in self.bot.languages:
-                    label = self.flows.catalog.text(button.label, lang, {}, html=False)
+                    label = self.flowset.catalog.text(button.label, lang, {}, html=False)
                     table.setdefault(label, button.trigger)
         return table
 
@@ -313,7 +313,7 @@ class Engine:
         if inp.validator:
             ctx = self._context(conv, event)
             try:
-                value = self.flows.registry.get("validator", inp.validator).func(ctx, value)
+                value = self.flowset.registry.get("validator", inp.validator).func(ctx, value)
             except Invalid as err:
                 key = err.text_key or (inp.error.raw if inp.error else "engine.invalid")
                 outcome.notices.append((key, err.values))
@@ -331,10 +331,10 @@ class Engine:
             else:
                 conv.state, conv.params, conv.page = self.bot.start, {}, 0
         elif t.dest == spec.STAY:
-            state = self.flows.states[conv.state]
+            state = self.flowset.states[conv.state]
             conv.params = {**ctx.params, **{p: ctx.args[p] for p in state.params if p in ctx.args}}
         else:
-            dest = self.flows.states[fired.state]
+            dest = self.flowset.states[fired.state]
             # a transition that enters afresh (reset_history, or global) binds params from
             # its args only: the current state's params must not leak into the new place
             inherited = {} if t.reset_history or t.is_global else ctx.params
@@ -358,7 +358,7 @@ class Engine:
     def _show(self, conv: Conversation, event: events.Event, outcome: _Outcome,
               paging: bool = False) -> None:
         ctx = self._context(conv, event)
-        texts = [self.flows.catalog.text(spec.Text(key), conv.lang, values, html=False)
+        texts = [self.flowset.catalog.text(spec.Text(key), conv.lang, values, html=False)
                  for key, values in outcome.notices]
         if event.kind == events.CALLBACK and texts and outcome.toast is None and \
                 sum(map(len, texts)) <= TOAST_LIMIT:
@@ -368,7 +368,7 @@ class Engine:
             # error after this point apologises with a message instead of an alert)
             outcome.answered = True
             self._answer(event, outcome.toast, outcome.alert)
-        state = self.flows.states[conv.state]
+        state = self.flowset.states[conv.state]
         # the user has a state's reply keyboard that this screen does not show, and there is
         # no main keyboard to put in its place: take it away (else it stays under every later
         # screen, its buttons answered with the fallback). It rides on the first message sent
@@ -417,7 +417,7 @@ class Engine:
     def _keyboard_removed(self, lang: str) -> str:
         """The text of the message that takes a reply keyboard away in front of a screen with
         inline buttons: the bot's ``engine.keyboard_removed``, else "…"."""
-        catalog = self.flows.catalog
+        catalog = self.flowset.catalog
         if catalog.has("engine.keyboard_removed", lang) or \
                 catalog.has("engine.keyboard_removed", self.bot.default_language):
             return catalog.text(spec.Text("engine.keyboard_removed"), lang, {}, html=False)

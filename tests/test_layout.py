@@ -45,3 +45,14 @@ def test_flows_hold_the_flows_their_code_and_one_assembly_module():
     # lifecycle's YAML, not a flow of their own
     assert modules - yaml == {"__init__", "broadcast", "common", "notify", "replay", "shop",
                               "staff"}
+
+
+def test_the_engine_never_names_the_shops_flows_package():
+    """Issue 19's check, ``git grep -l "flows\\." engine/``: the engine's own loaded flows are
+    its ``flowset``, so any ``flows.`` in engine/ could only be the shop's package."""
+    found = [f"{path.relative_to(ROOT)}:{number}"
+             for path in sorted((ROOT / "engine").rglob("*")) if path.is_file()
+             and path.suffix in {".py", ".yaml", ".md", ".html", ".js", ".css", ".txt"}
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if "flows." in line]
+    assert found == []

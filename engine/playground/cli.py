@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: --host {args.host} is not this machine only: the playground has no "
               "authentication, and anyone who reaches the port can chat with the bot, read "
               "its conversations and its flows", file=sys.stderr)
-    print(f"playground of {directory} ({playground.engine.flows.bot.name}): "
+    print(f"playground of {directory} ({playground.engine.flowset.bot.name}): "
           f"http://{args.host}:{args.port}/  (Ctrl-C to stop)")
     web.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     return 0

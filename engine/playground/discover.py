@@ -1,5 +1,5 @@
 """What the playground runs for a flows directory: the bot's :class:`~engine.run.Application`
-and its replay :class:`~engine.replay.Target`, found among the modules beside the flows."""
+and its replay :class:`~engine.replay.Target`, found among the modules beside the flow files."""
 
 from __future__ import annotations
 

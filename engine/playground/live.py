@@ -26,7 +26,7 @@ PATTERNS = ("*.yaml", "*.yml")
 
 class LiveEngine:
     """The current engine, whichever it is after reloads: what a chat client holds, so its
-    messages, conversation and store outlive a reload of the flows."""
+    messages, conversation and store outlive a reload of the flow files."""
 
     def __init__(self, engine: Engine) -> None:
         self.current = engine
@@ -38,10 +38,10 @@ class LiveEngine:
         return getattr(self.current, name)
 
 
-def graph_of(flows) -> dict:
+def graph_of(flowset) -> dict:
     """The flow graph for the page: an SVG drawn by Graphviz when its ``dot`` is installed,
     else the Mermaid text (the page highlights the current state in either)."""
-    compiled = CompiledFlows(flows)
+    compiled = CompiledFlows(flowset)
     binary = shutil.which("dot")
     if binary:
         done = subprocess.run([binary, "-Tsvg"], input=dot(compiled).encode(),
@@ -66,7 +66,7 @@ class Playground:
         self.engine = LiveEngine(app.start(settings, self.sender, demo=demo))
         self.problems: list[str] = []
         self.reloads = 0  # successful reloads so far: the page redraws the graph after one
-        self.graph = graph_of(self.engine.flows)
+        self.graph = graph_of(self.engine.flowset)
         self._stamp = self._files()
         self._checked = 0.0
         self._looking = threading.Lock()
@@ -74,8 +74,8 @@ class Playground:
     # -- reload on save ------------------------------------------------------------------
     def watched(self) -> list[Path]:
         """The flow files and the texts catalogs of the bot."""
-        flows = self.engine.flows
-        texts = self.directory / (flows.bot.texts_dir or "texts")
+        flowset = self.engine.flowset
+        texts = self.directory / (flowset.bot.texts_dir or "texts")
         files = [path for pattern in PATTERNS for path in self.directory.glob(pattern)]
         files += [path for pattern in PATTERNS for path in texts.glob(pattern)]
         return sorted(set(files))
@@ -109,21 +109,21 @@ class Playground:
         with the same store, sender and services (conversations carry over: a state that
         is gone sends its users to the start, as after a deployment)."""
         try:
-            flows = load_flows(self.directory)
+            flowset = load_flows(self.directory)
         except FlowError as err:
             self.problems = [self._where(problem) for problem in err.problems]
             logger.warning("flows not reloaded: %d problem(s)", len(err.problems))
             return False
         with self.lock:
             old = self.engine.current
-            engine = Engine(flows, old.store, old.sender, unit_of_work=old.unit_of_work,
+            engine = Engine(flowset, old.store, old.sender, unit_of_work=old.unit_of_work,
                             services=old.services, on_blocked=old.on_blocked)
             engine.observers.extend(old.observers)
             self.engine.current = engine
             self.problems = []
             self.reloads += 1
-            self.graph = graph_of(flows)
-        logger.info("flows reloaded (%s)", flows.version)
+            self.graph = graph_of(flowset)
+        logger.info("flows reloaded (%s)", flowset.version)
         return True
 
     @staticmethod

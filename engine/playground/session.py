@@ -32,8 +32,8 @@ class Session:
                  target: str | None = None, user_id: int | None = None) -> None:
         engine = playground.engine
         self.playground = playground
-        self.language = language if language in engine.flows.bot.languages \
-            else engine.flows.bot.default_language
+        self.language = language if language in engine.flowset.bot.languages \
+            else engine.flowset.bot.default_language
         self.user_id = user_id or 100_000 + next(_users)
         self.client = ChatClient(engine, self.user_id,
                                  first_name=guest_name(engine.current, self.language),

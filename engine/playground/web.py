@@ -69,9 +69,9 @@ def create_app(playground, *, media: list[str | os.PathLike] = (), setup: list |
         return sessions[sid]
 
     def state(chat: Session) -> dict:
-        flows = playground.engine.flows
-        return {**chat.snapshot(media_dirs), "bot": flows.bot.name,
-                "languages": list(flows.bot.languages), "problems": playground.problems,
+        flowset = playground.engine.flowset
+        return {**chat.snapshot(media_dirs), "bot": flowset.bot.name,
+                "languages": list(flowset.bot.languages), "problems": playground.problems,
                 "reloads": playground.reloads, "answer": chat.answer}
 
     def body() -> dict:
@@ -164,7 +164,7 @@ def create_app(playground, *, media: list[str | os.PathLike] = (), setup: list |
     def restart():
         playground.check_reload(every=0)
         language = body().get("language")
-        languages = playground.engine.flows.bot.languages
+        languages = playground.engine.flowset.bot.languages
         if language is not None and language not in languages:
             abort(400, f"'language': expected one of {', '.join(languages)}")
         with playground.lock:
@@ -175,7 +175,7 @@ def create_app(playground, *, media: list[str | os.PathLike] = (), setup: list |
     def script():
         with playground.lock:
             text = current().script()
-        name = f"{playground.engine.flows.bot.name or 'bot'}_playground.yaml"
+        name = f"{playground.engine.flowset.bot.name or 'bot'}_playground.yaml"
         return app.response_class(text, mimetype="application/x-yaml", headers={
             "Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -30,15 +30,15 @@ class Coverage:
     lifecycles' changes (engine/lifecycle.py) count as transitions too, one per status
     they leave."""
 
-    def __init__(self, flows) -> None:
-        self.flows = flows
-        self.transitions = {transition_id(t): 0 for t in flows.transitions}
-        for cycle in (getattr(flows, "lifecycles", None) or {}).values():
+    def __init__(self, flowset) -> None:
+        self.flowset = flowset
+        self.transitions = {transition_id(t): 0 for t in flowset.transitions}
+        for cycle in (getattr(flowset, "lifecycles", None) or {}).values():
             for change in cycle.changes:
                 for source in change.source:
                     self.transitions[lifecycle_id(cycle, change, source)] = 0
-        self.states = {name: 0 for name in flows.states}
-        self.states[flows.bot.start] = self.states.get(flows.bot.start, 0)
+        self.states = {name: 0 for name in flowset.states}
+        self.states[flowset.bot.start] = self.states.get(flowset.bot.start, 0)
 
     def observe(self, source: str, transition: spec.Transition, dest: str) -> None:
         key = transition_id(transition)

@@ -47,7 +47,7 @@ class EndToEnd:
         if not self.target.bot_command:
             raise BotProcessError("the target has no bot_command to start the bot process")
         self.uri = uri or real_mongo_uri()
-        self.flows = self.target.load_flows() if self.target.load_flows else None
+        self.flowset = self.target.load_flows() if self.target.load_flows else None
         self.workdir = Path(tempfile.mkdtemp(prefix="e2e-"))
         self.coverage_file = self.workdir / "coverage.jsonl"
         self.target.connect(self.uri)
@@ -109,9 +109,9 @@ class EndToEnd:
         return E2EDriver(self, script.user)
 
     def coverage(self) -> Coverage | None:
-        if self.flows is None:
+        if self.flowset is None:
             return None
-        coverage = Coverage(self.flows)
+        coverage = Coverage(self.flowset)
         coverage.merge_file(self.coverage_file)
         return coverage
 

@@ -62,7 +62,7 @@ class Runner:
             return self.driver_factory(self, script)
         engine = self.target.make_engine()
         if self.coverage is None:
-            self.coverage = Coverage(engine.flows)
+            self.coverage = Coverage(engine.flowset)
         engine.observers.append(self.coverage)
         if script.parties:
             from engine.replay.party import PartiesDriver

@@ -31,7 +31,7 @@ class WebhookEndToEnd(EndToEnd):
                  coverage_file: str | Path | None = None) -> None:
         self.target = load_target(target) if isinstance(target, str) else target
         self.uri = uri or real_mongo_uri()
-        self.flows = self.target.load_flows() if self.target.load_flows else None
+        self.flowset = self.target.load_flows() if self.target.load_flows else None
         self.coverage_file = Path(coverage_file) if coverage_file else None
         self.fake = fake
         if not fake.webhook_info().get("url"):

@@ -4,7 +4,7 @@ console and broadcast workers, all taking one :class:`Application` of hooks.
 An entry point is a few lines (the shop's ``run_bot.py``)::
 
     from engine.run import Settings, create_app, main
-    from mybot.flows.app import app           # an Application
+    from mybot.bot import app                  # an Application
 
     main(app, argv=argv)                       # python run.py [--console | poll | ...]
     wsgi = create_app(app, Settings.from_env())  # gunicorn mybot.run:wsgi

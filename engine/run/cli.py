@@ -119,7 +119,7 @@ def console(app: Application, settings: Any, args) -> int:
 
     logging.getLogger().setLevel(logging.WARNING)
     engine = app.start(settings, StubSender(), demo=True)
-    language = args.lang or engine.flows.bot.default_language
+    language = args.lang or engine.flowset.bot.default_language
     recorder = None
     if args.record:
         from engine.playground.discover import find

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from engine.loader import Flows
 
 
-def register_commands(bot: telebot.TeleBot, flows: Flows) -> None:
+def register_commands(bot: telebot.TeleBot, flowset: Flows) -> None:
     """``setMyCommands`` in every language, so Telegram's menu button lists them.
 
     Commands without a description (an admin's, say) are not listed. The default language's
@@ -18,11 +18,11 @@ def register_commands(bot: telebot.TeleBot, flows: Flows) -> None:
     """
     from telebot import types
 
-    for lang in flows.bot.languages:
-        commands = [types.BotCommand(c.command, flows.catalog.text(c.description, lang, {},
+    for lang in flowset.bot.languages:
+        commands = [types.BotCommand(c.command, flowset.catalog.text(c.description, lang, {},
                                                                     html=False))
-                    for c in flows.bot.commands if c.description]
-        bot.set_my_commands(commands, language_code=None if lang == flows.bot.default_language
+                    for c in flowset.bot.commands if c.description]
+        bot.set_my_commands(commands, language_code=None if lang == flowset.bot.default_language
                             else lang)
-        if lang == flows.bot.default_language:
+        if lang == flowset.bot.default_language:
             bot.set_my_commands(commands, language_code=lang)

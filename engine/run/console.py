@@ -31,7 +31,7 @@ def plain(text: str) -> str:
 def guest_name(engine: Engine, language: str) -> str:
     """The console user's name: the bot's text ``console.guest``, else "Guest"."""
     try:
-        return engine.flows.catalog.raw("console.guest", language)
+        return engine.flowset.catalog.raw("console.guest", language)
     except KeyError:
         return "Guest"
 
@@ -53,7 +53,7 @@ class Console:
         The user speaks ``language_code`` (default: the bot's default language) and is
         called ``first_name`` (default: the bot's text ``console.guest``, else "Guest").
         """
-        language_code = language_code or engine.flows.bot.default_language
+        language_code = language_code or engine.flowset.bot.default_language
         self.engine = engine
         self.client = ChatClient(engine, user_id,
                                  first_name=first_name or guest_name(engine, language_code),

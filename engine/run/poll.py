@@ -47,9 +47,9 @@ def run_polling(app: Application, settings: Any, *, demo: bool = False, workers:
         pool.submit(event)
     sides = app.side_handlers(settings, TelebotReplier(sender)) if app.side_handlers else []
     attach(bot, submit, sides)  # side handlers run in the poller's thread, batch by batch
-    register_commands(bot, engine.flows)
+    register_commands(bot, engine.flowset)
     me = bot.get_me()
-    logger.info("polling as @%s (flows %s, store %s)", me.username, engine.flows.version,
+    logger.info("polling as @%s (flows %s, store %s)", me.username, engine.flowset.version,
                 type(engine.store).__name__)
     broadcaster = None
     chores = [job.start() for job in app.housekeeping()]

@@ -98,7 +98,7 @@ def create_app(app: Application, settings: Any) -> Flask:
             except Exception as err:  # any failure (the database, mostly) fails the check
                 logger.warning("health check: database unreachable: %s", err)
                 return jsonify(status="error", database=str(err)), 503
-        return jsonify(status="ok", flows=engine.flows.version, states=len(engine.flows.states))
+        return jsonify(status="ok", flows=engine.flowset.version, states=len(engine.flowset.states))
 
     web.extensions["engine"] = engine
     return web

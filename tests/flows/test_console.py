@@ -91,7 +91,7 @@ def test_run_bot_demo_loads_the_catalog_before_polling(monkeypatch):
     engine = demo_engine()
     from models import Product
 
-    assert Product.objects.count() == 45 and engine.flows.bot.start == "main_menu"
+    assert Product.objects.count() == 45 and engine.flowset.bot.start == "main_menu"
 
 
 def test_the_default_name_is_in_the_users_language():

@@ -189,7 +189,7 @@ def test_graph_is_drawn_by_graphviz_or_given_as_mermaid(mini, monkeypatch):
         assert graph["kind"] == "svg" and graph["svg"].startswith("<svg")
         assert "<title>menu</title>" in graph["svg"] and graph["reloads"] == 0
     monkeypatch.setattr(live.shutil, "which", lambda name: None)
-    drawn = live.graph_of(mini.playground.engine.flows)
+    drawn = live.graph_of(mini.playground.engine.flowset)
     assert drawn["kind"] == "mermaid"
     assert drawn["mermaid"].startswith("stateDiagram-v2\n    [*] --> menu")
 
