@@ -18,6 +18,7 @@ from .errors import ApiError, too_many_requests
 from .faults import Fault, FaultInjector
 from .methods_bot import BOT_METHODS, Answer
 from .methods_edit import EDIT_METHODS
+from .methods_pay import PAY_METHODS
 from .methods_send import SEND_METHODS
 from .params import Params
 from .state import BotState
@@ -28,7 +29,7 @@ __all__ = ["METHODS", "BotApi", "Reply", "json_reply"]
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[World, BotState, Params], object]
-METHODS: dict[str, Handler] = {**BOT_METHODS, **SEND_METHODS, **EDIT_METHODS}
+METHODS: dict[str, Handler] = {**BOT_METHODS, **SEND_METHODS, **EDIT_METHODS, **PAY_METHODS}
 
 _BAD_GATEWAY = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"

@@ -45,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a callback query stays answerable",
     )
     parser.add_argument(
+        "--precheckout-timeout",
+        type=float,
+        default=10.0,
+        help="seconds a pre-checkout query stays answerable (default: 10, as Telegram)",
+    )
+    parser.add_argument(
         "--delay",
         type=float,
         default=0.0,
@@ -124,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         faults=fault_config,
         callback_timeout=args.callback_timeout,
         delay=args.delay,
+        precheckout_timeout=args.precheckout_timeout,
     )
     for token in tokens[1:]:
         fake.add_bot(token)

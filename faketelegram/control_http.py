@@ -154,6 +154,39 @@ def _unblock(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> o
     return _user(fake, token, path).unblock()
 
 
+@_route("POST", r"users/(?P<user>-?\d+)/pay")
+def _pay(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    message_id = args.get("message_id")
+    return _user(fake, token, path).pay(
+        None if message_id is None else int(message_id),
+        timeout=float(args.get("timeout", 10.0)),
+        twice=_flag(args.get("twice", False)),
+        skip_pre_checkout=_flag(args.get("skip_pre_checkout", False)),
+        order_info=args.get("order_info"),
+    )
+
+
+@_route("GET", "payments")
+def _payments(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return fake.payments(token=token)
+
+
+@_route("GET", "invoices")
+def _invoices(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    chat_id = args.get("chat_id")
+    return fake.invoices(None if chat_id in (None, "") else int(chat_id), token=token)
+
+
+@_route("POST", r"updates/(?P<update>\d+)/redeliver")
+def _redeliver(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return fake.redeliver(int(path["update"]), token=token)
+
+
+@_route("POST", r"updates/(?P<update>\d+)/duplicate")
+def _duplicate(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return fake.duplicate(int(path["update"]), token=token)
+
+
 @_route("GET", r"chats/(?P<chat>-?\d+)/transcript")
 def _transcript(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
     return fake.transcript(

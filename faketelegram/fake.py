@@ -44,7 +44,8 @@ class FakeTelegram:
     ``token`` is the first bot's token (more with :meth:`add_bot`); ``port`` 0 picks a free
     one. ``rate_limits`` turns on flood limits; ``faults`` injects random failures;
     ``callback_timeout`` is how long a callback query stays answerable (Telegram: ~15 s);
-    ``delay`` is how many seconds each Bot API call but getUpdates takes (network latency).
+    ``delay`` is how many seconds each Bot API call but getUpdates takes (network latency);
+    ``precheckout_timeout`` is how long a pre-checkout query stays answerable (Telegram: 10 s).
     """
 
     def __init__(
@@ -61,10 +62,13 @@ class FakeTelegram:
         webhook_timeout: float = 10.0,
         webhook_retry: tuple[float, float] = (0.1, 2.0),
         delay: float = 0.0,
+        precheckout_timeout: float = 10.0,
     ) -> None:
         self.token = token
         self.host = host
-        self.world = World(callback_timeout=callback_timeout)
+        self.world = World(
+            callback_timeout=callback_timeout, precheckout_timeout=precheckout_timeout
+        )
         self.faults = FaultInjector(faults)
         self.api = BotApi(self.world, self.faults, delay)
         self.world.add_bot(token, bot_username, bot_name)
@@ -219,6 +223,10 @@ class FakeTelegram:
                 bot.pending.clear()
                 bot.callbacks.clear()
                 bot.calls.clear()
+                bot.history.clear()
+                bot.invoices.clear()
+                bot.pre_checkouts.clear()
+                bot.charges.clear()
             self.world.users.clear()
             self.faults.clear()
             self.world.cond.notify_all()
@@ -304,6 +312,29 @@ class FakeTelegram:
         """Updates not yet confirmed (polling) or accepted (webhook)."""
         with self.world.cond:
             return copy.deepcopy([p.update for p in self.bot(token).pending])
+
+    def payments(self, *, token: str | None = None) -> list[dict]:
+        """Every successful payment to the bot, oldest first, with ``refunded``."""
+        with self.world.cond:
+            return [charge.to_json() for charge in self.bot(token).charges.values()]
+
+    def invoices(self, chat_id: int | None = None, *, token: str | None = None) -> list[dict]:
+        """The invoices the bot sent (in one chat if ``chat_id``), payload and times paid."""
+        with self.world.cond:
+            return [
+                invoice.to_json()
+                for (chat, _), invoice in self.bot(token).invoices.items()
+                if chat_id is None or chat == int(chat_id)
+            ]
+
+    def redeliver(self, update_id: int, *, token: str | None = None) -> dict:
+        """Deliver an already delivered update again with the same update_id (Telegram
+        redelivering); getUpdates serves it again even past the bot's offset."""
+        return self.world.redeliver(self.bot(token), int(update_id))
+
+    def duplicate(self, update_id: int, *, token: str | None = None) -> dict | None:
+        """Queue an update's content again under a new update_id (a duplicated event)."""
+        return self.world.duplicate(self.bot(token), int(update_id))
 
     def commands(
         self, language_code: str = "", *, scope: dict | None = None, token: str | None = None

@@ -40,6 +40,13 @@ def render_entry(entry: dict) -> str:
         parts.append(f"({entry['data']})")
     if entry.get("action") == "answer":
         parts.append(f"{entry.get('text', '')!r} show_alert={entry.get('show_alert', False)}")
+    if "invoice" in entry:
+        parts.append(f"invoice {entry['invoice']['total_amount']} {entry['invoice']['currency']}")
+    elif "total_amount" in entry:  # pre_checkout, payment, refund
+        parts.append(f"{entry['total_amount']} {entry.get('currency', '')}".rstrip())
+    if "ok" in entry:  # answer_pre_checkout
+        parts.append(f"ok={entry['ok']}" + (f" {entry['error_message']!r}"
+                                            if entry.get("error_message") else ""))
     if "contact" in entry:
         parts.append(f"contact={entry['contact'].get('phone_number')}")
     markup = entry.get("reply_markup")

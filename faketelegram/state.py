@@ -11,6 +11,10 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .payments import Charge, Invoice, PreCheckout
 
 __all__ = [
     "DEFAULT_ALLOWED_UPDATES",
@@ -178,6 +182,7 @@ class PendingUpdate:
     update: dict
     chat_id: int | None
     delivered: bool = False
+    redelivery: bool = False  # sent again (FakeTelegram.redeliver): survives one lower offset
 
     @property
     def update_id(self) -> int:
@@ -215,3 +220,7 @@ class BotState:
     calls: list[dict] = field(default_factory=list)
     in_flight: int = 0  # API requests being handled, getUpdates excepted
     last_activity: float = 0.0  # time.monotonic() of the last request or delivery
+    history: dict[int, PendingUpdate] = field(default_factory=dict)  # queued updates, by id
+    invoices: dict[tuple[int, int], Invoice] = field(default_factory=dict)  # (chat, message)
+    pre_checkouts: dict[str, PreCheckout] = field(default_factory=dict)
+    charges: dict[str, Charge] = field(default_factory=dict)  # by telegram_payment_charge_id

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import users
+from . import users, users_pay
 from .errors import ControlError
 
 if TYPE_CHECKING:
@@ -116,6 +116,37 @@ class FakeUser:
     def unblock(self) -> dict | None:
         """Unblock the bot."""
         return users.block(self.fake.world, self._bot, self.id, False)
+
+    def pay(
+        self,
+        invoice: int | None = None,
+        *,
+        timeout: float = 10.0,
+        twice: bool = False,
+        skip_pre_checkout: bool = False,
+        order_info: dict | None = None,
+    ) -> dict:
+        """Pay an invoice: ``invoice`` is its message id (default: the latest unpaid one).
+
+        The bot gets a pre_checkout_query and has the fake's ``precheckout_timeout`` (at most
+        ``timeout``) to answer; on ok it gets a message with successful_payment. Returns
+        ``{"message_id", "pre_checkout": {"id", "ok", "error_message"}, "successful_payment",
+        "update_id"}`` (``ok`` None: no answer in time; then nothing is paid).
+        ``twice=True`` pays the same invoice twice and returns ``{"payments": [first,
+        second]}``; ``skip_pre_checkout=True`` delivers the successful payment with no
+        pre-checkout (a payment arriving late). ``order_info`` overrides what the buyer fills
+        in for the invoice's need_* flags.
+        """
+        return users_pay.pay(
+            self.fake.world,
+            self._bot,
+            self.id,
+            invoice,
+            timeout=timeout,
+            twice=twice,
+            skip_pre_checkout=skip_pre_checkout,
+            order_info=order_info,
+        )
 
     def wait(self, count: int = 1, *, timeout: float = 5.0) -> list[dict]:
         """Wait for ``count`` bot actions after this user's latest action; returns them all."""

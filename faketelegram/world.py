@@ -20,11 +20,12 @@ from .faults import RateLimiter
 from .files import FileStore
 from .state import BotState, Chat, PendingUpdate, User
 
-__all__ = ["MAX_CALLS_KEPT", "World"]
+__all__ = ["MAX_CALLS_KEPT", "MAX_HISTORY_KEPT", "World"]
 
 logger = logging.getLogger(__name__)
 
 MAX_CALLS_KEPT = 10_000
+MAX_HISTORY_KEPT = 10_000  # queued updates remembered for redeliver/duplicate
 _LONG_POLL_MAX = 50  # seconds, as Telegram's getUpdates
 _PROFILE_FIELDS = ("first_name", "last_name", "username", "language_code", "phone_number")
 
@@ -32,16 +33,21 @@ _PROFILE_FIELDS = ("first_name", "last_name", "username", "language_code", "phon
 class World:
     """Bots, users and files of one fake Telegram, and the condition everyone waits on."""
 
-    def __init__(self, *, callback_timeout: float = 15.0) -> None:
+    def __init__(
+        self, *, callback_timeout: float = 15.0, precheckout_timeout: float = 10.0
+    ) -> None:
         self.cond = threading.Condition(threading.RLock())
         self.bots: dict[str, BotState] = {}
         self.users: dict[int, User] = {}
         self.files = FileStore()
         self.stopping = threading.Event()
         self.callback_timeout = callback_timeout
+        self.precheckout_timeout = precheckout_timeout  # Telegram: 10 s to answer
         self.rate_limiter: RateLimiter | None = None
         self.on_webhook_set: Callable[[BotState], None] | None = None  # starts a delivery worker
         self._callback_ids = itertools.count(1)
+        self._pre_checkout_ids = itertools.count(1)
+        self._charge_numbers = itertools.count(1)
 
     # -- accounts -------------------------------------------------------------------------
 
@@ -133,6 +139,14 @@ class World:
         """A fresh callback query id (digits, as Telegram's)."""
         return str(4_000_000_000_000_000_000 + next(self._callback_ids))
 
+    def new_pre_checkout_id(self) -> str:
+        """A fresh pre-checkout query id (digits, as Telegram's)."""
+        return str(5_000_000_000_000_000_000 + next(self._pre_checkout_ids))
+
+    def new_charge_number(self) -> int:
+        """The next payment's number, for its charge ids."""
+        return next(self._charge_numbers)
+
     def call_log(self, bot: BotState, entry: dict) -> None:
         """Append to a bot's call log, keeping the latest :data:`MAX_CALLS_KEPT` entries."""
         bot.calls.append(entry)
@@ -151,9 +165,52 @@ class World:
                 return None
             update = {"update_id": bot.next_update_id, kind: copy.deepcopy(payload)}
             bot.next_update_id += 1
-            bot.pending.append(PendingUpdate(update, chat_id))
+            pending = PendingUpdate(update, chat_id)
+            bot.pending.append(pending)
+            self._remember(bot, pending)
             self.cond.notify_all()
             return update
+
+    def _remember(self, bot: BotState, pending: PendingUpdate) -> None:
+        bot.history[pending.update_id] = pending
+        if len(bot.history) > MAX_HISTORY_KEPT:
+            del bot.history[next(iter(bot.history))]
+
+    def _queued(self, bot: BotState, update_id: int) -> PendingUpdate:
+        pending = bot.history.get(int(update_id))
+        if pending is None:
+            raise ControlError(
+                f"no update {update_id} was queued for @{bot.user.username}"
+                f" (known: {', '.join(map(str, list(bot.history)[-10:])) or 'none'})"
+            )
+        return pending
+
+    def redeliver(self, bot: BotState, update_id: int) -> dict:
+        """Queue an update again under the same update_id, as Telegram does when it never
+        learnt that the bot got it (a webhook that timed out, a getUpdates answer lost).
+
+        With getUpdates it is served again even though the bot's offset is past it; it is
+        confirmed by the next call whose offset is greater. A webhook receives it again.
+        """
+        with self.cond:
+            original = self._queued(bot, update_id)
+            if any(p.update_id == original.update_id for p in bot.pending):
+                raise ControlError(
+                    f"update {update_id} is still pending: it has not been delivered yet"
+                )
+            update = copy.deepcopy(original.update)
+            bot.pending.append(PendingUpdate(update, original.chat_id, redelivery=True))
+            self.cond.notify_all()
+            return copy.deepcopy(update)
+
+    def duplicate(self, bot: BotState, update_id: int) -> dict | None:
+        """Queue an update's content again under a new update_id (Telegram sending the same
+        event twice, e.g. a duplicated successful_payment); None if allowed_updates exclude it.
+        """
+        with self.cond:
+            original = self._queued(bot, update_id)
+            kind, payload = next((k, v) for k, v in original.update.items() if k != "update_id")
+            return self.enqueue(bot, kind, payload, original.chat_id)
 
     def get_updates(self, bot: BotState, offset: int, limit: int, timeout: int) -> list[dict]:
         """getUpdates: confirm updates below ``offset``, then return or long-poll for more."""
@@ -196,7 +253,12 @@ class World:
         if offset < 0:
             del bot.pending[: max(0, len(bot.pending) + offset)]
         elif offset > 0:
-            bot.pending = [p for p in bot.pending if p.update_id >= offset]
+            # a redelivered update below the offset is kept until it has been served once
+            bot.pending = [
+                p
+                for p in bot.pending
+                if p.update_id >= offset or (p.redelivery and not p.delivered)
+            ]
 
     # -- waiting --------------------------------------------------------------------------
 
