@@ -6,10 +6,11 @@ import functools
 import hashlib
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engine import callback, spec
-from engine.templates import render, resolve
+from engine.templates import Html, parse, render, resolve
 
 logger = logging.getLogger(__name__)
 MESSAGE_LIMIT, CAPTION_LIMIT = 4096, 1024
@@ -47,6 +48,10 @@ class Message:
     text: str
     photo: str | None = None
     markup: Inline | ReplyKeyboard | RemoveKeyboard | None = None
+    # (markup, text, photo, parse_mode, digest) of the last fingerprint: valid while they
+    # are the same objects (a cached screen's markup is shared and never changed, only
+    # replaced, as the engine does to put a keyboard on the message)
+    digest: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def kind(self) -> str:
@@ -71,6 +76,16 @@ def _bare(trigger: str) -> str:
 def fingerprint(message: Message, parse_mode: str | None) -> str:
     """A short digest of everything a message shows: two messages with the same digest
     look the same in the chat (so editing one into the other changes nothing)."""
+    known = message.digest
+    if known is not None and known[0] is message.markup and known[1] is message.text and \
+            known[2] is message.photo and known[3] == parse_mode:
+        return known[4]
+    digest = _digest(message, parse_mode)
+    message.digest = (message.markup, message.text, message.photo, parse_mode, digest)
+    return digest
+
+
+def _digest(message: Message, parse_mode: str | None) -> str:
     markup = message.markup
     if isinstance(markup, Inline):
         keys = "\x1d".join("\x1e".join(f"{b.label}\x1f{b.data}" for b in row)
@@ -146,11 +161,108 @@ def _within_limit(rows: list[list[InlineButton]]) -> list[list[InlineButton]]:
     return kept
 
 
+# what a screen's placeholders can name besides its data sources: Context's attributes
+ROOTS = ("user", "data", "params", "args", "lang", "state", "page")
+# values whose equality means "formats the same" once their type is in the key (1 == True
+# == 1.0, and Decimal("1.0") == Decimal("1.00"), format differently: floats and decimals,
+# and every other type, make a screen render afresh)
+_PLAIN = frozenset({str, int, bool, type(None), Html})
+_UNCACHED = object()
+SCREENS_CACHED = 256  # rendered variants kept per state and language
+
+
+class _Static:
+    """A screen that depends on nothing but its placeholders' values: no data sources,
+    no lists. Its rendered messages are kept by those values (and their types), so the
+    next user who sees the same values gets them without rendering: the same text, the
+    same markup objects (shared, never changed), the digest already taken."""
+
+    __slots__ = ("paths", "flags", "rendered")
+
+    def __init__(self, paths: list[tuple[str, tuple[str, ...]]],
+                 flags: list[tuple[str, tuple[str, ...]]]) -> None:
+        self.paths, self.flags = paths, flags  # (root, rest): values, and truth values
+        self.rendered: dict[tuple, tuple] = {}
+
+    @staticmethod
+    def _walk(value, rest: tuple[str, ...]):
+        for part in rest:  # what templates.resolve does past the root
+            if value is None:
+                return None
+            if isinstance(value, Mapping):
+                value = value.get(part)
+            else:
+                value = getattr(value, part, None)
+            if callable(value) and not isinstance(value, type):
+                value = value()
+        return value
+
+    def key(self, ctx) -> tuple | None:
+        """The values the screen shows for ``ctx``, or None when one is not plain."""
+        key = []
+        walk = self._walk
+        for root, rest in self.paths:
+            value = walk(getattr(ctx, root), rest)
+            kind = type(value)
+            if kind not in _PLAIN:
+                return None
+            key.append(kind)
+            key.append(value)
+        for root, rest in self.flags:
+            key.append(bool(walk(getattr(ctx, root), rest)))
+        return tuple(key)
+
+
 class Renderer:
     def __init__(self, flowset) -> None:
         self.flowset = flowset
         self.catalog = flowset.catalog
         self.html = flowset.bot.parse_mode == "HTML"
+        self.parse_mode = flowset.bot.parse_mode
+        self._static: dict[tuple[str, str], _Static | None] = {}  # (state, lang)
+
+    def _compile(self, state: spec.State, lang: str) -> _Static | None:
+        """What ``state``'s screen depends on in ``lang``, when it depends on nothing but
+        its placeholders (else None: it is rendered afresh every time)."""
+        screen = state.screen
+        if screen.data or screen.each_message or \
+                any(not isinstance(entry, spec.Row) for entry in screen.buttons):
+            return None
+        templates: list[str] = []
+        conditions: list[str] = []
+        try:
+            if screen.text:
+                templates.append(self._template(screen.text, lang))
+            if screen.photo:
+                templates.append(screen.photo)
+            for row in screen.buttons:
+                for button in row.buttons:
+                    templates.append(self._template(button.label, lang))
+                    templates.extend(button.args.values())
+                    conditions.extend(c for c in (button.when, button.unless) if c)
+            keyboard = screen.keyboard or self.flowset.bot.keyboard
+            for key in keyboard.buttons if keyboard else ():
+                templates.append(self._template(key.label, lang))
+                conditions.extend(c for c in (key.when, key.unless) if c)
+        except KeyError:
+            return None  # a missing text: rendering says so
+        paths: dict[str, None] = {}
+        for template in templates:
+            if "{" not in template:
+                continue
+            parts = parse(template)
+            if parts is None:
+                return None
+            paths.update((name, None) for _, name, _, _ in parts if name is not None)
+
+        def split(path: str) -> tuple[str, tuple[str, ...]] | None:
+            root, *rest = path.split(".")
+            return (root, tuple(rest)) if root in ROOTS else None  # else always None
+        return _Static([p for p in map(split, paths) if p],
+                       [p for p in map(split, dict.fromkeys(conditions)) if p])
+
+    def _template(self, text: spec.Text, lang: str) -> str:
+        return self.catalog.raw(text.raw, lang) if text.is_key else text.raw
 
     def scope(self, ctx, screen: spec.Screen) -> dict:
         scope = {"user": ctx.user, "data": ctx.data, "params": ctx.params, "args": ctx.args,
@@ -240,7 +352,30 @@ class Renderer:
                              [labels[i:i + columns] for i in range(0, len(labels), columns)])
 
     def plan(self, state: spec.State, ctx) -> Plan:
-        """Render ``state``'s screen for ``ctx`` (data sources are called here)."""
+        """Render ``state``'s screen for ``ctx`` (data sources are called here).
+
+        A fresh plan every time (the engine changes its messages' markup); a screen that
+        shows nothing but its placeholders' values is rendered once per distinct values.
+        """
+        static = self._static.get((state.name, ctx.lang), _UNCACHED)
+        if static is _UNCACHED:
+            static = self._static[(state.name, ctx.lang)] = self._compile(state, ctx.lang)
+        key = static.key(ctx) if static is not None else None
+        if key is None:
+            return self._plan(state, ctx)
+        known = static.rendered.get(key)
+        if known is None:
+            plan = self._plan(state, ctx)
+            main = plan.main
+            fingerprint(main, self.parse_mode)
+            if len(static.rendered) >= SCREENS_CACHED:
+                static.rendered.clear()
+            known = static.rendered[key] = (main.text, main.photo, main.markup, main.digest,
+                                            plan.keyboard)
+        text, photo, markup, digest, keyboard = known
+        return Plan(main=Message(text, photo, markup, digest), keyboard=keyboard)
+
+    def _plan(self, state: spec.State, ctx) -> Plan:
         screen = state.screen
         scope = self.scope(ctx, screen)
         keyboard = None

@@ -68,16 +68,23 @@ def _parse(template: str) -> list | None:
     return parts
 
 
-def render(template: str, scope: Mapping[str, object], html: bool = True) -> str:
-    """Fill ``template``'s placeholders from ``scope`` (escaped for HTML unless ``Html``)."""
-    if "{" not in template:
-        return template
-    formatter = _html if html else _plain
+def parse(template: str) -> list | None:
+    """``template``'s parts as ``string.Formatter.parse`` gives them (parsed once), or
+    ``None`` for what only ``vformat`` handles (automatic numbering, nested fields, errors)."""
     parts = _parsed.get(template, _MISSING)
     if parts is _MISSING:
         if len(_parsed) > 4096:
             _parsed.clear()
         parts = _parsed[template] = _parse(template)
+    return parts
+
+
+def render(template: str, scope: Mapping[str, object], html: bool = True) -> str:
+    """Fill ``template``'s placeholders from ``scope`` (escaped for HTML unless ``Html``)."""
+    if "{" not in template:
+        return template
+    formatter = _html if html else _plain
+    parts = parse(template)
     if parts is None:
         return formatter.vformat(template, (), scope)
     out = []  # what vformat does, without parsing the template again on every call
