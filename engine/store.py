@@ -15,7 +15,7 @@ import pickle
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
@@ -282,6 +282,29 @@ class MongoStore:
             self.copies = type(self.copies)(self.copies.size)
 
 
+_ATTRIBUTES = tuple(f.name for f in fields(Conversation))
+
+
+def _freeze(conversation: Conversation) -> bytes:
+    """A copy of ``conversation`` no caller can alias: its attributes' values pickled as one
+    tuple (a third of the cost of pickling the object, which goes through ``copyreg`` in
+    Python), or the object itself when it carries attributes of its own."""
+    attributes = conversation.__dict__
+    if tuple(attributes) == _ATTRIBUTES:
+        return pickle.dumps(tuple(attributes.values()), protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(conversation, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _thaw(blob: bytes) -> Conversation:
+    """A new conversation from :func:`_freeze`'s copy (sharing nothing with another)."""
+    value = pickle.loads(blob)
+    if type(value) is not tuple:
+        return value
+    conversation = object.__new__(Conversation)  # the values as they were: no defaults
+    conversation.__dict__ = dict(zip(_ATTRIBUTES, value))
+    return conversation
+
+
 class MemoryStore:
     """Conversations in a dict, with a per-user lock as the lease: tests, benchmarks, and the
     embedded demo store. Documents are kept pickled, so a caller can never alias them."""
@@ -296,16 +319,15 @@ class MemoryStore:
             lock = self.locks.setdefault(user_id, threading.Lock())
         lock.acquire()
         blob = self.docs.get(user_id)
-        conv = pickle.loads(blob) if blob else Conversation(user_id)
+        conv = _thaw(blob) if blob else Conversation(user_id)
         conv.lease = "memory"
         return conv
 
     def save(self, conversation: Conversation) -> None:
         conversation.version += 1
         conversation.lease = None
-        # the object itself, pickled: a copy no caller can alias, without a document between
-        self.docs[conversation.user_id] = pickle.dumps(conversation,
-                                                       protocol=pickle.HIGHEST_PROTOCOL)
+        # pickled: a copy no caller can alias, without a document between
+        self.docs[conversation.user_id] = _freeze(conversation)
         self.release(conversation)
 
     def release(self, conversation: Conversation) -> None:
@@ -320,4 +342,4 @@ class MemoryStore:
 
     def peek(self, user_id: int) -> Conversation | None:
         blob = self.docs.get(user_id)
-        return pickle.loads(blob) if blob else None
+        return _thaw(blob) if blob else None

@@ -102,3 +102,53 @@ def test_threads_on_the_same_user_lose_nothing(mini_flows, kind):
     _hammer(lambda uid: ChatClient(engine, uid), users=2, threads=6, per_thread=25)
     assert engine.store.peek(1).data["greeted"] == 75
     assert engine.store.peek(2).data["greeted"] == 75
+
+
+def test_memory_store_never_aliases_the_caller():
+    """The stored conversation and the caller's are separate all the way down: a change
+    after save, or during an update given up with release, reaches neither the store nor
+    the next update."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    from engine.templates import Html
+
+    store = MemoryStore()
+    conv = store.acquire(7)
+    nested = {"form": {"name": "Ann", "tags": ["a"]}, "when": datetime(2024, 1, 2),
+              "price": Decimal("1.50"), "html": Html("<b>x</b>"), "pair": (1, [2])}
+    conv.state, conv.data, conv.params = "menu", nested, {"product": "p1"}
+    conv.history = [{"state": "catalog", "params": {"cat": "c1"}, "page": 0}]
+    conv.seen = [1, 2]
+    store.save(conv)
+    conv.data["form"]["tags"].append("after save")
+    conv.history[0]["params"]["cat"] = "changed"
+    conv.seen.append(3)
+
+    again = store.acquire(7)
+    assert again.data["form"] == {"name": "Ann", "tags": ["a"]}
+    assert again.history == [{"state": "catalog", "params": {"cat": "c1"}, "page": 0}]
+    assert again.seen == [1, 2] and again.version == 1 and again.lease
+    assert type(again.data["html"]) is Html and again.data["price"] == Decimal("1.50")
+    assert again.data["when"] == datetime(2024, 1, 2) and again.data["pair"] == (1, [2])
+    again.data["form"]["name"] = "given up"
+    again.params["product"] = "given up"
+    store.release(again)
+
+    peeked = store.peek(7)
+    assert peeked.data["form"]["name"] == "Ann" and peeked.params == {"product": "p1"}
+    peeked.data["form"]["name"] = "peeked"
+    third = store.acquire(7)
+    assert third.data["form"]["name"] == "Ann" and third is not again
+    assert third.data is not again.data and third.history[0] is not again.history[0]
+    store.release(third)
+
+
+def test_memory_store_keeps_attributes_of_the_callers_own():
+    store = MemoryStore()
+    conv = store.acquire(8)
+    conv.state, conv.note = "menu", ["x"]  # not a field: kept all the same
+    store.save(conv)
+    again = store.acquire(8)
+    assert again.state == "menu" and again.note == ["x"] and again.note is not conv.note
+    store.release(again)
