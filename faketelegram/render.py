@@ -45,8 +45,8 @@ def render_entry(entry: dict) -> str:
     elif "total_amount" in entry:  # pre_checkout, payment, refund
         parts.append(f"{entry['total_amount']} {entry.get('currency', '')}".rstrip())
     if "ok" in entry:  # answer_pre_checkout
-        parts.append(f"ok={entry['ok']}" + (f" {entry['error_message']!r}"
-                                            if entry.get("error_message") else ""))
+        refusal = entry.get("error_message")
+        parts.append(f"ok={entry['ok']}" + (f" {refusal!r}" if refusal else ""))
     if "contact" in entry:
         parts.append(f"contact={entry['contact'].get('phone_number')}")
     markup = entry.get("reply_markup")

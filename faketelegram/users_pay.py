@@ -33,11 +33,25 @@ def pay(
     """The user pays an invoice of the bot in their private chat (by default the latest
     unpaid one); see :meth:`~.users_handle.FakeUser.pay` for the result."""
     if twice:
-        first = pay(world, bot, user_id, message_id, timeout=timeout,
-                    skip_pre_checkout=skip_pre_checkout, order_info=order_info)
+        first = pay(
+            world,
+            bot,
+            user_id,
+            message_id,
+            timeout=timeout,
+            skip_pre_checkout=skip_pre_checkout,
+            order_info=order_info,
+        )
         target = message_id if message_id is not None else first["message_id"]
-        second = pay(world, bot, user_id, target, timeout=timeout,
-                     skip_pre_checkout=skip_pre_checkout, order_info=order_info)
+        second = pay(
+            world,
+            bot,
+            user_id,
+            target,
+            timeout=timeout,
+            skip_pre_checkout=skip_pre_checkout,
+            order_info=order_info,
+        )
         return {"payments": [first, second]}
     with world.cond:
         user, chat = _buyer(world, bot, user_id)
@@ -80,8 +94,13 @@ def pay(
             query.closed = True  # the buyer stopped waiting: a later answer is too late
             if not query.ok:
                 if query.ok is None:
-                    chat.record("user", "payment_failed", message_id=invoice.message_id,
-                                pre_checkout_query_id=query.id, reason="no answer in time")
+                    chat.record(
+                        "user",
+                        "payment_failed",
+                        message_id=invoice.message_id,
+                        pre_checkout_query_id=query.id,
+                        reason="no answer in time",
+                    )
                 return result
         charge = _charge(world, bot, user, chat, invoice, info)
         result["successful_payment"] = charge["successful_payment"]
@@ -145,8 +164,9 @@ def _order_info(user: User, invoice: Invoice, given: dict | None) -> dict:
     return info
 
 
-def _charge(world: World, bot: BotState, user: User, chat: Chat, invoice: Invoice,
-            info: dict) -> dict:
+def _charge(
+    world: World, bot: BotState, user: User, chat: Chat, invoice: Invoice, info: dict
+) -> dict:
     number = world.new_charge_number()
     telegram_id, provider_id = charge_ids(invoice.currency, number, bot.token)
     payment: dict = {
@@ -168,8 +188,15 @@ def _charge(world: World, bot: BotState, user: User, chat: Chat, invoice: Invoic
     chat.messages[message["message_id"]] = StoredMessage(message, from_bot=False)
     invoice.paid += 1
     bot.charges[telegram_id] = Charge(
-        user.id, chat.id, invoice.currency, invoice.total_amount, invoice.payload,
-        telegram_id, provider_id, message["date"], message["message_id"],
+        user.id,
+        chat.id,
+        invoice.currency,
+        invoice.total_amount,
+        invoice.payload,
+        telegram_id,
+        provider_id,
+        message["date"],
+        message["message_id"],
         extra={"order_info": info} if info else {},
     )
     chat.record(
