@@ -19,6 +19,7 @@ from werkzeug.routing import BaseConverter
 
 import models
 import settings
+from api.admin import init_admin
 from api.auth import normalise_tokens
 from api.errors import error_response
 from api.http import json_response
@@ -123,6 +124,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.add_url_rule("/healthz", "healthz", healthz)
     # errors outside flask-restful's resources (404s, the docs routes, /healthz)
     app.register_error_handler(Exception, error_response)
+    init_admin(app)  # /admin: HTML pages (it keeps this JSON handler for everything else)
     app.wsgi_app = RawUtf8Query(SerialisedApp(app.wsgi_app))
     if not app.config["API_TOKENS"]:
         logger.warning("API_TOKENS is empty: writes and personal data are refused (403)")

@@ -1,0 +1,77 @@
+"""The admin's home: the dashboard, logging in and out, the language, media previews."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, send_file, session, url_for
+from flask_admin import AdminIndexView, expose
+from flask_login import current_user, login_user, logout_user
+from wtforms import EmailField, Form, PasswordField
+from wtforms.validators import InputRequired
+
+from api.admin.accounts import StaffAccount
+from api.admin.i18n import LANG_KEY, lazy, t
+from api.admin.security import safe_next
+from api.schemas.fields import media_dir
+from constants import LANGUAGES
+from engine.media import PictureRefused
+from models import Broadcast, Order, Product, utcnow
+
+__all__ = ["HomeView", "LoginForm"]
+
+
+class LoginForm(Form):
+    email = EmailField(lazy("login.email"), validators=[InputRequired()])
+    password = PasswordField(lazy("login.password"), validators=[InputRequired()])
+
+
+class HomeView(AdminIndexView):
+    """``/admin``: what needs attention; ``/admin/login``, ``/logout``, ``/language/<code>``,
+    ``/media/<name>`` (a picture of the media directory, for previews)."""
+
+    @expose("/")
+    def index(self):
+        if not current_user.is_authenticated:
+            return redirect(url_for(".login", next=request.full_path.rstrip("?")))
+        counts = {
+            "new_orders": Order.objects(status="new").count(),
+            "confirmed_orders": Order.objects(status="confirmed").count(),
+            "out_of_stock": Product.objects(stock__lte=0).count(),
+            "broadcasts": Broadcast.objects(status__in=["queued", "running"]).count(),
+        }
+        return self.render("shop_admin/index.html", counts=counts)
+
+    @expose("/login/", methods=("GET", "POST"))
+    def login(self):
+        form = LoginForm(request.form)
+        if request.method == "POST" and form.validate():
+            account = StaffAccount.find(form.email.data)
+            if account is not None and account.check_password(form.password.data) \
+                    and login_user(account):
+                StaffAccount.objects(id=account.pk).update_one(set__last_login=utcnow())
+                session.permanent = False
+                return redirect(safe_next(request.args.get("next")))
+            flash(t("login.failed"), "error")
+        return self.render("shop_admin/login.html", form=form)
+
+    @expose("/logout/", methods=("POST",))
+    def logout(self):
+        logout_user()
+        flash(t("login.logged_out"), "info")
+        return redirect(url_for(".login"))
+
+    @expose("/language/<code>", methods=("POST",))
+    def language(self, code: str):
+        if code not in LANGUAGES:
+            abort(404)
+        session[LANG_KEY] = code
+        return redirect(safe_next(request.form.get("next")))
+
+    @expose("/media/<path:name>")
+    def media(self, name: str):
+        if not current_user.is_authenticated:
+            abort(401)
+        try:
+            path = media_dir().path(name)
+        except PictureRefused:
+            abort(404)
+        return send_file(path, max_age=3600)
