@@ -628,3 +628,9 @@ def test_reset_forgets_payments(tg, ann):
     ann.pay(skip_pre_checkout=True)
     tg.reset()
     assert tg.payments() == [] and tg.invoices() == []
+
+
+def test_the_command_line_sets_the_deadline():
+    from faketelegram.cli import build_parser
+
+    assert build_parser().parse_args(["--precheckout-timeout", "0.5"]).precheckout_timeout == 0.5
