@@ -7,6 +7,7 @@ and an old format is recognised as such instead of being misread.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from engine.errors import EngineError
@@ -33,8 +34,17 @@ def encode(trigger: str, args: dict[str, object] | None = None) -> str:
 
 
 def decode(data: str) -> tuple[str, dict[str, str]] | None:
-    """``(trigger, args)`` from callback data, or ``None`` for data not made by this version."""
-    parts = (data or "").split(":")
+    """``(trigger, args)`` from callback data, or ``None`` for data not made by this version.
+
+    The args are the caller's own dict (the parse behind it is kept: the same buttons are
+    pressed over and over)."""
+    decoded = _decode(data or "")
+    return (decoded[0], dict(decoded[1])) if decoded is not None else None
+
+
+@lru_cache(maxsize=4096)
+def _decode(data: str) -> tuple[str, dict[str, str]] | None:
+    parts = data.split(":")
     if len(parts) < 2 or parts[0] != VERSION or not parts[1]:
         return None
     args = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from transitions import Machine, MachineError
 
@@ -40,8 +40,7 @@ class _Event:
         self.model, self.kwargs = model, {"ctx": ctx}
 
 
-@dataclass(frozen=True)
-class Fired:
+class Fired(NamedTuple):
     """What an event did: the transition taken (``None`` when every guard said no)."""
 
     transition: spec.Transition | None

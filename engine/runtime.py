@@ -357,7 +357,6 @@ class Engine:
     # -- showing -------------------------------------------------------------------------
     def _show(self, conv: Conversation, event: events.Event, outcome: _Outcome,
               paging: bool = False) -> None:
-        ctx = self._context(conv, event)
         texts = [self.flowset.catalog.text(spec.Text(key), conv.lang, values, html=False)
                  for key, values in outcome.notices]
         if event.kind == events.CALLBACK and texts and outcome.toast is None and \
@@ -382,7 +381,7 @@ class Engine:
                              markup, None)
         if not outcome.render:
             return
-        plan = self.renderer.plan(state, ctx)
+        plan = self.renderer.plan(state, self._context(conv, event))
         parse_mode = self.bot.parse_mode
         if remove:
             conv.keyboard = None

@@ -315,8 +315,10 @@ class MemoryStore:
         self.guard = threading.Lock()
 
     def acquire(self, user_id: int) -> Conversation:
-        with self.guard:
-            lock = self.locks.setdefault(user_id, threading.Lock())
+        lock = self.locks.get(user_id)
+        if lock is None:
+            with self.guard:
+                lock = self.locks.setdefault(user_id, threading.Lock())
         lock.acquire()
         blob = self.docs.get(user_id)
         conv = _thaw(blob) if blob else Conversation(user_id)
