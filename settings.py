@@ -63,6 +63,31 @@ def _rate(value: str | None) -> float:
     return rate
 
 
+def _positive(value: str | None, name: str, default: int) -> int:
+    if not (value or "").strip():
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise ValueError(f"{name}: {value!r} is not a whole number above 0")
+    return number
+
+
+def _currency(value: str | None) -> str:
+    code = (value or "RUB").strip().upper()
+    if len(code) != 3 or not code.isalpha() or code == "XTR":
+        raise ValueError(f"PAYMENT_CURRENCY: {value!r} is not a currency for a payment "
+                         "provider (expected a 3-letter ISO 4217 code such as RUB; Telegram "
+                         "Stars are turned on with STARS=1)")
+    return code
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Settings:
     """The process's configuration; build it with :func:`load`."""
@@ -83,6 +108,15 @@ class Settings:
     staff_chat_id: int | None = None
     staff_thread_id: int | None = None
     staff_ids: frozenset[int] = field(default_factory=frozenset)
+    # payments in Telegram (docs/payments.md): a provider's token from @BotFather (cards,
+    # in payment_currency), Telegram Stars for orders of digital products, at stars_rate
+    # minor units of the shop's currency per star; an unpaid order's stock is held for
+    # payment_hold_minutes
+    payment_provider_token: str | None = None
+    payment_currency: str = "RUB"
+    stars: bool = False
+    stars_rate: int = 150
+    payment_hold_minutes: int = 15
 
     @property
     def embedded_store(self) -> bool:
@@ -109,4 +143,10 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         staff_chat_id=_staff_chat(env.get("STAFF_CHAT_ID")),
         staff_thread_id=_chat(env.get("STAFF_THREAD_ID"), "STAFF_THREAD_ID"),
         staff_ids=_ids(env.get("STAFF_IDS"), "STAFF_IDS"),
+        payment_provider_token=(env.get("PAYMENT_PROVIDER_TOKEN") or "").strip() or None,
+        payment_currency=_currency(env.get("PAYMENT_CURRENCY")),
+        stars=_flag(env.get("STARS")),
+        stars_rate=_positive(env.get("STARS_RATE"), "STARS_RATE", 150),
+        payment_hold_minutes=_positive(env.get("PAYMENT_HOLD_MINUTES"),
+                                       "PAYMENT_HOLD_MINUTES", 15),
     )

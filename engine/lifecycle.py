@@ -8,7 +8,7 @@ required, and actions to run after a change::
     lifecycles:
       order:
         field: status
-        initial: new
+        initial: new                  # or a list: [new, awaiting_payment]
         final: [delivered, cancelled]
         roles: [staff, buyer]
         after: orders.notify          # run after every change, and after a document is created
@@ -74,6 +74,8 @@ class Lifecycle:
     name: str
     status_field: str = "status"
     initial: str = ""
+    # statuses a document may be created in besides ``initial`` (``initial: [new, unpaid]``)
+    also_initial: list[str] = field(default_factory=list)
     final: list[str] = field(default_factory=list)
     states: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
@@ -81,9 +83,15 @@ class Lifecycle:
     where: spec.Where | None = None
     after: list[str] = field(default_factory=list)  # after every change, and on creation
 
-    def creation(self) -> Change:
-        """The document's creation in the initial status, as a change (for its actions)."""
-        return Change(trigger="create", source=[], dest=self.initial, roles=[],
+    @property
+    def initials(self) -> list[str]:
+        """Every status a document may be created in (``initial`` first)."""
+        return [self.initial, *self.also_initial] if self.initial else list(self.also_initial)
+
+    def creation(self, status: str | None = None) -> Change:
+        """The document's creation in ``status`` (an initial one), as a change (for its
+        actions)."""
+        return Change(trigger="create", source=[], dest=status or self.initial, roles=[],
                       after=list(self.after), where=self.where)
 
     def _all_after(self, change: Change) -> Change:
@@ -173,7 +181,7 @@ class Lifecycle:
         doc = collection.find_one({"_id": doc_id, "after_pending": {"$exists": True}})
         if doc is None or doc.get("history"):
             return False
-        self._run_after(collection, self.creation(), doc, run_after)
+        self._run_after(collection, self.creation(doc.get(self.status_field)), doc, run_after)
         return True
 
     def resume(self, collection, run_after) -> int:
@@ -182,8 +190,8 @@ class Lifecycle:
         count = 0
         for doc in collection.find({"after_pending": {"$exists": True}}):
             if not doc.get("history"):
-                change = self.creation() if doc.get(self.status_field) == self.initial \
-                    else None
+                status = doc.get(self.status_field)
+                change = self.creation(status) if status in self.initials else None
             else:
                 last = doc["history"][-1]
                 change = next((self._all_after(c) for c in self.changes
@@ -224,14 +232,16 @@ def build(doc: Located) -> list[Lifecycle]:
         for c in changes:
             states.update(c.source)
             states.add(c.dest)
-        initial = str(raw.get("initial", ""))
+        initial = raw.get("initial", "")
+        initials = [str(s) for s in initial] if isinstance(initial, list) else [str(initial)]
+        initial, also_initial = (initials[0] if initials else ""), initials[1:]
         final = [str(s) for s in raw.get("final") or []]
         common = raw.get("after")
         out.append(Lifecycle(name=name, status_field=str(raw.get("field", "status")),
                              after=[common] if isinstance(common, str) else
                              [str(a) for a in common or []],
-                             initial=initial, final=final,
-                             states=sorted({initial, *final, *states} - {""}),
+                             initial=initial, also_initial=also_initial, final=final,
+                             states=sorted({initial, *also_initial, *final, *states} - {""}),
                              roles=[str(r) for r in raw.get("roles") or []], changes=changes,
                              where=spec.Where(doc.file, line, column, f"lifecycles.{name}")))
     return out
@@ -247,7 +257,8 @@ def check(lifecycles: dict[str, Lifecycle], registry=None) -> list[Problem]:
 
     for cycle in lifecycles.values():
         if not cycle.initial:
-            at(cycle.where, "'initial' is missing: the status a new document starts in")
+            at(cycle.where, "'initial' is missing: the status a new document starts in (or "
+                            "a list of them)")
         seen: dict[tuple[str, str], Change] = {}
         for change in cycle.changes:
             for role in change.roles:
@@ -273,7 +284,7 @@ def check(lifecycles: dict[str, Lifecycle], registry=None) -> list[Problem]:
             if registry is not None and registry.get("action", name) is None:
                 at(cycle.where, f"unknown action {name!r} in 'after' of lifecycle "
                                 f"{cycle.name!r}")
-        reachable, frontier = {cycle.initial}, [cycle.initial]
+        reachable, frontier = set(cycle.initials), list(cycle.initials)
         while frontier:
             state = frontier.pop()
             for change in cycle.allowed(state):
@@ -283,7 +294,7 @@ def check(lifecycles: dict[str, Lifecycle], registry=None) -> list[Problem]:
         for state in cycle.states:
             if state not in reachable:
                 at(cycle.where, f"status {state!r} of lifecycle {cycle.name!r} cannot be "
-                                f"reached from {cycle.initial!r}")
+                                f"reached from {' or '.join(map(repr, cycle.initials))}")
             elif state not in cycle.final and not cycle.allowed(state):
                 at(cycle.where, f"status {state!r} of lifecycle {cycle.name!r} is a dead end: "
                                 "no change leaves it and it is not in 'final'")
@@ -306,7 +317,7 @@ def load(path) -> dict[str, Lifecycle]:
 def mermaid(cycle: Lifecycle) -> str:
     """The lifecycle as a Mermaid state diagram: each change labelled with its trigger and
     the roles that may fire it (a note marked with *)."""
-    lines = ["stateDiagram-v2", f"    [*] --> {cycle.initial}"]
+    lines = ["stateDiagram-v2", *(f"    [*] --> {state}" for state in cycle.initials)]
     for change in cycle.changes:
         noted = "*" if change.note == "required" else ""
         label = f"{change.trigger} ({', '.join(change.roles)}){noted}"

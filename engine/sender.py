@@ -88,6 +88,10 @@ class StubSender:
     next_id: int = 1
     keyboards: dict[int, ReplyKeyboard | None] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)  # chats whose user blocked the bot (403)
+    invoices: dict[int, object] = field(default_factory=dict)  # message id -> Invoice
+    pre_checkouts: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
+    refunds: dict[str, int] = field(default_factory=dict)  # charge id -> user id
+    charges: dict[str, int] = field(default_factory=dict)  # Stars charges paid: id -> user
 
     def _check(self, text: str, photo: str | None, markup: Markup,
                parse_mode: str | None = None) -> None:
@@ -159,6 +163,39 @@ class StubSender:
                                  "or query ID is invalid")
         self.answered[callback_id] = text
         self.actions.append(Action("answer", text=text, alert=alert))
+
+    # -- payments (engine/payments.py), checked as Telegram checks them --------------------
+    def send_invoice(self, chat_id: int, invoice) -> int:
+        """An invoice message: its title and description as the text, "Pay" as its button."""
+        if chat_id in self.blocked:
+            raise Blocked(403, "Forbidden: bot was blocked by the user")
+        problems = invoice.problems()
+        if problems:
+            raise SendError(400, f"Bad Request: invoice: {problems[0]}")
+        message = SentMessage(self.next_id, chat_id, f"{invoice.title}\n{invoice.description}")
+        self.messages[message.message_id] = message
+        self.invoices[message.message_id] = invoice
+        self.next_id += 1
+        self.actions.append(Action("invoice", chat_id, message.message_id, message.text))
+        return message.message_id
+
+    def answer_pre_checkout(self, query_id: str, ok: bool,
+                            error_message: str | None = None) -> None:
+        if query_id in self.pre_checkouts:
+            raise SendError(400, "Bad Request: query is too old and response timeout expired "
+                                 "or query ID is invalid")
+        if not ok and not error_message:
+            raise SendError(400, "Bad Request: error_message is required when ok is false")
+        self.pre_checkouts[query_id] = (ok, error_message)
+        self.actions.append(Action("pre_checkout", text=error_message, alert=not ok))
+
+    def refund_star_payment(self, user_id: int, charge_id: str) -> None:
+        if charge_id in self.refunds:
+            raise SendError(400, "Bad Request: CHARGE_ALREADY_REFUNDED")
+        if self.charges.get(charge_id) != user_id:
+            raise SendError(400, "Bad Request: CHARGE_NOT_FOUND")
+        self.refunds[charge_id] = user_id
+        self.actions.append(Action("refund", user_id, text=charge_id))
 
     def chat(self, chat_id: int) -> list[SentMessage]:
         """The chat's messages as the user sees them now, oldest first."""

@@ -19,7 +19,7 @@ import telebot
 from telebot import apihelper, types
 from telebot.apihelper import ApiTelegramException
 
-from engine import events, side, updates
+from engine import events, payments, side, updates
 from engine.media import MediaDir
 from engine.render import Inline, RemoveKeyboard, ReplyKeyboard
 from engine.sender import Blocked, Markup, SendError
@@ -27,7 +27,7 @@ from engine.sender import Blocked, Markup, SendError
 logger = logging.getLogger(__name__)
 ALL_CONTENT_TYPES = ["text", "contact", "audio", "document", "animation", "photo", "sticker",
                      "video", "video_note", "voice", "location", "venue", "dice", "poll"]
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query"]
 
 
 def use_api_url(base: str) -> None:
@@ -52,7 +52,7 @@ class EngineBot(telebot.TeleBot):
 
     def process_new_updates(self, updates):
         for update in updates:
-            for payload in (update.message, update.callback_query):
+            for payload in (update.message, update.callback_query, update.pre_checkout_query):
                 if payload is not None:
                     payload.engine_update_id = update.update_id
         return super().process_new_updates(updates)
@@ -197,6 +197,28 @@ class TelebotSender:
     def answer(self, callback_id, text=None, alert=False) -> None:
         self._call(self.bot.answer_callback_query, callback_id, text=text, show_alert=alert)
 
+    # -- payments (engine/payments.py) ---------------------------------------------------
+    def send_invoice(self, chat_id: int, invoice: payments.Invoice) -> int:
+        """``sendInvoice``; the sent message's id."""
+        message = self._call(
+            self.bot.send_invoice, chat_id, invoice.title, invoice.description,
+            invoice.payload, invoice.provider_token, invoice.currency,
+            [types.LabeledPrice(label, amount) for label, amount in invoice.prices],
+            photo_url=invoice.photo_url)
+        return message.message_id
+
+    def answer_pre_checkout(self, query_id: str, ok: bool,
+                            error_message: str | None = None) -> None:
+        """``answerPreCheckoutQuery`` (at once: never retried past Telegram's 10 seconds)."""
+        try:
+            self.bot.answer_pre_checkout_query(query_id, ok, error_message=error_message)
+        except ApiTelegramException as err:
+            raise SendError(err.error_code, err.description or str(err)) from None
+
+    def refund_star_payment(self, user_id: int, charge_id: str) -> None:
+        """``refundStarPayment``; :class:`SendError` with Telegram's words when refused."""
+        self._call(self.bot.refund_star_payment, user_id, charge_id)
+
 
 class OrderedWorkers:
     """Runs events on ``n`` threads, each user's events always on the same one, in order."""
@@ -263,13 +285,19 @@ class TelebotReplier:
 
 def attach(bot: telebot.TeleBot, submit: Callable[[events.Event], None],
            sides: list[side.SideHandler] | tuple = (),
-           on_side_failure: Callable[[], None] | None = None) -> None:
+           on_side_failure: Callable[[], None] | None = None,
+           pays: payments.PaymentHandler | None = None, answerer=None) -> None:
     """Register the thin handlers: every private message and button press becomes an event.
 
     ``sides`` (:mod:`engine.side`) take, instead of the engine, the presses whose data
     starts with their prefix and the messages of the group chats they watch; they run in
     the dispatching thread. ``on_side_failure()`` is called when one of them failed (the
     webhook then answers 5xx, so that Telegram delivers the update again).
+
+    ``pays`` (:mod:`engine.payments`) takes pre-checkout queries (answered at once through
+    ``answerer``'s ``answer_pre_checkout``, in the dispatching thread: never queued behind
+    a user's other updates) and successful payments; a payment it could not record counts
+    as a failure too.
     """
     bot_id = int(bot.token.split(":", 1)[0]) if bot.token.split(":", 1)[0].isdigit() else None
 
@@ -292,6 +320,28 @@ def attach(bot: telebot.TeleBot, submit: Callable[[events.Event], None],
             if not side.dispatch_message(side.owner_of_message(sides, message), message, bot_id):
                 failed()
 
+    @bot.message_handler(content_types=["successful_payment"])
+    def on_paid(message) -> None:
+        if pays is None:
+            logger.error("a successful payment arrived and no payment handler is configured: "
+                         "charge %s of user %s (%s %s)",
+                         message.successful_payment.telegram_payment_charge_id,
+                         message.from_user.id if message.from_user else None,
+                         message.successful_payment.total_amount,
+                         message.successful_payment.currency)
+            return
+        if not payments.dispatch_payment(pays, message):
+            failed()
+
+    @bot.pre_checkout_query_handler(func=lambda query: True)
+    def on_pre_checkout(query) -> None:
+        if pays is None:
+            (answerer or _Answerer(bot)).answer_pre_checkout(query.id, False,
+                                                             payments.FALLBACK_ERROR)
+            return
+        if not payments.dispatch_pre_checkout(pays, query, answerer or _Answerer(bot)):
+            failed()
+
     @bot.callback_query_handler(func=lambda query: True)
     def on_callback(query) -> None:
         handler = side.owner_of_press(sides, query.data)
@@ -310,3 +360,7 @@ class _Answerer:
 
     def answer(self, callback_id: str, text: str | None = None, alert: bool = False) -> None:
         self.bot.answer_callback_query(callback_id, text=text, show_alert=alert)
+
+    def answer_pre_checkout(self, query_id: str, ok: bool,
+                            error_message: str | None = None) -> None:
+        self.bot.answer_pre_checkout_query(query_id, ok, error_message=error_message)

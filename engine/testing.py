@@ -21,13 +21,14 @@ _queries = itertools.count(1)
 BOT_USER = {"id": 1000, "is_bot": True, "first_name": "Bot", "username": "test_bot"}
 
 
-def dispatcher(engine: Engine, sides=()):
-    """A telebot bot dispatching to ``engine`` (and to side handlers, :mod:`engine.side`),
-    as the run modes attach it; share one among several clients of one bot."""
+def dispatcher(engine: Engine, sides=(), pays=None):
+    """A telebot bot dispatching to ``engine`` (and to side handlers, :mod:`engine.side`,
+    and a payment handler, :mod:`engine.payments`, answering through the engine's
+    sender), as the run modes attach it; share one among several clients of one bot."""
     from engine.telegram import EngineBot, attach
 
     bot = EngineBot(f"{BOT_USER['id']}:TEST", threaded=False, skip_pending=True)
-    attach(bot, engine.handle, list(sides))
+    attach(bot, engine.handle, list(sides), pays=pays, answerer=engine.sender)
     return bot
 
 
@@ -136,6 +137,53 @@ class ChatClient:
         answers = [a for a in actions if a.kind == "answer"]
         self.last_answer = answers[-1].text if answers else None
         return actions
+
+    # -- payments (engine/payments.py) ---------------------------------------------------
+    def invoices(self) -> list[SentMessage]:
+        """The invoices the bot sent to this chat, oldest first."""
+        return [m for m in self.messages if m.message_id in self.sender.invoices]
+
+    def pay(self, message: SentMessage | None = None, *, twice: bool = False,
+            skip_pre_checkout: bool = False) -> list[Action]:
+        """Pay an invoice (default: the newest) as Telegram plays it: a pre-checkout query,
+        and on the bot's yes a message with ``successful_payment`` (new charge ids).
+        ``twice``: the buyer pays it again (a second charge); ``skip_pre_checkout``: the
+        payment arrives with no query first (late). The payment's update is kept for
+        :meth:`redeliver`."""
+        invoices = self.invoices() if message is None else [message]
+        if not invoices:
+            raise ClickError("no invoice in the chat to pay")
+        message = invoices[-1]
+        invoice = self.sender.invoices[message.message_id]
+        mark = len(self.sender.actions)
+        for _ in range(2 if twice else 1):
+            if not skip_pre_checkout:
+                query_id = f"pc{next(_queries)}"
+                self._dispatch({"update_id": next(_updates), "pre_checkout_query": {
+                    "id": query_id, "from": self.user, "currency": invoice.currency,
+                    "total_amount": invoice.total, "invoice_payload": invoice.payload}})
+                if not self.sender.pre_checkouts.get(query_id, (False, None))[0]:
+                    break  # refused (or unanswered): no money moves
+            number = next(_updates)
+            charge = f"tg-charge-{self.user_id}-{number}"
+            stars = invoice.currency == "XTR"
+            if stars:
+                self.sender.charges[charge] = self.user_id
+            self.last_payment = self._message(successful_payment={
+                "currency": invoice.currency, "total_amount": invoice.total,
+                "invoice_payload": invoice.payload, "telegram_payment_charge_id": charge,
+                "provider_payment_charge_id": "" if stars else f"provider-{number}"})
+            self._dispatch(self.last_payment)
+        self._mark = mark
+        return self.replies
+
+    def redeliver(self, *, duplicate: bool = False) -> list[Action]:
+        """Telegram delivers the last successful payment again: the same update
+        (``duplicate``: the same payment under a new update id)."""
+        update = getattr(self, "last_payment", None)
+        if update is None:
+            raise ClickError("no payment to deliver again: pay first")
+        return self._dispatch({**update, "update_id": next(_updates)} if duplicate else update)
 
     def engine_event_for_test(self, label: str):
         """The engine event a press of the newest button ``label`` makes (for direct calls)."""

@@ -20,7 +20,8 @@ from telebot import types
 logger = logging.getLogger(__name__)
 
 MAX_ID = 2**53  # "at most 52 significant bits" (Bot API, on every id)
-HANDLED = ("message", "callback_query")  # the kinds the engine's handlers take
+# the kinds the engine's handlers take (pre-checkout queries: engine/payments.py)
+HANDLED = ("message", "callback_query", "pre_checkout_query")
 
 __all__ = ["HANDLED", "MAX_ID", "parse", "problem"]
 
@@ -69,12 +70,40 @@ def _message(value: Any, where: str, *, sender: bool) -> None:
     if sender or "from" in message:
         _user(message.get("from"), f"{where}.from")
     _str(message.get("text"), f"{where}.text", optional=True)
+    if "successful_payment" in message:
+        _paid(message["successful_payment"], f"{where}.successful_payment")
     if "contact" in message:
         contact = _dict(message["contact"], f"{where}.contact")
         _str(contact.get("phone_number"), f"{where}.contact.phone_number")
         _str(contact.get("first_name"), f"{where}.contact.first_name")
         if contact.get("user_id") is not None:
             _int(contact["user_id"], f"{where}.contact.user_id")
+
+
+def _amount(value: Any, where: str) -> None:
+    if type(value) is not int or not 0 < value < MAX_ID:
+        raise _Malformed(f"{where} is {value!r}, expected a positive integer amount")
+
+
+def _paid(value: Any, where: str) -> None:
+    paid = _dict(value, where)
+    _str(paid.get("currency"), f"{where}.currency")
+    _amount(paid.get("total_amount"), f"{where}.total_amount")
+    _str(paid.get("invoice_payload"), f"{where}.invoice_payload")
+    _str(paid.get("telegram_payment_charge_id"), f"{where}.telegram_payment_charge_id")
+    _str(paid.get("provider_payment_charge_id"), f"{where}.provider_payment_charge_id",
+         optional=True)
+    if not paid["telegram_payment_charge_id"]:
+        raise _Malformed(f"{where}.telegram_payment_charge_id is empty")
+
+
+def _pre_checkout(value: Any, where: str) -> None:
+    query = _dict(value, where)
+    _str(query.get("id"), f"{where}.id")
+    _user(query.get("from"), f"{where}.from")
+    _str(query.get("currency"), f"{where}.currency")
+    _amount(query.get("total_amount"), f"{where}.total_amount")
+    _str(query.get("invoice_payload"), f"{where}.invoice_payload")
 
 
 def _callback(value: Any, where: str) -> None:
@@ -95,6 +124,8 @@ def problem(raw: dict) -> str | None:
             _message(raw["message"], "message", sender=True)
         if "callback_query" in raw:
             _callback(raw["callback_query"], "callback_query")
+        if "pre_checkout_query" in raw:
+            _pre_checkout(raw["pre_checkout_query"], "pre_checkout_query")
     except _Malformed as err:
         return str(err)
     return None

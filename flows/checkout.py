@@ -171,9 +171,13 @@ def place(ctx) -> None:
     if quote is None:
         raise UserError("checkout.changed_retry")
     placing.recover_stale()  # checkouts abandoned by a crash give their stock back
+    from flows import payments
+
     try:
+        # paid in Telegram (flows/payments.py): placed awaiting payment, an invoice follows
         order = Order.place(ctx.user_id, quote, email=ctx.data.get("email"),
-                            phone=ctx.data.get("phone"), address=ctx.data.get("address"))
+                            phone=ctx.data.get("phone"), address=ctx.data.get("address"),
+                            payment=payments.terms_for(quote))
     except EmptyCart:
         raise UserError("checkout.cart_empty") from None
     except (QuoteChanged, OutOfStock):  # changed between the check and the taking
@@ -182,7 +186,8 @@ def place(ctx) -> None:
         raise UserError("checkout.busy") from None
     from flows import order_lifecycle
 
-    order_lifecycle.created(order.pk)  # the staff chat's card (once; resumed after a crash)
+    # the staff chat's card, and the invoice of an order to pay (once; resumed after a crash)
+    order_lifecycle.created(order.pk)
     user = current_user(ctx)
     # remember the contact data for next time, as the profile shows it
     user.email = user.email or ctx.data.get("email")

@@ -21,7 +21,7 @@ import os
 import socket
 import uuid
 
-from constants import DEFAULT_LANGUAGE, text
+from constants import DEFAULT_LANGUAGE, TEXTS, text
 from engine import action
 from engine.broadcast import BLOCKED, FAILED, SENT, Message
 from flows import staff
@@ -40,6 +40,10 @@ def notify(order: dict) -> None:
     if desk.enabled:
         Notice.redraw_card(order["_id"], desk.chat_id, desk.thread_id)
     history = order.get("history") or []
+    if not history and order.get("status") == Order.AWAITING_PAYMENT:
+        from flows import payments
+
+        payments.queue_invoice(order)  # placed with a payment due: its invoice, once
     if history and history[-1].get("role") != "buyer":
         with serialised():
             user = User.objects(telegram_id=order["user_id"]).only("language").first()
@@ -54,7 +58,10 @@ def buyer_message(order: Order, version: int, lang: str | None) -> str:
     reason = text("notify.reason", lang, note=html.escape(last.note)) \
         if last is not None and last.note else ""
     status = last.dest if last is not None else order.status
-    return text(f"notify.{status}", lang, number=order.number,
+    # a change with words of its own (an unpaid order expiring), else its new status's
+    key = f"notify.{last.trigger}" if last is not None and \
+        f"notify.{last.trigger}" in TEXTS[DEFAULT_LANGUAGE] else f"notify.{status}"
+    return text(key, lang, number=order.number,
                 address=html.escape(order.address or "—"), reason=reason)
 
 
@@ -75,10 +82,21 @@ class OutboxBatch:
         return self.doc["chat_id"]
 
     def message(self, key: str) -> Message:
+        if self.doc["kind"] == "unmatched":
+            from flows import payments
+
+            return Message(payments.unmatched_message(self.doc),
+                           thread_id=self.doc.get("thread_id"))
         with serialised():
             order = Order.objects(id=self.doc["order"]).first()
         if order is None:  # deleted since: nothing to say (an empty text fails, recorded)
             return Message("")
+        if self.doc["kind"] == "invoice":
+            from flows import payments
+
+            if order.status != Order.AWAITING_PAYMENT:  # paid or cancelled before it went
+                return Message("")
+            return Message("", invoice=payments.invoice_for(order, self.doc.get("lang")))
         if self.doc["kind"] == "buyer":
             return Message(buyer_message(order, self.doc.get("version", 0),
                                          self.doc.get("lang") or DEFAULT_LANGUAGE))
@@ -95,15 +113,16 @@ class OutboxBatch:
     def finish(self, key: str, outcome: str, description: str = "",
                message_id: int | None = None) -> bool:
         owner = self.queue.worker
-        if self.doc["kind"] == "buyer":
+        if self.doc["kind"] != "card":  # sent once: the buyer's, an invoice, a payment's
             done = Notice.step(key, owner, {}, {"state": outcome, "pending": False,
                                                 "owner": None, "description": description})
-            if done and outcome == BLOCKED:
-                self._buyer_blocked()
-            elif done and outcome == SENT:
-                self._buyer_reached()
-            elif done and outcome == FAILED:
+            buyers = bool(self.doc.get("order")) and self.doc["kind"] != "unmatched"
+            if done and outcome == FAILED:
                 logger.warning("outbox %s: not delivered: %s", key, description)
+            elif done and outcome == BLOCKED and buyers:
+                self._buyer_blocked()
+            elif done and outcome == SENT and buyers:
+                self._buyer_reached()
             return done
         if outcome == SENT:
             change = {"state": None, "shown": self.drawn, "message_id": message_id,

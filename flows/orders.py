@@ -44,9 +44,17 @@ def placed(ctx) -> dict:
     """The order just placed (``data.order_number``): its number, lines and total."""
     order = Order.objects(number=ctx.data.get("order_number"), user_id=ctx.user_id).first()
     if order is None:
-        return {"number": ctx.data.get("order_number") or "", "items": "", "total": ""}
-    return {"number": order.number, "items": Html(_items(order, ctx.lang)),
-            "total": format_money(order.total, ctx.lang)}
+        return {"number": ctx.data.get("order_number") or "", "items": "", "total": "",
+                "pay": "", "minutes": ""}
+    placed = {"number": order.number, "items": Html(_items(order, ctx.lang)),
+              "total": format_money(order.total, ctx.lang)}
+    if order.pay_method:  # paid in Telegram: how much, and by when
+        from flows.payments import amount_text
+
+        placed.update(pay=amount_text(order.pay_currency, order.pay_amount or 0, ctx.lang),
+                      minutes=max(1, round((order.pay_until - order.created).total_seconds()
+                                           / 60)) if order.pay_until and order.created else "")
+    return placed
 
 
 def _own_order(ctx) -> tuple[int, Order | None]:

@@ -32,10 +32,13 @@ def make_engine() -> Engine:
     models.connect(f"mongomock://localhost/replay{next(_databases)}")
     if not _flows:
         _flows.append(load_flows(FLOWS_DIR))
-    from flows import staff
+    from flows import payments, staff
 
     staff.configure(_feed())
-    return Engine(_flows[0], MemoryStore(), StubSender(), unit_of_work=models.serialised,
+    payments.configure(None)  # the script's env: (PAYMENT_PROVIDER_TOKEN, STARS, ...)
+    sender = StubSender()
+    payments.configure_gateway(sender)  # Stars refunds go to the stub, as the bot's do
+    return Engine(_flows[0], MemoryStore(), sender, unit_of_work=models.serialised,
                   services=Services(admin_ids=frozenset({ADMIN_ID})))
 
 
@@ -114,6 +117,35 @@ def place_order(user_id: int, count: int = 1) -> None:
     order_lifecycle.created(order.pk)
 
 
+def digital(sku: str | None = None, all: bool = False) -> None:  # noqa: A002 - the YAML's word
+    """A product (or ``all`` of them) is digital: payable in Telegram Stars."""
+    query = models.Product.objects if all else models.Product.objects(sku=sku)
+    query.update(set__digital=True)
+
+
+def expire_payments(minutes: int = 60) -> None:
+    """Time passes: every unpaid order's deadline lies ``minutes`` behind, and the
+    housekeeping runs (what the bot process's does every 30 seconds)."""
+    from datetime import timedelta
+
+    from flows import payments
+
+    models.Order.objects(status=models.Order.AWAITING_PAYMENT).update(
+        set__pay_until=models.utcnow() - timedelta(minutes=minutes))
+    payments.expire_unpaid()
+
+
+def payment_probe(user_id: int) -> dict | None:
+    """The payments the user made: how many, and the newest one's state."""
+    found = list(models.Payment.objects(user_id=user_id).order_by("-created"))
+    if not found:
+        return None
+    return {"count": len(found), "state": found[0].state, "reason": found[0].reason,
+            "amount": found[0].total_amount, "currency": found[0].currency,
+            "refund": found[0].refund,
+            "states": sorted(p.state for p in found)}
+
+
 def connect(uri: str) -> None:
     """The end-to-end runner's connection; its hooks' changes queue the staff chat's cards
     as the bot process's would."""
@@ -121,6 +153,13 @@ def connect(uri: str) -> None:
 
     models.connect(uri)
     staff.configure(_feed())
+
+
+def payment_desk(engine):
+    """Pre-checkout queries and successful payments, in-process."""
+    from flows import payments
+
+    return payments.PaymentDesk()
 
 
 def side_handlers(engine) -> list:
@@ -182,12 +221,14 @@ def stock_probe(user_id: int) -> dict:
 
 target = Target(
     make_engine=make_engine,
-    fixtures={"demo_catalog": demo_catalog, "customer": customer, "staff_chat": staff_chat},
+    fixtures={"demo_catalog": demo_catalog, "customer": customer, "staff_chat": staff_chat,
+              "digital": digital},
     probes={"cart": cart_probe, "last_order": last_order_probe, "user": user_probe,
-            "stock": stock_probe, "broadcast": broadcast_probe},
+            "stock": stock_probe, "broadcast": broadcast_probe, "payment": payment_probe},
     hooks={"set_stock": set_stock, "set_price": set_price, "delete_product": delete_product,
            "deliver_broadcasts": deliver_broadcasts, "fill_cart": fill_cart,
-           "pay_order": pay_order, "place_order": place_order},
+           "pay_order": pay_order, "place_order": place_order,
+           "expire_payments": expire_payments},
     # no broadcast worker in the bot process: the deliver_broadcasts hook sends, at a
     # known moment, in both modes
     bot_command=[sys.executable, str(ROOT / "run_bot.py"), "--log-level", "WARNING",
@@ -200,4 +241,5 @@ target = Target(
     side_handlers=side_handlers,
     settle=settle,
     settled=settled,
+    payments=payment_desk,
 )

@@ -51,9 +51,11 @@ def build_engine(settings, sender: Sender) -> Engine:
         import mongoengine
 
         store = MongoStore(mongoengine.get_db()["conversations"])
-    from flows import staff
+    from flows import payments, staff
 
     staff.configure(staff.Feed.from_settings(settings))
+    payments.configure(payments.PaymentConfig.from_settings(settings))
+    payments.configure_gateway(sender)  # refunds of Stars go out through the bot's sender
     return Engine(load_flows(FLOWS_DIR), store, sender, unit_of_work=models.serialised,
                   on_blocked=mark_blocked, services=Services(admin_ids=settings.admin_ids))
 
@@ -67,7 +69,7 @@ def load_demo() -> None:
 def housekeeping() -> list[Periodic]:
     """The shop's periodic jobs: checkouts a crash abandoned give their stock back, and
     order changes a crash interrupted finish what they had to do (stock returned once)."""
-    from flows import order_lifecycle
+    from flows import order_lifecycle, payments
 
     def recover() -> None:
         with models.serialised():
@@ -77,7 +79,16 @@ def housekeeping() -> list[Periodic]:
             logger.warning("rolled back %d checkout(s) abandoned mid-way", count)
         if resumed:
             logger.warning("finished %d order change(s) a crash interrupted", resumed)
-    return [Periodic(recover, 60.0, "recover-checkouts")]
+
+    def settle_payments() -> None:
+        applied = payments.resume_received()
+        expired = payments.expire_unpaid()
+        if applied:
+            logger.warning("applied %d payment(s) a crash left recorded only", applied)
+        if expired:
+            logger.info("cancelled %d order(s) not paid in time", expired)
+    return [Periodic(recover, 60.0, "recover-checkouts"),
+            Periodic(settle_payments, 30.0, "expire-unpaid")]
 
 
 def side_handlers(settings, replier) -> list:
@@ -86,6 +97,13 @@ def side_handlers(settings, replier) -> list:
 
     desk = staff.Feed.from_settings(settings)
     return [staff.StaffDesk(replier, desk)] if desk.enabled else []
+
+
+def payment_desk(settings):
+    """Pre-checkout queries and successful payments (flows/payments.py)."""
+    from flows import payments
+
+    return payments.PaymentDesk()
 
 
 def health() -> None:
@@ -109,4 +127,5 @@ shop = Application(
     record_setup=("demo_catalog",),  # flows/replay.py's fixture loading what load_demo does
     side_handlers=side_handlers,
     outbox_queue=OutboxQueue,
+    payments=payment_desk,
 )

@@ -129,6 +129,9 @@ def card(order: Order, lang: str) -> tuple[str, list[list[tuple[str, str]]]]:
     name = html.escape(name)
     if buyer is not None and buyer.username:
         name += f" (@{html.escape(buyer.username)})"
+    from flows.payments import payment_line
+
+    paid = payment_line(order, lang)  # paid in Telegram: how much, how, refunded
     for items_budget, note_limit, last, address_limit in SHORTER:
         history = list(order.history)
         shown = history if last is None else history[-last:]
@@ -150,7 +153,8 @@ def card(order: Order, lang: str) -> tuple[str, list[list[tuple[str, str]]]]:
                     email=html.escape(clip(order.email or "—", 120)),
                     address=html.escape(clip(order.address or "—", address_limit)),
                     events=events,
-                    warning=text("staff.blocked", lang) if order.buyer_blocked else "")
+                    warning=paid + (text("staff.blocked", lang) if order.buyer_blocked
+                                    else ""))
         if visible(body) <= CARD_LIMIT:
             break
     buttons = [(text(f"staff.button.{c.trigger}", lang), data(c.trigger, order.pk, order.version))

@@ -30,6 +30,7 @@ from models.money import format_money
 from models.news import News
 from models.order import Order, OrderItem
 from models.outbox import Notice, StaffChat, StaffPrompt
+from models.payment import Payment
 from models.product import Product, StockHold
 from models.quote import Change, Quote, QuoteLine, compare, differences, quote_cart
 from models.user import User
@@ -37,7 +38,7 @@ from models.validation import InvalidValue, normalise_email, normalise_phone
 
 DOCUMENTS = (Category, Product, User, Cart, Order, News, Counter, Lock, Broadcast, BroadcastBatch,
              BatchRecipients, BroadcastWorker, Notice, StaffChat,
-             StaffPrompt)
+             StaffPrompt, Payment)
 
 __all__ = [
     "DOCUMENTS",
@@ -64,6 +65,7 @@ __all__ = [
     "Order",
     "OrderItem",
     "OutOfStock",
+    "Payment",
     "Product",
     "QuantityAtMinimum",
     "Quote",

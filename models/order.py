@@ -55,6 +55,7 @@ class Order(TimestampedDocument):
     """
 
     PENDING = "pending"
+    AWAITING_PAYMENT = "awaiting_payment"
 
     number = IntField(unique=True, sparse=True)
     user_id = IntField(required=True)
@@ -72,6 +73,13 @@ class Order(TimestampedDocument):
     history = EmbeddedDocumentListField(OrderEvent)
     after_pending = ListField(StringField())  # actions of the last change not yet done
     buyer_blocked = BooleanField(default=False)  # a notification found the bot blocked
+    # paid in Telegram (flows/payments.py): "card" (a provider) or "stars"; None: on delivery
+    pay_method = StringField(choices=("card", "stars"))
+    pay_currency = StringField(max_length=3)  # the invoice's: RUB, XTR
+    pay_amount = IntField(min_value=0)  # in the currency's minor units (XTR: whole stars)
+    pay_until = DateTimeField()  # unpaid by then: cancelled, its stock returned
+    pay_nonce = StringField(max_length=32)  # the invoice payload's secret half
+    paid_charge = StringField(max_length=256)  # the charge that paid it (models.payment)
 
     meta = {"collection": "orders",
             "indexes": [("user_id", "-created"), "status", "-created"],
@@ -86,11 +94,13 @@ class Order(TimestampedDocument):
         return cls.objects(user_id=user_id, status__ne=cls.PENDING).order_by("-created")
 
     @classmethod
-    def place(cls, user_id: int, quote, **contact: str | None) -> Order:
-        """Place ``quote`` (``models.quote.Quote``) once: see ``models.placing``."""
+    def place(cls, user_id: int, quote, *, payment: dict | None = None,
+              **contact: str | None) -> Order:
+        """Place ``quote`` (``models.quote.Quote``) once: see ``models.placing``; with
+        ``payment`` (the ``pay_*`` fields) it is placed awaiting that payment."""
         from models.placing import place
 
-        return place(user_id, quote, **contact)
+        return place(user_id, quote, payment=payment, **contact)
 
     @classmethod
     def from_cart(cls, cart: Cart, *, email: str | None = None, phone: str | None = None,

@@ -40,8 +40,11 @@ class Notice(TimestampedDocument):
     """One entry of the outbox (see the module's docstring)."""
 
     id = StringField(primary_key=True)
-    kind = StringField(choices=("buyer", "card"), required=True)
-    order = ObjectIdField(required=True)
+    # buyer, card (above); invoice: an order's invoice to its buyer; unmatched: a payment
+    # no order awaited, told to the staff chat (``unmatched:<charge>:staff``) and the buyer
+    kind = StringField(choices=("buyer", "card", "invoice", "unmatched"), required=True)
+    order = ObjectIdField()
+    payment = StringField()  # unmatched: the charge id (models.payment)
     version = IntField(default=0)  # buyer: the order's version it tells of
     chat_id = IntField(required=True)
     thread_id = IntField()
@@ -83,6 +86,22 @@ class Notice(TimestampedDocument):
                                   "created": now},
                  "$inc": {"want": 1}, "$set": {"pending": True, "modified": now}},
                 upsert=True)
+
+    @classmethod
+    def once(cls, key: str, kind: str, chat_id: int, **fields) -> bool:
+        """Queue a message sent once (an invoice, a payment's notices): inserted, a second
+        write of the same ``key`` adds nothing (False)."""
+        from pymongo.errors import DuplicateKeyError
+
+        now = utcnow()
+        try:
+            with serialised():
+                cls._get_collection().insert_one({
+                    "_id": key, "kind": kind, "chat_id": chat_id, "want": 1, "shown": 0,
+                    "pending": True, "tries": 0, "created": now, "modified": now, **fields})
+            return True
+        except DuplicateKeyError:
+            return False
 
     # -- claiming --------------------------------------------------------------------------
     @classmethod

@@ -42,8 +42,12 @@ WAIT = 10.0  # seconds a second attempt waits for the first before saying "busy"
 
 
 def place(user_id: int, quote: Quote, *, email: str | None = None, phone: str | None = None,
-          address: str | None = None) -> Order:
+          address: str | None = None, payment: dict | None = None) -> Order:
     """Place ``quote`` for ``user_id`` once, whatever fails or repeats around it.
+
+    With ``payment`` (the order's ``pay_*`` fields: method, currency, amount, until, nonce)
+    the order is placed ``awaiting_payment``: its units stay taken until it is paid, or
+    until it expires and they are returned (flows/payments.py).
 
     Raises :class:`EmptyCart` for an empty quote, :class:`OutOfStock` (``items`` lists the
     short lines) or :class:`QuoteChanged` (``changes``) with nothing taken, and
@@ -68,7 +72,7 @@ def place(user_id: int, quote: Quote, *, email: str | None = None, phone: str | 
             release(order, quote)
             Order.objects(id=order.pk, status=Order.PENDING, lease=token).delete()
             raise refusal
-        complete(order, token)
+        complete(order, token, payment)
     finally:
         # a failure in between leaves the order pending for the next attempt, at once
         Order.objects(id=order.pk, status=Order.PENDING, lease=token).update_one(
@@ -167,18 +171,23 @@ def release(order: Order, quote: Quote) -> None:
                          "$pull": {"holds": {"order": order.pk}}})
 
 
-def complete(order: Order, token: str) -> None:
-    """Number the order and make it ``new``: it is placed."""
+def complete(order: Order, token: str, payment: dict | None = None) -> None:
+    """Number the order and make it ``new`` (``awaiting_payment`` with ``payment``, the
+    ``pay_*`` fields): it is placed."""
     number = Counter.next("order")
+    status = Order.AWAITING_PAYMENT if payment else "new"
+    extra = {f"set__{name}": value for name, value in (payment or {}).items()}
     done = Order.objects(id=order.pk, status=Order.PENDING, lease=token).modify(
-        new=True, set__number=number, set__status="new", unset__lease=True,
+        new=True, set__number=number, set__status=status, unset__lease=True, **extra,
         unset__lease_until=True,
         # the lifecycle's actions on creation are still to run (flows/order_lifecycle.py:
         # created(), or the housekeeping's resume after a crash): the staff chat's card
         set__after_pending=["created"])
     if done is None:
         raise CheckoutBusy(f"order {order.checkout_key} changed hands while being placed")
-    order.number, order.status = number, "new"
+    order.number, order.status = number, status
+    for name, value in (payment or {}).items():
+        setattr(order, name, value)
 
 
 def settle(order: Order, quote: Quote) -> None:

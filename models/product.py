@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mongoengine import (
     DENY,
+    BooleanField,
     DateTimeField,
     EmbeddedDocument,
     EmbeddedDocumentField,
@@ -52,6 +53,8 @@ class Product(TimestampedDocument):
     image_file_id = StringField(max_length=256)
     characteristics = EmbeddedDocumentListField(Characteristic)
     position = IntField(default=0)
+    # delivered in Telegram (a code, a file, a service): payable in Telegram Stars
+    digital = BooleanField(default=False)
     translations = MapField(EmbeddedDocumentField(Translation))
     holds = EmbeddedDocumentListField(StockHold)  # orders being placed right now
     returns = ListField(ObjectIdField())  # cancelled orders whose units came back

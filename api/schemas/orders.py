@@ -62,6 +62,15 @@ class OrderSchema(BaseSchema):
                                                                       "status change."})
     history = fields.List(fields.Nested(OrderEventSchema), dump_only=True, metadata={
         "description": "Every status change, oldest first."})
+    pay_method = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "card (a payment provider), stars (Telegram Stars), or null: paid "
+                       "on delivery."})
+    pay_currency = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "The invoice's currency (RUB, XTR for Stars)."})
+    pay_amount = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "The invoice's total in the currency's minor units (Stars: whole)."})
+    pay_until = fields.DateTime(dump_only=True, allow_none=True, metadata={
+        "description": "Unpaid by then (UTC), the order is cancelled and its stock returned."})
     created = timestamp()
     modified = timestamp()
 

@@ -40,6 +40,9 @@ class ProductSchema(BaseSchema):
                            validate=validate.Range(min=0, max=MAX_STOCK),
                            metadata={"description": "Units available."})
     in_stock = fields.Boolean(dump_only=True)
+    digital = fields.Boolean(load_default=False, metadata={
+        "description": "Delivered in Telegram (a code, a file, a service): with STARS on, "
+                       "an order of only digital products is paid in Telegram Stars."})
     image = Picture(allow_none=True, load_default=None)
     characteristics = fields.List(fields.Nested(CharacteristicSchema), load_default=list,
                                   validate=validate.Length(max=50))

@@ -73,6 +73,11 @@ class BotApi:
         """Send ``message`` to ``chat_id``; never raises for what Telegram or the network says."""
         if message.edit is not None:
             return self._edit(chat_id, message)
+        if message.invoice is not None:
+            from engine.payments import invoice_json
+
+            return self._post("sendInvoice", {"chat_id": chat_id,
+                                              **invoice_json(message.invoice)})
         picture = self._picture(message.photo) if message.photo else None
         if picture is None:
             data = {"chat_id": chat_id, "text": message.text, "link_preview_options": NO_PREVIEW}

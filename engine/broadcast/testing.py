@@ -46,6 +46,9 @@ class SenderTransport:
         markup = Inline([[InlineButton(label, data) for label, data in row]
                          for row in message.buttons]) if message.buttons else None
         try:
+            if message.invoice is not None:
+                return Result(SENT, message_id=self.sender.send_invoice(chat_id,
+                                                                        message.invoice))
             if message.edit is not None:
                 self.sender.edit(chat_id, message.edit, message.text, None, markup,
                                  message.parse_mode)

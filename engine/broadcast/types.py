@@ -31,6 +31,8 @@ class Message:
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
     thread_id: int | None = None
     edit: int | None = None
+    # an :class:`engine.payments.Invoice` to send instead of a text (``sendInvoice``)
+    invoice: object | None = None
 
 
 @dataclass(frozen=True)

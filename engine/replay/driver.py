@@ -94,6 +94,13 @@ class InProcessDriver:
             self._click(step)
         elif step.action == "press":  # raw callback data on a message (an old or forged one)
             client.press(self._message(step.message or -1), str(step.value))
+        elif step.action == "pay":
+            options = step.value if isinstance(step.value, dict) else {}
+            message = self._message(options["message"]) if "message" in options else None
+            client.pay(message, twice=bool(options.get("twice")),
+                       skip_pre_checkout=bool(options.get("late")))
+        elif step.action == "redeliver":
+            client.redeliver(duplicate=isinstance(step.value, dict))
 
     def _message(self, index: int):
         messages = self.client.messages
@@ -116,14 +123,15 @@ class InProcessDriver:
         result = StepResult(keyboard=[label for _, label in self.client.keyboard_buttons()])
         seen = {}
         for action in self.client.replies:
-            if action.kind == "answer":
-                result.answers.append(action.text)
+            if action.kind == "answer" or (action.kind == "pre_checkout" and action.alert):
+                result.answers.append(action.text)  # a refused payment shows its reason
                 result.pressed = True
-            elif action.kind in ("send", "edit"):
+            elif action.kind in ("send", "edit", "invoice"):
                 message = self.client.sender.messages[action.message_id]
                 buttons = ([[b.label for b in row] for row in message.markup.rows]
                            if isinstance(message.markup, Inline) else [])
-                shown = Shown(action.kind, action.message_id, message.text, message.photo, buttons)
+                shown = Shown("edit" if action.kind == "edit" else "send", action.message_id,
+                              message.text, message.photo, buttons)
                 if action.message_id in seen:  # edited again in the same step: latest wins
                     seen[action.message_id].text = message.text
                     continue

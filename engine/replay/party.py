@@ -20,7 +20,7 @@ def shown_in(actions, sender, chat_id: int) -> list[Shown]:
     is shown once, as it ended)."""
     out: dict[int, Shown] = {}
     for action in actions:
-        if action.kind not in ("send", "edit") or action.chat_id != chat_id:
+        if action.kind not in ("send", "edit", "invoice") or action.chat_id != chat_id:
             continue
         message = sender.messages[action.message_id]
         buttons = ([[b.label for b in row] for row in message.markup.rows]
@@ -29,8 +29,8 @@ def shown_in(actions, sender, chat_id: int) -> list[Shown]:
             out[action.message_id].text = message.text
             out[action.message_id].buttons = buttons
             continue
-        out[action.message_id] = Shown(action.kind, action.message_id, message.text,
-                                       message.photo, buttons)
+        out[action.message_id] = Shown("edit" if action.kind == "edit" else "send",
+                                       action.message_id, message.text, message.photo, buttons)
     return list(out.values())
 
 
@@ -44,7 +44,8 @@ class PartiesDriver:
         self.sender = engine.sender
         self.target = target
         sides = target.side_handlers(engine) if target.side_handlers else []
-        self.bot = dispatcher(engine, sides)
+        pays = target.payments(engine) if target.payments else None
+        self.bot = dispatcher(engine, sides, pays)
         users = script.users or {"user": script.user}
         self.users = {name: InProcessDriver(engine, user, bot=self.bot)
                       for name, user in users.items()}

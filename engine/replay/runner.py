@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,13 +69,32 @@ class Runner:
             from engine.replay.party import PartiesDriver
 
             return PartiesDriver(engine, script, self.target)
-        return InProcessDriver(engine, script.user)
+        bot = None
+        if self.target.payments is not None:
+            from engine.testing import dispatcher
+
+            bot = dispatcher(engine, pays=self.target.payments(engine))
+        return InProcessDriver(engine, script.user, bot=bot)
 
     def run(self, script: Script) -> Result:
-        from engine import lifecycle
-
         result = Result(script)
         started = time.perf_counter()
+        # the script's settings, for the engine and everything it reads them with: set
+        # around the script (end to end, the driver factory restarts the bot with them)
+        saved = {name: os.environ.get(name) for name in script.env}
+        os.environ.update(script.env)
+        try:
+            return self._run(script, result, started)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+    def _run(self, script: Script, result: Result, started: float) -> Result:
+        from engine import lifecycle
+
         driver = self._driver(script)
         observer = self.coverage.observe_lifecycle if self.coverage is not None else None
         if observer is not None:  # the lifecycles' changes this script makes, in-process

@@ -8,12 +8,13 @@ from pathlib import Path
 from engine.errors import EngineError
 from engine.yamlpos import load as load_yaml
 
-ACTIONS = ("send", "click", "contact", "sticker", "photo", "run", "press")
+ACTIONS = ("send", "click", "contact", "sticker", "photo", "run", "press", "pay", "redeliver")
 STEP_KEYS = {*ACTIONS, "expect", "toast", "state", "probe", "data", "keyboard", "note",
              "message", "as", "in", "also", "reply"}
 EXPECT_KEYS = {"text", "photo", "buttons", "edited", "new"}
 SCRIPT_KEYS = {"name", "user", "users", "chats", "setup", "steps", "description", "tags",
-               "flows"}
+               "flows", "env"}
+PAY_KEYS = {"twice", "late", "message"}  # pay: {twice: true} / {late: true} / {message: -2}
 
 
 class ScriptError(EngineError):
@@ -56,6 +57,9 @@ class Script:
     users: dict[str, dict] = field(default_factory=dict)  # name -> Telegram user (users:)
     chats: dict[str, dict] = field(default_factory=dict)  # name -> group chat (chats:)
     flows: str | None = None  # the flows directory it was recorded on (replay's fallback)
+    # settings the bot runs with for this script (environment variables): in-process they
+    # are set around it, end to end the bot process is restarted with them
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def parties(self) -> bool:
@@ -120,6 +124,15 @@ def load_script(path: str | Path) -> Script:
                     fail((*at, "expect", j),
                          f"an expected message has {', '.join(sorted(EXPECT_KEYS))}"
                                              f"; got {sorted(bad)}")
+        if actions[0] == "pay" and not (raw["pay"] is True or (
+                isinstance(raw["pay"], dict) and not set(raw["pay"]) - PAY_KEYS)):
+            fail((*at, "pay"), "pay: true, or pay: {twice: true} (paid again), {late: true} "
+                               "(no pre-checkout first), {message: -1} (which invoice)")
+        if actions[0] == "redeliver" and not (raw["redeliver"] is True or
+                                               raw["redeliver"] == {"duplicate": True}):
+            fail((*at, "redeliver"), "redeliver: true (the last payment's update again, the "
+                                     "same update_id) or redeliver: {duplicate: true} (its "
+                                     "content under a new update_id)")
         party, chat, also = raw.get("as"), raw.get("in"), raw.get("also") or {}
         if party is not None and party not in users:
             fail((*at, "as"), f"'as: {party}' names no user of 'users' "
@@ -141,6 +154,10 @@ def load_script(path: str | Path) -> Script:
                           keyboard=raw.get("keyboard"), message=raw.get("message"),
                           party=party, chat=chat, also=dict(also),
                           reply=bool(raw.get("reply"))))
+    env = data.get("env") or {}
+    if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str | int)
+                                            for k, v in env.items()):
+        fail(("env",), "'env' maps setting names to values: {STARS: \"1\"}")
     setup = data.get("setup") or []
     user = dict(data.get("user") or (next(iter(users.values())) if users else {}))
     return Script(name=str(data.get("name") or path.stem), file=str(path), line=1,
@@ -148,7 +165,8 @@ def load_script(path: str | Path) -> Script:
                   else [setup], steps=steps, tags=list(data.get("tags") or []),
                   users={name: dict(u) for name, u in users.items()},
                   chats={name: dict(c) for name, c in chats.items()},
-                  flows=str(data["flows"]) if data.get("flows") else None)
+                  flows=str(data["flows"]) if data.get("flows") else None,
+                  env={k: str(v) for k, v in env.items()})
 
 
 def find_scripts(paths: list[str | Path]) -> list[Path]:

@@ -22,7 +22,8 @@ class Target:
     (the application's :mod:`engine.side` handlers on that engine, in-process),
     ``settle(engine)`` (deliver what the step left to send in the background, such as an
     outbox, in-process) and ``settled()`` (nothing is left to send: end to end, the runner
-    waits for it after each step).
+    waits for it after each step). ``payments(engine)`` is the application's
+    :class:`~engine.payments.PaymentHandler` for ``pay:`` steps in-process.
     """
 
     make_engine: Callable[[], object]
@@ -37,6 +38,7 @@ class Target:
     side_handlers: Callable[[object], list] | None = None
     settle: Callable[[object], None] | None = None
     settled: Callable[[], bool] | None = None
+    payments: Callable[[object], object] | None = None
 
 
 def load_target(spec: str) -> Target:

@@ -135,7 +135,9 @@ class Application:
     (a staff group's presses and messages), answering through ``replier``;
     ``outbox_queue(lease=, tick=)`` is the durable :class:`~engine.broadcast.Queue` of
     notifications that an outbox worker sends beside the polling bot and in each
-    ``run_bot.py worker``.
+    ``run_bot.py worker``. ``payments(settings)`` gives the
+    :class:`~engine.payments.PaymentHandler` that answers pre-checkout queries and records
+    successful payments (None: the bot takes no payments).
     """
 
     flows_dir: str | Path
@@ -152,6 +154,7 @@ class Application:
     record_setup: tuple = ()
     side_handlers: Callable[[Any, Any], list] | None = None
     outbox_queue: Callable[..., Queue] | None = None
+    payments: Callable[[Any], Any] | None = None
 
     def start(self, settings: Any, sender: Sender, *, demo: bool = False) -> Engine:
         """Connect the database, load the demo data if asked, and build the engine."""

@@ -46,7 +46,10 @@ def run_polling(app: Application, settings: Any, *, demo: bool = False, workers:
         pending.add()
         pool.submit(event)
     sides = app.side_handlers(settings, TelebotReplier(sender)) if app.side_handlers else []
-    attach(bot, submit, sides)  # side handlers run in the poller's thread, batch by batch
+    pays = app.payments(settings) if app.payments else None
+    # side handlers and payments run in the poller's thread, batch by batch: a pre-checkout
+    # query is answered at once, never queued behind a user's updates
+    attach(bot, submit, sides, pays=pays, answerer=sender)
     register_commands(bot, engine.flowset)
     me = bot.get_me()
     logger.info("polling as @%s (flows %s, store %s)", me.username, engine.flowset.version,

@@ -64,7 +64,8 @@ def create_app(app: Application, settings: Any) -> Flask:
         failures.count = getattr(failures, "count", 0) + 1
 
     sides = app.side_handlers(settings, TelebotReplier(sender)) if app.side_handlers else []
-    attach(bot, handle, sides, on_side_failure=side_failed)
+    pays = app.payments(settings) if app.payments else None
+    attach(bot, handle, sides, on_side_failure=side_failed, pays=pays, answerer=sender)
     web = Flask(__name__)
     web.config["MAX_CONTENT_LENGTH"] = 1 << 20
     secret = settings.webhook_secret.encode()

@@ -1,0 +1,398 @@
+"""The shop's payments in Telegram: invoices, pre-checkout, payments recorded once, expiry,
+refunds (docs/payments.md).
+
+- **Which orders are paid in Telegram.** An order of only digital products, with ``STARS=1``,
+  is paid in Telegram Stars (``XTR``, its total at ``STARS_RATE`` minor units per star,
+  rounded up); any other order, with ``PAYMENT_PROVIDER_TOKEN``, by card through the
+  provider in ``PAYMENT_CURRENCY``. Otherwise it is paid on delivery, as before.
+- **Placing.** Such an order is placed ``awaiting_payment`` (its stock taken and held) with
+  a payment due: method, currency, amount, a deadline (``PAYMENT_HOLD_MINUTES``) and a
+  random nonce. Its invoice goes out through the outbox (``invoice:<order>``, once); the
+  payload is ``<number>:<nonce>``, so a payload made up from an order's number matches
+  nothing.
+- **Pre-checkout** (:class:`PaymentDesk`, answered at once by the engine): yes only for the
+  buyer's own order, still awaiting payment, before its deadline, for exactly its amount
+  and currency; otherwise a reason in the buyer's language.
+- **A successful payment** is recorded first (``models.payment``: the charge id is the key),
+  then applied: the order is claimed for the charge (``paid_charge``, set once), and moved
+  to ``paid`` by the lifecycle's compare-and-set (the amount in the change's note, so the
+  staff card shows it). A payment no order awaits (unknown, expired, cancelled, paid
+  already by another charge, another amount) is ``unmatched``: staff are told in their
+  chat and the buyer that it will be refunded. Housekeeping applies payments a crash left
+  ``received``.
+- **Expiry** (housekeeping): an order still unpaid :data:`GRACE` after its deadline is
+  cancelled by the lifecycle (``expire``), which returns its stock once and tells the buyer.
+- **Refunds**: the lifecycle's ``refund`` runs ``payments.refund``: a Stars payment is
+  refunded with ``refundStarPayment`` (intent recorded, call, outcome recorded;
+  ``CHARGE_ALREADY_REFUNDED`` is done), a card payment is recorded as refunded outside
+  Telegram (staff did it with the provider).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from constants import DEFAULT_LANGUAGE, TEXTS, text
+from engine import action, condition
+from engine.payments import STARS, Invoice, PreCheckout, SuccessfulPayment
+from flows import order_lifecycle
+from models import Notice, Order, Payment, Product, User, format_money
+from models.base import utcnow
+from models.db import serialised
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["GRACE", "PaymentConfig", "PaymentDesk", "apply", "config", "configure",
+           "configure_gateway", "expire_unpaid", "invoice_for", "resume_received",
+           "terms_for"]
+
+GRACE = timedelta(minutes=2)  # a payment agreed just before the deadline still lands
+ACTOR = {"card": "Telegram Payments", "stars": "Telegram Stars"}
+
+
+@dataclass(frozen=True)
+class PaymentConfig:
+    """How the shop takes payments (``settings.py``: PAYMENT_*, STARS*)."""
+
+    provider_token: str | None = None
+    currency: str = "RUB"
+    stars: bool = False
+    stars_rate: int = 150  # minor units of the shop's currency per star
+    hold_minutes: int = 15
+
+    @classmethod
+    def from_settings(cls, settings) -> PaymentConfig:
+        return cls(settings.payment_provider_token, settings.payment_currency,
+                   settings.stars, settings.stars_rate, settings.payment_hold_minutes)
+
+
+_configured: list[PaymentConfig] = []
+_gateway: list = []
+
+
+def configure(value: PaymentConfig | None) -> None:
+    """Set this process's payments (the bot's assembly, tests); None: read the settings."""
+    _configured[:] = [value] if value is not None else []
+
+
+def config() -> PaymentConfig:
+    """The configured payments, else the ones the settings describe."""
+    if not _configured:
+        import settings
+
+        _configured.append(PaymentConfig.from_settings(settings.load()))
+    return _configured[0]
+
+
+def configure_gateway(api) -> None:
+    """What calls Telegram for refunds (``refund_star_payment``): the bot's sender."""
+    _gateway[:] = [api] if api is not None else []
+
+
+def gateway():
+    """The configured gateway, else a sender to the Bot API of the settings (the API's
+    process, whose refunds go to Telegram too)."""
+    if not _gateway:
+        import settings
+
+        from engine.telegram import EngineBot, TelebotSender, use_api_url
+
+        loaded = settings.load()
+        if not loaded.bot_token:
+            raise RuntimeError("BOT_TOKEN is not set: a Stars refund needs the bot's token")
+        use_api_url(loaded.telegram_api_url)
+        _gateway.append(TelebotSender(EngineBot(loaded.bot_token, threaded=False)))
+    return _gateway[0]
+
+
+# -- what an order is paid with ------------------------------------------------------------
+def method_for(product_ids) -> str | None:
+    """``stars``, ``card`` or None (on delivery) for an order of these products."""
+    settings = config()
+    if settings.stars and product_ids:
+        with serialised():
+            digital = Product.objects(id__in=list(product_ids)).only("digital")
+            if all(p.digital for p in digital) and digital.count() == len(set(product_ids)):
+                return "stars"
+    return "card" if settings.provider_token else None
+
+
+def stars_amount(total: int, rate: int) -> int:
+    """The order's total in whole stars (rounded up: the shop never gets less)."""
+    return max(1, math.ceil(total / rate))
+
+
+def terms_for(quote) -> dict | None:
+    """The ``pay_*`` fields of an order placed for ``quote`` (None: paid on delivery)."""
+    method = method_for([line.product for line in quote.lines])
+    if method is None:
+        return None
+    settings = config()
+    currency = STARS if method == "stars" else settings.currency
+    amount = stars_amount(quote.total, settings.stars_rate) if method == "stars" \
+        else quote.total
+    return {"pay_method": method, "pay_currency": currency, "pay_amount": amount,
+            "pay_until": utcnow() + timedelta(minutes=settings.hold_minutes),
+            "pay_nonce": secrets.token_hex(8)}
+
+
+def payload(order: Order) -> str:
+    return f"{order.number}:{order.pay_nonce}"
+
+
+def order_of(value: str) -> Order | None:
+    """The order an invoice payload names, only with its nonce (a forged one: None)."""
+    number, _, nonce = (value or "").partition(":")
+    if not number.isdigit() or not nonce:
+        return None
+    with serialised():
+        order = Order.objects(number=int(number)).first()
+    return order if order is not None and order.pay_nonce and \
+        secrets.compare_digest(order.pay_nonce, nonce) else None
+
+
+def amount_text(currency: str, amount: int, lang: str | None) -> str:
+    """``1 299 ₽`` (the shop's currency), ``⭐ 10`` (Stars), else ``12.50 EUR``."""
+    if currency == STARS:
+        return text("payments.stars_amount", lang, amount=amount)
+    if currency == "RUB":
+        return format_money(amount, lang)
+    return f"{amount // 100}.{amount % 100:02d} {currency}"
+
+
+def _clip(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[:limit - 1].rstrip() + "…"
+
+
+def invoice_for(order: Order, lang: str | None) -> Invoice:
+    """The order's invoice: a price per line (Stars: one, the whole order), its lines as
+    the description, the order's picture when it has one product with a picture online."""
+    lang = lang or DEFAULT_LANGUAGE
+    names = [f"{item.title(lang)} × {item.quantity}" for item in order.items]
+    description = _clip(text("payments.invoice_description", lang, items=", ".join(names)), 255)
+    title = _clip(text("payments.invoice_title", lang, number=order.number), 32)
+    if order.pay_currency == STARS:
+        prices = ((title, order.pay_amount),)
+    else:
+        prices = tuple((_clip(name, 32), item.line_total)
+                       for name, item in zip(names, order.items, strict=True))
+    photo = None
+    if len(order.items) == 1:
+        with serialised():
+            product = Product.objects(id=order.items[0].product).only("image").first()
+        if product is not None and (product.image or "").startswith(("https://", "http://")):
+            photo = product.image  # Telegram fetches it: a local picture cannot be shown
+    token = "" if order.pay_currency == STARS else (config().provider_token or "")
+    return Invoice(title=title, description=description, payload=payload(order),
+                   currency=order.pay_currency, prices=prices, provider_token=token,
+                   photo_url=photo)
+
+
+def _language(user_id: int, fallback: str | None = None) -> str:
+    with serialised():
+        user = User.objects(telegram_id=user_id).only("language").first()
+    lang = (user.language if user else None) or fallback
+    return lang if lang in TEXTS else DEFAULT_LANGUAGE
+
+
+@condition("checkout.pays_now")
+def pays_now(ctx) -> bool:
+    """The order of the quote on screen is paid in Telegram (an invoice follows)."""
+    from models import Quote
+
+    quote = Quote.from_dict(ctx.data.get("quote"))
+    return quote is not None and bool(quote.lines) and \
+        method_for([line.product for line in quote.lines]) is not None
+
+
+def queue_invoice(order: dict) -> None:
+    """The order's invoice goes to its buyer, once (the outbox sends it)."""
+    Notice.once(f"invoice:{order['_id']}", "invoice", order["user_id"], order=order["_id"],
+                lang=_language(order["user_id"]))
+
+
+# -- pre-checkout and successful payments ----------------------------------------------------
+class PaymentDesk:
+    """The shop's :class:`engine.payments.PaymentHandler`."""
+
+    def on_pre_checkout(self, query: PreCheckout) -> tuple[bool, str | None]:
+        lang = _language(query.user.get("id"), query.user.get("language_code"))
+        order = order_of(query.payload)
+        if order is None or order.user_id != query.user.get("id"):
+            return False, text("payments.refused.unknown", lang)
+        number = order.number
+        if order.status != Order.AWAITING_PAYMENT:
+            key = "paid" if order.status not in ("cancelled",) else "expired"
+            return False, text(f"payments.refused.{key}", lang, number=number)
+        if order.pay_until is None or order.pay_until < utcnow():
+            return False, text("payments.refused.expired", lang, number=number)
+        if query.currency != order.pay_currency or query.total_amount != order.pay_amount:
+            return False, text("payments.refused.amount", lang, number=number)
+        return True, None
+
+    def on_payment(self, paid: SuccessfulPayment) -> None:
+        order = order_of(paid.payload)
+        payment, first = Payment.record(
+            id=paid.telegram_charge_id, provider_charge_id=paid.provider_charge_id,
+            user_id=paid.user.get("id"), currency=paid.currency,
+            total_amount=paid.total_amount, payload=paid.payload[:128],
+            order=order.pk if order else None, order_number=order.number if order else None,
+            update_id=paid.update_id)
+        if not first and payment.state != "received":
+            logger.info("payment %s again (update %s): recorded already, %s", payment.pk,
+                        paid.update_id, payment.state)
+            return
+        apply(payment)
+
+
+def apply(payment: Payment) -> str:
+    """Apply a recorded payment to its order (once, from any process); its new state."""
+    order = order_of(payment.payload)
+    reason = None
+    if order is None:
+        reason = "unknown"
+    elif order.user_id != payment.user_id:
+        reason = "unknown"
+    elif payment.currency != order.pay_currency or payment.total_amount != order.pay_amount:
+        reason = "amount"
+    else:
+        with serialised():  # the order is this charge's, or another one paid it already
+            Order.objects(id=order.pk, status=Order.AWAITING_PAYMENT,
+                          paid_charge=None).update_one(set__paid_charge=payment.pk)
+            order.reload()
+        if order.paid_charge != payment.pk:
+            reason = "paid" if order.paid_charge else "expired"
+        elif order.status == Order.AWAITING_PAYMENT:
+            note = text("payments.note", DEFAULT_LANGUAGE,
+                        amount=amount_text(payment.currency, payment.total_amount,
+                                           DEFAULT_LANGUAGE))
+            try:
+                with serialised():
+                    order = order_lifecycle.change(
+                        order.pk, role="system", actor=ACTOR[order.pay_method or "card"],
+                        trigger="pay", note=note, expect_version=order.version)
+            except order_lifecycle.TransitionRefused:
+                with serialised():
+                    order.reload()
+        if reason is None and order.status in (Order.AWAITING_PAYMENT, "cancelled"):
+            reason = "expired"  # cancelled (expired) between the claim and the change
+    if reason is None:
+        Payment.mark(payment.pk, {"state": "received"}, state="applied")
+        logger.info("payment %s: order #%s paid (%s %s)", payment.pk, order.number,
+                    payment.total_amount, payment.currency)
+        return "applied"
+    Payment.mark(payment.pk, {"state": "received"}, state="unmatched", reason=reason)
+    logger.warning("payment %s of user %s (%s %s, payload %r) matches no order awaiting it "
+                   "(%s): staff are told to refund it", payment.pk, payment.user_id,
+                   payment.total_amount, payment.currency, payment.payload, reason)
+    from flows import staff
+
+    desk = staff.feed()
+    if desk.enabled:
+        Notice.once(f"unmatched:{payment.pk}:staff", "unmatched", desk.chat_id,
+                    thread_id=desk.thread_id, payment=payment.pk)
+    Notice.once(f"unmatched:{payment.pk}:buyer", "unmatched", payment.user_id,
+                payment=payment.pk, lang=_language(payment.user_id))
+    return "unmatched"
+
+
+def unmatched_message(doc: dict) -> str:
+    """What the staff chat, or the buyer, is told of a payment no order awaited."""
+    from flows import staff
+
+    with serialised():
+        payment = Payment.objects(id=doc["payment"]).first()
+    if payment is None:
+        return ""
+    to_staff = doc["_id"].endswith(":staff")
+    lang = staff.language(doc["chat_id"]) if to_staff else (doc.get("lang") or DEFAULT_LANGUAGE)
+    amount = amount_text(payment.currency, payment.total_amount, lang)
+    number = payment.order_number or "?"
+    if not to_staff:
+        return text("payments.unmatched_buyer", lang, amount=amount, number=number)
+    with serialised():
+        user = User.objects(telegram_id=payment.user_id).first()
+    buyer = html.escape(user.display_name if user else str(payment.user_id))
+    return text("payments.unmatched_staff", lang, amount=amount, number=number, buyer=buyer,
+                user_id=payment.user_id, charge=html.escape(payment.pk),
+                reason=text(f"payments.reason.{payment.reason or 'unknown'}", lang))
+
+
+def payment_line(order: Order, lang: str) -> str:
+    """The staff card's line of the order's payment (empty: paid on delivery)."""
+    if not order.pay_method:
+        return ""
+    amount = amount_text(order.pay_currency, order.pay_amount or 0, lang)
+    payment = Payment.of_order(order.pk) if order.paid_charge else None
+    if payment is None:
+        return text("payments.card_due", lang, amount=amount,
+                    until=order.pay_until.strftime("%d.%m %H:%M") if order.pay_until else "")
+    refund = text(f"payments.refund_state.{payment.refund}", lang,
+                  error=html.escape(payment.refund_error or "")) if payment.refund else ""
+    return text(f"payments.card_paid.{order.pay_method}", lang, amount=amount,
+                charge=html.escape(payment.pk)) + refund
+
+
+# -- housekeeping ------------------------------------------------------------------------------
+def expire_unpaid(now=None) -> int:
+    """Cancel orders unpaid :data:`GRACE` past their deadline (stock returned, buyer told,
+    once: the lifecycle's compare-and-set); returns how many."""
+    now = now or utcnow()
+    count = 0
+    with serialised():
+        due = list(Order.objects(status=Order.AWAITING_PAYMENT, paid_charge=None,
+                                 pay_until__lt=now - GRACE).only("id", "version"))
+    for order in due:
+        try:
+            with serialised():
+                order_lifecycle.change(order.pk, role="system", actor="payments",
+                                       trigger="expire", expect_version=order.version)
+            count += 1
+        except order_lifecycle.TransitionRefused:
+            continue  # paid or cancelled meanwhile
+    return count
+
+
+def resume_received(older_than: timedelta = timedelta(seconds=30)) -> int:
+    """Apply payments a crash left recorded and unapplied; returns how many."""
+    with serialised():
+        stuck = list(Payment.objects(state="received", created__lt=utcnow() - older_than))
+    for payment in stuck:
+        apply(payment)
+    return len(stuck)
+
+
+# -- refunds ---------------------------------------------------------------------------------
+@action("payments.refund")
+def refund(order: dict) -> None:
+    """The order is refunded: its Stars go back through Telegram (once); a card payment is
+    recorded as refunded outside Telegram. A transient failure raises (the lifecycle's
+    housekeeping tries again); Telegram's refusal is recorded for the staff card."""
+    from engine.sender import SendError
+
+    payment = Payment.of_order(order["_id"])
+    if payment is None or payment.refund in ("done", "manual", "failed"):
+        return  # paid on delivery, or settled already
+    if not payment.stars:
+        Payment.mark(payment.pk, {"refund": None}, refund="manual", refunded_at=utcnow())
+        return
+    Payment.mark(payment.pk, {}, refund="requested")  # the intent, before the call
+    try:
+        gateway().refund_star_payment(payment.user_id, payment.pk)
+    except SendError as err:
+        if "CHARGE_ALREADY_REFUNDED" not in err.description:
+            if err.code == 400:  # Telegram says no for good (CHARGE_NOT_FOUND, ...)
+                logger.error("refund of %s for order %s refused: %s", payment.pk,
+                             order.get("number"), err.description)
+                Payment.mark(payment.pk, {}, refund="failed",
+                             refund_error=err.description[:500])
+                return
+            raise
+    Payment.mark(payment.pk, {}, refund="done", refunded_at=utcnow())
+    logger.info("refunded %s stars of order #%s (%s)", payment.total_amount,
+                order.get("number"), payment.pk)

@@ -1,0 +1,96 @@
+"""Payments received in Telegram: one document per charge, recorded before anything else.
+
+A ``successful_payment`` is recorded by inserting a :class:`Payment` under Telegram's charge
+id (the ``_id``: unique by construction) with a unique sparse index on the provider's charge
+id too, so Telegram delivering the update again, a duplicate of it, or two processes
+receiving it at once record it once: the second insert fails with a duplicate key and finds
+the first. Only then is it applied to its order (``flows/payments.py``), and ``state`` says
+how far that got:
+
+- ``received``: recorded, not applied yet (a crash in between: housekeeping applies it);
+- ``applied``: its order was marked paid;
+- ``unmatched``: no order awaited it (unknown, expired, cancelled, another amount): the
+  money is in, staff are told to refund it, the buyer is told they will.
+
+A refund of a Stars payment records its intent first (``refund: requested``), then calls
+Telegram, then records the outcome (``done`` or ``failed`` with Telegram's words); a card
+payment's refund is done outside Telegram (``refund: manual``). Money is in the currency's
+minor units (kopecks), or whole stars for ``XTR``.
+"""
+
+from __future__ import annotations
+
+from mongoengine import (
+    DateTimeField,
+    IntField,
+    NotUniqueError,
+    ObjectIdField,
+    StringField,
+)
+
+from models.base import TimestampedDocument, utcnow
+from models.db import serialised
+
+__all__ = ["Payment"]
+
+STATES = ("received", "applied", "unmatched")
+REFUNDS = ("requested", "done", "failed", "manual")
+
+
+class Payment(TimestampedDocument):
+    """One charge Telegram reported (see the module's docstring)."""
+
+    id = StringField(primary_key=True)  # telegram_payment_charge_id
+    provider_charge_id = StringField(max_length=256)
+    user_id = IntField(required=True)
+    currency = StringField(required=True, max_length=3)
+    total_amount = IntField(required=True, min_value=0)
+    payload = StringField(max_length=128)
+    order = ObjectIdField()  # the order the payload named, when there is one
+    order_number = IntField()
+    state = StringField(choices=STATES, default="received")
+    reason = StringField(max_length=64)  # unmatched: why (unknown, expired, amount, ...)
+    update_id = IntField()
+    refund = StringField(choices=REFUNDS)
+    refund_error = StringField(max_length=512)
+    refunded_at = DateTimeField()
+
+    meta = {"collection": "payments",
+            "indexes": [{"fields": ["provider_charge_id"], "unique": True, "sparse": True},
+                        "order", ("state", "created")]}
+
+    @property
+    def stars(self) -> bool:
+        return self.currency == "XTR"
+
+    @classmethod
+    def record(cls, **fields) -> tuple[Payment, bool]:
+        """Insert the payment; ``(payment, True)`` when this call recorded it, ``(the one
+        recorded before, False)`` when it was already (a repeated or duplicated update)."""
+        payment = cls(**fields)
+        try:
+            with serialised():
+                payment.save(force_insert=True)
+            return payment, True
+        except NotUniqueError:
+            with serialised():
+                first = cls.objects(id=fields["id"]).first()
+                if first is None and fields.get("provider_charge_id"):
+                    first = cls.objects(provider_charge_id=fields["provider_charge_id"]).first()
+            if first is None:  # removed between the two: try once more
+                return cls.record(**fields)
+            return first, False
+
+    @classmethod
+    def mark(cls, charge_id: str, expect: dict, **change) -> bool:
+        """One conditional change of a payment (its state, its refund)."""
+        with serialised():
+            return cls._get_collection().update_one(
+                {"_id": charge_id, **expect},
+                {"$set": {**change, "modified": utcnow()}}).matched_count == 1
+
+    @classmethod
+    def of_order(cls, order_id) -> Payment | None:
+        """The payment applied to ``order_id`` (an order is paid once)."""
+        with serialised():
+            return cls.objects(order=order_id, state="applied").first()
