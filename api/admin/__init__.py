@@ -54,7 +54,7 @@ def _disabled(app: Flask) -> None:
     def off(path: str = ""):
         return render_template_string(DISABLED, reason=t("admin.disabled")), 503
 
-    app.add_url_rule(ADMIN_URL, "admin_off", off)
+    app.add_url_rule(f"{ADMIN_URL}/", "admin_off", off)
     app.add_url_rule(f"{ADMIN_URL}/<path:path>", "admin_off_path", off,
                      methods=("GET", "POST"))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -51,5 +51,13 @@ def dispatch(error: Exception):
     return _page(InternalServerError())
 
 
+def _no_such_page(rest: str = ""):
+    abort(404)
+
+
 def install(app: Flask) -> None:
+    """Take over the app's error handler, and match every other ``/admin/...`` URL: an
+    unmatched URL would be answered by flask-restful (``catch_all_404s``) in JSON."""
     app.register_error_handler(Exception, dispatch)
+    app.add_url_rule(f"{ADMIN_URL}/<path:rest>", "admin_no_such_page", _no_such_page,
+                     methods=("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"))

@@ -179,7 +179,7 @@ class PictureUpload(FileField):
 
         kwargs.setdefault("accept", "image/png,image/jpeg,image/gif,image/webp")
         current = getattr(self, "current", None)
-        src = url_for("admin.media", name=current) if current and "://" not in current else ""
+        src = url_for("admin.media", picture=current) if current and "://" not in current else ""
         # the chosen file is shown at once, before it is uploaded
         kwargs.setdefault("onchange", "var f = this.files[0], p = document.getElementById("
                                       "'picture-preview'); if (f && p) { p.src = "

@@ -66,12 +66,12 @@ class HomeView(AdminIndexView):
         session[LANG_KEY] = code
         return redirect(safe_next(request.form.get("next")))
 
-    @expose("/media/<path:name>")
-    def media(self, name: str):
+    @expose("/media/<path:picture>")
+    def media(self, picture: str):
         if not current_user.is_authenticated:
             abort(401)
         try:
-            path = media_dir().path(name)
+            path = media_dir().path(picture)
         except PictureRefused:
             abort(404)
         return send_file(path, max_age=3600)

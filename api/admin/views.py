@@ -56,7 +56,7 @@ def picture_thumb(view, context, model, name):
     if not model.image or "://" in model.image:
         return ""
     return Markup('<img class="thumb" alt="" src="{}">').format(
-        url_for("admin.media", name=model.image))
+        url_for("admin.media", picture=model.image))
 
 
 class ShopModelView(Guarded, ModelView):

@@ -9,7 +9,16 @@ import pytest
 
 from api import create_app
 from api.admin import StaffAccount
-from tests.api.conftest import TOKEN, catalog, demo, make_order, media_dir, shop  # noqa: F401
+from tests.api.conftest import (  # noqa: F401 - fixtures
+    TOKEN,
+    auth,
+    catalog,
+    client,
+    demo,
+    make_order,
+    media_dir,
+    shop,
+)
 
 PASSWORD = "correct horse battery"
 ADMIN, STAFF = "boss@example.com", "clerk@example.com"
