@@ -26,6 +26,10 @@ class InlineButton:
 @dataclass
 class Inline:
     rows: list[list[InlineButton]]
+    # a cached screen's markup, shared by every message that shows it and so never changed,
+    # keeps here what is derived from it ({"json": the Bot API's JSON}, made once); None:
+    # a markup of one message, derived afresh
+    derived: dict | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -368,12 +372,14 @@ class Renderer:
             plan = self._plan(state, ctx)
             main = plan.main
             fingerprint(main, self.parse_mode)
+            if isinstance(main.markup, Inline):
+                main.markup.derived = {}
             if len(static.rendered) >= SCREENS_CACHED:
                 static.rendered.clear()
             known = static.rendered[key] = (main.text, main.photo, main.markup, main.digest,
                                             plan.keyboard)
         text, photo, markup, digest, keyboard = known
-        return Plan(main=Message(text, photo, markup, digest), keyboard=keyboard)
+        return Plan(Message(text, photo, markup, digest), [], keyboard)
 
     def _plan(self, state: spec.State, ctx) -> Plan:
         screen = state.screen

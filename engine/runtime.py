@@ -38,15 +38,17 @@ OUTDATED_QUIET = 5.0  # seconds after an outdated press redrew the screen: no re
 class _Outcome:
     """What processing decided to show: notices, whether to render, and how."""
 
+    # the defaults, read from the class until processing sets them (one update's object)
+    render = True
+    edit = True
+    toast: str | None = None
+    alert = False
+    target: tuple[int, str | None] | None = None  # (message id, kind) to edit
+    outdated = False  # an outdated button: redraw one message at most
+    answered = False  # the button press was answered (before the screen went out)
+
     def __init__(self) -> None:
         self.notices: list[tuple[str, dict]] = []
-        self.render = True
-        self.edit = True
-        self.toast: str | None = None
-        self.alert = False
-        self.target: tuple[int, str | None] | None = None  # (message id, kind) to edit
-        self.outdated = False  # an outdated button: redraw one message at most
-        self.answered = False  # the button press was answered (before the screen went out)
 
 
 class Engine:
@@ -181,10 +183,10 @@ class Engine:
         return code if code in self.bot.languages else self.bot.default_language
 
     def _context(self, conv: Conversation, event: events.Event) -> Context:
-        return Context(user_id=conv.user_id, chat_id=event.chat_id, state=conv.state,
-                       lang=conv.lang, data=dict(conv.data), params=dict(conv.params),
-                       event=event, page=conv.page, services=self.services,
-                       catalog=self.flowset.catalog)
+        # positional, every field given: a third cheaper than keywords and default factories
+        return Context(conv.user_id, event.chat_id, conv.state, conv.lang, dict(conv.data),
+                       dict(conv.params), {}, event, conv.page, self.services, [], None,
+                       self.flowset.catalog)
 
     def _process(self, conv: Conversation, event: events.Event, outcome: _Outcome) -> str | None:
         conv.lang = self._language(conv, event)
@@ -339,13 +341,14 @@ class Engine:
             # its args only: the current state's params must not leak into the new place
             inherited = {} if t.reset_history or t.is_global else ctx.params
             params = {p: ctx.args.get(p, inherited.get(p)) for p in dest.params}
-            earlier = [i for i, h in enumerate(conv.history)
-                       if (h.get("state"), h.get("params")) == (fired.state, params)]
-            if earlier:
+            earlier = next((i for i in range(len(conv.history) - 1, -1, -1)
+                            if conv.history[i].get("state") == fired.state
+                            and conv.history[i].get("params") == params), None)
+            if earlier is not None:
                 # back to a place the user came through: "back" from it goes where it went
                 # from there, not round the loop again (the cafe's confirmation whose time
                 # was taken shows that day's times again: back is the dates)
-                conv.history = conv.history[:earlier[-1]]
+                conv.history = conv.history[:earlier]
             elif (fired.state, params) != (conv.state, conv.params):
                 step = {"state": conv.state, "params": conv.params, "page": conv.page}
                 conv.history = [*conv.history, step][-self.bot.history_limit:]

@@ -79,8 +79,14 @@ def markup_json(markup: Markup) -> str | None:
     """``markup`` as the Bot API's JSON, built directly (what :func:`to_telebot` then
     telebot's ``to_json`` would make, at a fraction of the cost: it is on every call)."""
     if isinstance(markup, Inline):
-        return json.dumps({"inline_keyboard": [[{"text": b.label, "callback_data": b.data}
+        derived = markup.derived  # a cached screen's (never changed): made once
+        if derived is not None and "json" in derived:
+            return derived["json"]
+        made = json.dumps({"inline_keyboard": [[{"text": b.label, "callback_data": b.data}
                                                  for b in row] for row in markup.rows]})
+        if derived is not None:
+            derived["json"] = made
+        return made
     if isinstance(markup, ReplyKeyboard):
         return json.dumps({"keyboard": [[{"text": label, "request_contact": True} if contact
                                          else {"text": label} for label, contact in row]
