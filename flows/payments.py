@@ -227,7 +227,10 @@ class PaymentDesk:
             return False, text("payments.refused.unknown", lang)
         number = order.number
         if order.status != Order.AWAITING_PAYMENT:
-            key = "paid" if order.status not in ("cancelled",) else "expired"
+            key = "paid"
+            if order.status == "cancelled":
+                expired = order.history and order.history[-1].trigger == "expire"
+                key = "expired" if expired else "cancelled"
             return False, text(f"payments.refused.{key}", lang, number=number)
         if order.pay_until is None or order.pay_until < utcnow():
             return False, text("payments.refused.expired", lang, number=number)
@@ -330,6 +333,8 @@ def payment_line(order: Order, lang: str) -> str:
     amount = amount_text(order.pay_currency, order.pay_amount or 0, lang)
     payment = Payment.of_order(order.pk) if order.paid_charge else None
     if payment is None:
+        if order.status != Order.AWAITING_PAYMENT:
+            return ""  # cancelled unpaid: nothing was paid
         return text("payments.card_due", lang, amount=amount,
                     until=order.pay_until.strftime("%d.%m %H:%M") if order.pay_until else "")
     refund = text(f"payments.refund_state.{payment.refund}", lang,

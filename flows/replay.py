@@ -107,13 +107,15 @@ def pay_order(number: int | None = None) -> None:
 
 def place_order(user_id: int, count: int = 1) -> None:
     """The shopper places an order of ``count`` products from their saved profile, as the
-    checkout does (a shortcut for scripts about what happens to orders afterwards)."""
-    from flows import order_lifecycle
+    checkout does (a shortcut for scripts about what happens to orders afterwards): paid
+    in Telegram when the script's settings say so (an invoice follows)."""
+    from flows import order_lifecycle, payments
 
     fill_cart(user_id, count)
     user = models.User.objects(telegram_id=user_id).first()
-    order = models.Order.from_cart(models.Cart.for_user(user_id), email=user.email,
-                                   phone=user.phone, address=user.address)
+    quote, _ = models.quote_cart(models.Cart.for_user(user_id))
+    order = models.Order.place(user_id, quote, email=user.email, phone=user.phone,
+                               address=user.address, payment=payments.terms_for(quote))
     order_lifecycle.created(order.pk)
 
 

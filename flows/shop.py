@@ -67,8 +67,9 @@ def load_demo() -> None:
 
 
 def housekeeping() -> list[Periodic]:
-    """The shop's periodic jobs: checkouts a crash abandoned give their stock back, and
-    order changes a crash interrupted finish what they had to do (stock returned once)."""
+    """The shop's periodic jobs: checkouts a crash abandoned give their stock back, order
+    changes a crash interrupted finish what they had to do (stock returned once), payments
+    a crash left unapplied are applied, unpaid orders past their time expire."""
     from flows import order_lifecycle, payments
 
     def recover() -> None:
@@ -79,16 +80,15 @@ def housekeeping() -> list[Periodic]:
             logger.warning("rolled back %d checkout(s) abandoned mid-way", count)
         if resumed:
             logger.warning("finished %d order change(s) a crash interrupted", resumed)
-
-    def settle_payments() -> None:
+        # payments: those a crash left recorded only are applied; unpaid orders past their
+        # time are cancelled, their stock returned (flows/payments.py)
         applied = payments.resume_received()
         expired = payments.expire_unpaid()
         if applied:
             logger.warning("applied %d payment(s) a crash left recorded only", applied)
         if expired:
             logger.info("cancelled %d order(s) not paid in time", expired)
-    return [Periodic(recover, 60.0, "recover-checkouts"),
-            Periodic(settle_payments, 30.0, "expire-unpaid")]
+    return [Periodic(recover, 60.0, "recover-checkouts")]
 
 
 def side_handlers(settings, replier) -> list:

@@ -123,7 +123,9 @@ def test_commands_are_registered_in_both_languages(tg, monkeypatch):
     en = {c["command"]: c["description"] for c in tg.commands("en")}
     default = {c["command"] for c in tg.commands("")}
     assert ru["catalog"] == "Каталог товаров" and en["catalog"] == "Browse the catalog"
-    assert default == set(ru) == {"start", "catalog", "cart", "orders", "help", "cancel"}
+    # /terms and /paysupport: Telegram requires them of a bot that takes payments
+    assert default == set(ru) == {"start", "catalog", "cart", "orders", "help", "cancel",
+                                  "terms", "paysupport"}
 
 
 def test_a_refused_picture_leaves_its_card_without_it_and_the_list_whole(tg, monkeypatch,
