@@ -12,10 +12,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import TimestampedDocument, normalise_email
 
-__all__ = ["MIN_PASSWORD", "ROLES", "AccountError", "StaffAccount"]
+__all__ = ["MIN_PASSWORD", "ROLES", "AccountError", "StaffAccount", "login_email"]
 
 ROLES = ("admin", "staff")  # admin: everything, accounts too; staff: catalog, orders, news
 MIN_PASSWORD = 8
+
+
+def login_email(value: str) -> str:
+    """An email as accounts are keyed by: normalised, and lower case (people type their
+    address in any case when logging in)."""
+    return normalise_email(value).lower()
 
 
 class AccountError(ValueError):
@@ -68,7 +74,7 @@ class StaffAccount(UserMixin, TimestampedDocument):
     @classmethod
     def find(cls, email: str) -> StaffAccount | None:
         try:
-            return cls.objects(email=normalise_email(email)).first()
+            return cls.objects(email=login_email(email)).first()
         except ValueError:
             return None
 
@@ -78,7 +84,7 @@ class StaffAccount(UserMixin, TimestampedDocument):
         if role not in ROLES:
             raise AccountError(f"role {role!r}: expected one of {', '.join(ROLES)}")
         try:
-            email = normalise_email(email)
+            email = login_email(email)
         except ValueError as err:
             raise AccountError(str(getattr(err, "reason", err))) from None
         if cls.objects(email=email).first():

@@ -171,8 +171,7 @@ class PictureUpload(FileField):
             raise ValidationError(t("picture.unwritable")) from None
 
     def populate_obj(self, obj, name: str) -> None:
-        if getattr(self, "stored", None):
-            obj.image = self.stored
+        pass  # the view puts ``stored`` into ``image`` once every field is populated
 
     def __call__(self, **kwargs):
         from flask import url_for

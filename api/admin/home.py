@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, send_file, session, url_for
+from flask import Response, abort, flash, redirect, request, session, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user, login_user, logout_user
 from wtforms import EmailField, Form, PasswordField
@@ -13,7 +13,7 @@ from api.admin.i18n import LANG_KEY, lazy, t
 from api.admin.security import safe_next
 from api.schemas.fields import media_dir
 from constants import LANGUAGES
-from engine.media import PictureRefused
+from engine.media import PictureRefused, sniff
 from models import Broadcast, Order, Product, utcnow
 
 __all__ = ["HomeView", "LoginForm"]
@@ -74,4 +74,9 @@ class HomeView(AdminIndexView):
             path = media_dir().path(picture)
         except PictureRefused:
             abort(404)
-        return send_file(path, max_age=3600)
+        # the bytes, not send_file's open file: the embedded store's middleware collects
+        # the body into a list and would leave such a file unclosed
+        data = path.read_bytes()
+        kind = sniff(data[:16]) or "png"
+        return Response(data, mimetype=f"image/{'jpeg' if kind == 'jpg' else kind}",
+                        headers={"Cache-Control": "private, max-age=3600"})

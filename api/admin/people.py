@@ -9,11 +9,11 @@ from wtforms import PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from api.admin.accounts import MIN_PASSWORD, ROLES, AccountError, StaffAccount
+from api.admin.accounts import MIN_PASSWORD, ROLES, AccountError, StaffAccount, login_email
 from api.admin.i18n import current_language, lazy, t
 from api.admin.orders import status_label
 from api.admin.views import ShopModelView
-from models import Order, format_money, normalise_email
+from models import Order, format_money
 
 __all__ = ["AccountView", "ShopperView"]
 
@@ -71,7 +71,7 @@ class AccountView(ShopModelView):
 
     def on_model_change(self, form, model, is_created):
         try:
-            model.email = normalise_email(model.email)
+            model.email = login_email(model.email)
         except ValueError as err:
             raise AccountError(t("account.bad_email", reason=getattr(err, "reason", err))) \
                 from None

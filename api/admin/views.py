@@ -66,6 +66,12 @@ class ShopModelView(Guarded, ModelView):
     can_set_page_size = True
     form_excluded_columns = ("created", "modified")
 
+    def on_model_change(self, form, model, is_created) -> None:
+        # an uploaded picture wins over the `image` field populated after it
+        stored = getattr(getattr(form, "picture", None), "stored", None)
+        if stored:
+            model.image = stored
+
     def handle_view_exception(self, exc: Exception) -> bool:
         if isinstance(exc, (ModelError, PictureRefused, NotUniqueError, DocumentInvalid)):
             flash(explain(exc), "error")

@@ -26,7 +26,7 @@ def test_logged_out_every_page_leads_to_the_login(app, accounts, path):
 
 
 def test_logged_out_no_media_preview(app, accounts):
-    assert app.test_client().get("/admin/media/books-1.png").status_code == 401
+    assert app.test_client().get("/admin/media/classics-1.png").status_code == 401
 
 
 @pytest.mark.parametrize("path", ACTIONS)
