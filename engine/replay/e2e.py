@@ -60,17 +60,41 @@ class EndToEnd:
         lifecycle.observers.append(self._recorder)
         self.fake = FakeTelegram().start()
         self.log = open(self.workdir / "bot.log", "w+", encoding="utf-8")  # noqa: SIM115
-        env = {**os.environ, **self.target.bot_env, "BOT_TOKEN": self.fake.token,
+        self.env: dict[str, str] = {}  # the settings of the running script (its env:)
+        self.process = None
+        self._start()
+
+    def _start(self) -> None:
+        """Start the bot process with the target's settings and the script's ``env:``, and
+        wait until it polls (its own getUpdates: an earlier process's is superseded)."""
+        env = {**os.environ, **self.target.bot_env, **self.env, "BOT_TOKEN": self.fake.token,
                "TELEGRAM_API_URL": self.fake.url, "MONGO_URI": self.uri,
                "ENGINE_COVERAGE_FILE": str(self.coverage_file)}
+        bot = self.fake.bot()
+        generation = bot.poll_generation
         self.process = subprocess.Popen(self.target.bot_command, env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT)
-        try:
-            self.fake.wait_polling(timeout=60)
-        except TimeoutError:
+        if not self.fake.world.wait_until(
+                lambda: bot.poll_generation > generation and bot.polling > 0, 60):
             output = self.output()
             self.close()
-            raise BotProcessError(f"the bot never started polling:\n{output}") from None
+            raise BotProcessError(f"the bot never started polling:\n{output}")
+
+    def _stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def use_env(self, env: dict[str, str]) -> None:
+        """Run the bot with a script's settings (``env:``): restarted when they differ."""
+        if env != self.env:
+            self._stop()
+            self.env = dict(env)
+            self._start()
 
     def output(self) -> str:
         self.log.flush()
@@ -99,6 +123,7 @@ class EndToEnd:
         return Runner(self.target, driver_factory=self._driver)
 
     def _driver(self, runner: Runner, script) -> E2EDriver:
+        self.use_env(script.env)
         if self.process.poll() is not None:
             raise BotProcessError(f"the bot process exited:\n{self.output()}")
         self.reset()
@@ -120,15 +145,17 @@ class EndToEnd:
 
         if getattr(self, "_recorder", None) in lifecycle.observers:
             lifecycle.observers.remove(self._recorder)
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        self._stop()
         self.fake.stop()
         self.log.close()
+
+
+def entry_text(entry: dict) -> str:
+    """What a transcript entry of the bot's shows: an invoice as its title and description
+    (as the in-process stub shows it), a message as its source, text or caption."""
+    if "invoice" in entry:
+        return f"{entry.get('text') or ''}\n{entry['invoice'].get('description') or ''}"
+    return entry.get("source") or entry.get("text") or entry.get("caption") or ""
 
 
 def _buttons(markup: dict | None) -> list[list[str]]:
@@ -148,6 +175,7 @@ class E2EDriver:
                                    username=user.get("username", "tester"),
                                    language_code=user.get("language", "en"))
         self.uploads: dict[str, str] = {}  # file id -> the uploaded file's name
+        self.last_payment: int | None = None  # the update id of the last payment
 
     def _seq(self) -> int:
         from faketelegram import ControlError
@@ -187,10 +215,32 @@ class E2EDriver:
                 self._click(label, message_id, oldest=oldest)
         elif step.action == "click":
             self.user.press(label)
+        elif step.action == "pay":
+            self._pay(step)
+        elif step.action == "redeliver":
+            if self.last_payment is None:
+                from engine.testing import ClickError
+
+                raise ClickError("no payment to deliver again: pay first")
+            if isinstance(step.value, dict):
+                self.fake.duplicate(self.last_payment)
+            else:
+                self.fake.redeliver(self.last_payment)
         self.fake.wait_idle(timeout=20, quiet=STEP_QUIET)
         result = self._result(since, inline)
         result.errors = logged_errors(self.session.log_since(logged))
         return result
+
+    def _pay(self, step) -> None:
+        """The buyer pays an invoice through the fake (its pre-checkout, then the payment);
+        the payment's update is kept for ``redeliver:``."""
+        options = step.value if isinstance(step.value, dict) else {}
+        message_id = self._message_id(options["message"]) if "message" in options else None
+        paid = self.user.pay(message_id, twice=bool(options.get("twice")),
+                             skip_pre_checkout=bool(options.get("late")))
+        for one in paid.get("payments") or [paid]:
+            if one.get("update_id"):
+                self.last_payment = one["update_id"]
 
     def _click(self, label: str, message_id: int | None, *, oldest: bool = False) -> None:
         from engine.testing import ClickError
@@ -226,17 +276,18 @@ class E2EDriver:
             if entry.get("actor") != "bot":
                 continue
             action = entry.get("action")
-            if action == "answer":
-                result.answers.append(entry.get("text") or None)
+            if action == "answer" or (action == "answer_pre_checkout" and not entry.get("ok")):
+                # a refused pre-checkout shows its reason to the buyer, as a toast does
+                result.answers.append(entry.get("text") or entry.get("error_message") or None)
                 result.pressed = True
             elif action in ("send", "edit"):
                 photo = entry.get("photo")
                 if entry.get("upload") and photo:
                     self.uploads[photo] = entry["upload"]
                 photo = self.uploads.get(photo, photo)
-                text = entry.get("source") or entry.get("text") or entry.get("caption") or ""
+                text = entry_text(entry)
                 shown = Shown(action, entry["message_id"], text, photo,
-                              _buttons(entry.get("reply_markup")))
+                              [] if "invoice" in entry else _buttons(entry.get("reply_markup")))
                 if entry["message_id"] in seen:
                     seen[entry["message_id"]].text = text
                     continue

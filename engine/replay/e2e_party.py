@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from engine.replay.driver import Shown, StepResult
-from engine.replay.e2e import STEP_QUIET, E2EDriver, _buttons
+from engine.replay.e2e import STEP_QUIET, E2EDriver, _buttons, entry_text
 from engine.replay.errors import logged_errors
 
 SETTLE_TIMEOUT = 30.0
@@ -147,8 +147,8 @@ class E2EPartiesDriver:
                 if entry.get("action") == "answer":
                     answers.append(entry.get("text") or None)
                 elif entry.get("action") in ("send", "edit"):
-                    text = entry.get("source") or entry.get("text") or entry.get("caption") or ""
-                    buttons = _buttons(entry.get("reply_markup"))
+                    text = entry_text(entry)
+                    buttons = [] if "invoice" in entry else _buttons(entry.get("reply_markup"))
                     if entry["message_id"] in shown:
                         shown[entry["message_id"]].text = text
                         shown[entry["message_id"]].buttons = buttons
