@@ -1,12 +1,19 @@
 """Delivering updates to a bot's webhook, as Telegram does.
 
 Each update is POSTed as JSON, with the ``X-Telegram-Bot-Api-Secret-Token`` header when the
-webhook has a secret token. Updates go one at a time in queue order, so every chat's updates
-arrive in order (Telegram parallelises across chats up to ``max_connections``; the fake keeps
-one connection, which is stricter, never looser). A non-2xx answer or a network error is
-recorded for getWebhookInfo (``last_error_date``, ``last_error_message``) and the update is
-retried with a growing delay until it is accepted, the webhook changes, or the server stops.
-A 2xx answer whose JSON body names a ``method`` runs that method, as Telegram allows.
+webhook has a secret token. Up to ``max_connections`` (setWebhook's, 1-100, default 40)
+updates are in flight at once, as with Telegram, whose Bot API server keeps a queue per
+chat and sends a queue's next update only once the previous one was answered. The fake's
+rule (:func:`queue_of`): an update that belongs to a chat (a message, an edited message, a
+channel post, a member change) queues by that chat; a query (a button press, an inline,
+shipping or pre-checkout query) by its kind and its sender, so a private chat's messages
+form one queue and the same user's button presses another; anything else is ordered with
+nothing. Within a queue, updates go one at a time in the order they were queued; across
+queues, in parallel. A non-2xx answer or a network error is recorded for getWebhookInfo
+(``last_error_date``, ``last_error_message``) and the update is retried, its queue held,
+with a growing delay until it is accepted, the webhook changes, or the server stops. A
+2xx answer whose JSON body names a ``method`` runs that method (before the queue's next
+update goes), as Telegram allows.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import urllib.request
 
 from .api import BotApi
 from .params import Params
-from .state import BotState
+from .state import BotState, PendingUpdate
 from .world import World
 
 __all__ = ["WebhookWorker"]
@@ -28,8 +35,24 @@ __all__ = ["WebhookWorker"]
 logger = logging.getLogger(__name__)
 
 
+def queue_of(update: dict) -> tuple | None:
+    """The queue an update is delivered in, one at a time and in order: ``("chat", id)``
+    for what belongs to a chat, ``(kind, user id)`` for a query, None for the rest."""
+    for kind, payload in update.items():
+        if kind == "update_id" or not isinstance(payload, dict):
+            continue
+        chat = payload.get("chat")
+        if kind.endswith("_query") or not isinstance(chat, dict):
+            sender = payload.get("from")
+            return (kind, sender.get("id")) if isinstance(sender, dict) else None
+        return "chat", chat.get("id")
+    return None
+
+
 class WebhookWorker(threading.Thread):
-    """Delivers one bot's updates to the webhook set in one setWebhook call, until it changes."""
+    """Delivers one bot's updates to the webhook set in one setWebhook call, until it changes:
+    it hands each update that may go now (its queue idle, fewer than ``max_connections``
+    in flight) to a connection of its own."""
 
     def __init__(
         self,
@@ -44,8 +67,11 @@ class WebhookWorker(threading.Thread):
         assert bot.webhook is not None
         self.world, self.api, self.bot = world, api, bot
         self.generation = bot.webhook.generation
+        self.max_connections = bot.webhook.max_connections
         self.timeout = timeout
         self.first_delay, self.max_delay = retry_delays
+        self.busy: set = set()  # queues with an update in flight (under world.cond)
+        self.connections = 0  # updates in flight (under world.cond)
         # Never through a proxy: webhooks of tests are local.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -57,45 +83,90 @@ class WebhookWorker(threading.Thread):
             and not self.world.stopping.is_set()
         )
 
+    def _next(self) -> tuple[PendingUpdate, tuple | None] | None:
+        """The first queued update that may go now, and its queue (under world.cond)."""
+        blocked = set(self.busy)
+        for pending in self.bot.pending:
+            queue = queue_of(pending.update)
+            if queue is not None and queue in blocked:
+                continue
+            if pending.delivered:  # in flight (a redelivery's twin, or a replaced webhook's)
+                if queue is not None:
+                    blocked.add(queue)
+                continue
+            return pending, queue
+        return None
+
     def run(self) -> None:
-        """Deliver until the webhook is removed or replaced, or the server stops."""
-        delay = self.first_delay
+        """Dispatch until the webhook is removed or replaced, or the server stops."""
         while True:
             with self.world.cond:
-                while self._current() and not self.bot.pending:
+                while True:
+                    if not self._current():
+                        return
+                    found = self._next() if self.connections < self.max_connections else None
+                    if found is not None:
+                        break
                     self.world.cond.wait(0.5)
-                if not self._current():
-                    return
-                pending = self.bot.pending[0]
+                pending, queue = found
                 pending.delivered = True
-                hook = self.bot.webhook
-                assert hook is not None
-                url, secret = hook.url, hook.secret_token
-            status, body, error = self._post(url, secret, pending.update)
-            reply_call = None
-            failed = not 200 <= status < 300
-            with self.world.cond:
-                if not self._current():
-                    pending.delivered = False
-                    return
-                self.bot.last_activity = time.monotonic()
-                if not failed:
-                    if pending in self.bot.pending:
+                self.connections += 1
+                if queue is not None:
+                    self.busy.add(queue)
+            threading.Thread(target=self._deliver, args=(pending, queue), daemon=True,
+                             name=f"{self.name}-{pending.update_id}").start()
+
+    def _deliver(self, pending: PendingUpdate, queue: tuple | None) -> None:
+        """One connection: post ``pending`` until it is accepted (or the webhook is gone),
+        then free its queue."""
+        delay = self.first_delay
+        try:
+            while True:
+                with self.world.cond:
+                    if not self._gone(pending):
+                        hook = self.bot.webhook
+                        assert hook is not None
+                        url, secret = hook.url, hook.secret_token
+                    else:
+                        return
+                status, body, error = self._post(url, secret, pending.update)
+                failed = not 200 <= status < 300
+                with self.world.cond:
+                    if self._gone(pending):
+                        return
+                    self.bot.last_activity = time.monotonic()
+                    if failed:
+                        hook.last_error_date = int(time.time())
+                        hook.last_error_message = (
+                            error or f"Wrong response from the webhook: {status}")
+                        logger.info("webhook %s failed (%s); retrying in %.1f s", url, error,
+                                    delay)
+                    elif pending in self.bot.pending:
                         self.bot.pending.remove(pending)
+                    self.world.cond.notify_all()
+                if not failed:
                     reply_call = _method_call(body)
-                    delay = self.first_delay
-                else:
-                    pending.delivered = False
-                    hook.last_error_date = int(time.time())
-                    hook.last_error_message = error or f"Wrong response from the webhook: {status}"
-                    logger.info("webhook %s failed (%s); retrying in %.1f s", url, error, delay)
-                self.world.cond.notify_all()
-            if reply_call is not None:
-                self.api.execute(self.bot, reply_call[0], reply_call[1])
-            if failed:
+                    if reply_call is not None:
+                        self.api.execute(self.bot, reply_call[0], reply_call[1])
+                    return
                 if self.world.sleep(delay):
                     return
                 delay = min(delay * 2, self.max_delay)
+        finally:
+            with self.world.cond:
+                self.connections -= 1
+                self.busy.discard(queue)
+                self.world.cond.notify_all()
+
+    def _gone(self, pending: PendingUpdate) -> bool:
+        """Whether this webhook is no longer the bot's (under world.cond). The update is then
+        left to whoever comes next: a new webhook (setWebhook marked it undelivered) or
+        getUpdates (marked undelivered here, when the webhook was deleted)."""
+        if self._current():
+            return False
+        if self.bot.webhook is None:
+            pending.delivered = False
+        return True
 
     def _post(self, url: str, secret: str, update: dict) -> tuple[int, bytes, str | None]:
         headers = {"Content-Type": "application/json"}

@@ -1,9 +1,11 @@
-"""Webhook delivery: the secret header, order, retries, getWebhookInfo, replies with a method."""
+"""Webhook delivery: the secret header, order, retries, getWebhookInfo, replies with a method,
+max_connections deliveries at once with each chat's in order."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -149,3 +151,127 @@ def test_set_webhook_ends_a_waiting_long_poll(tg):
     call(tg, "setWebhook", url="http://127.0.0.1:9/h")
     poll.join()
     assert answers[0]["description"] == "Conflict: terminated by setWebhook request"
+
+
+class GatedReceiver(Receiver):
+    """A webhook endpoint that holds every delivery until ``gate`` opens, counting how many
+    it holds at once, overall and per chat."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.RequestHandlerClass = _GatedHandler
+        self.gate = threading.Event()
+        self.lock = threading.Lock()
+        self.holding: list[dict] = []
+        self.most = 0
+        self.most_per_chat = 0
+
+    def wait_holding(self, count: int, timeout: float = 5.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.holding) >= count:
+                    return True
+            time.sleep(0.01)
+        return False
+
+
+class _GatedHandler(_ReceiverHandler):
+    server: GatedReceiver
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        server = self.server
+        chat = body["message"]["chat"]["id"]
+        with server.lock:
+            server.holding.append(body)
+            server.most = max(server.most, len(server.holding))
+            server.most_per_chat = max(server.most_per_chat, sum(
+                1 for held in server.holding if held["message"]["chat"]["id"] == chat))
+        server.gate.wait(10)
+        status = server.statuses.pop(0) if server.statuses and chat == 1 else 200
+        with server.lock:
+            server.holding.remove(body)
+            if status == 200:
+                server.received.append((body, None))
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+@pytest.fixture
+def gated():
+    server = GatedReceiver()
+    server.thread.start()
+    yield server
+    server.gate.set()
+    server.shutdown()
+    server.server_close()
+    server.thread.join()
+
+
+def texts_by_chat(received) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for update, _ in received:
+        out.setdefault(update["message"]["chat"]["id"], []).append(update["message"]["text"])
+    return out
+
+
+def test_up_to_max_connections_at_once_one_per_chat_in_order(fast_tg, gated):
+    tg = fast_tg
+    call(tg, "setWebhook", url=gated.url, max_connections=3)
+    for user in range(1, 6):  # five chats, two messages each
+        tg.user(user).send(f"{user}a")
+    for user in range(1, 6):
+        tg.user(user).send(f"{user}b")
+    assert gated.wait_holding(3)
+    time.sleep(0.2)  # time for a fourth connection, if the fake opened one
+    assert gated.most == 3 and gated.most_per_chat == 1
+    gated.gate.set()
+    tg.wait_idle(quiet=0.05)
+    assert texts_by_chat(gated.received) == {u: [f"{u}a", f"{u}b"] for u in range(1, 6)}
+    assert gated.most == 3 and gated.most_per_chat == 1
+
+
+def test_one_connection_is_strictly_serial(fast_tg, gated):
+    tg = fast_tg
+    call(tg, "setWebhook", url=gated.url, max_connections=1)
+    assert tg.webhook_info()["max_connections"] == 1
+    for user in (1, 2, 3):
+        tg.user(user).send(str(user))
+    assert gated.wait_holding(1)
+    time.sleep(0.2)
+    assert gated.most == 1
+    gated.gate.set()
+    tg.wait_idle(quiet=0.05)
+    assert [u["message"]["text"] for u, _ in gated.received] == ["1", "2", "3"]
+
+
+def test_a_failing_chat_holds_only_its_own_queue(fast_tg, gated):
+    tg = fast_tg
+    gated.gate.set()
+    gated.statuses = [500, 500, 500]  # chat 1's first update fails three times
+    call(tg, "setWebhook", url=gated.url)  # max_connections: 40
+    tg.user(1).send("1a")
+    tg.user(1).send("1b")
+    for user in (2, 3):
+        tg.user(user).send(f"{user}a")
+    assert tg.world.wait_until(lambda: len(gated.received) >= 2, 3)
+    assert texts_by_chat(gated.received) == {2: ["2a"], 3: ["3a"]}  # 1a still retrying
+    tg.wait_idle(timeout=10, quiet=0.05)
+    assert texts_by_chat(gated.received)[1] == ["1a", "1b"]
+    assert tg.webhook_info()["last_error_message"].startswith("Wrong response")
+
+
+def test_the_queue_of_each_kind_of_update():
+    from faketelegram.webhook import queue_of
+
+    user = {"id": 7}
+    assert queue_of({"update_id": 1, "message": {"chat": {"id": 7}, "from": user}}) == ("chat", 7)
+    assert queue_of({"update_id": 1, "edited_message": {"chat": {"id": -5}}}) == ("chat", -5)
+    # a user's presses are a queue of their own, beside their private chat's messages
+    assert queue_of({"update_id": 1, "callback_query": {
+        "from": user, "message": {"chat": {"id": 7}}}}) == ("callback_query", 7)
+    assert queue_of({"update_id": 1, "pre_checkout_query": {"from": user}}) == (
+        "pre_checkout_query", 7)
+    assert queue_of({"update_id": 1, "poll": {"id": "p"}}) is None
