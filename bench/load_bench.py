@@ -1,31 +1,39 @@
 """The real bot process under load, with Telegram's latency: updates/s and update-to-screen.
 
-    .ci/ferretdb.sh run python bench/load_bench.py [--users 1000] [--workers 1,4,16]
-        [--delay 0.05] [--clients 64]
+    .ci/ferretdb.sh run python bench/load_bench.py [--mode polling,webhook] [--users 1000]
+        [--workers 1,4,16] [--delay 0.05] [--clients 64]
 
-For each worker count: the fake Telegram server in this process with ``--delay`` seconds per
-Bot API call; the shop bot as its own process (the polling code of ``run_bot.py``, demo
-catalog, conversations on MONGO_URI's server in a fresh database, owned by the poller) with
-that many ordered worker threads. ``--clients`` threads play the users, each user walking
-/start, /catalog, a category, the next level, /cart, /catalog, a category, /start and
-waiting for each screen before the next step (as a person does). Reported: sustained
-updates/s over the run, and per step the time from the update being queued at the fake to
-the bot's screen (its send or edit) arriving there: p50 and p99.
+For each mode and worker count: the fake Telegram server in this process with ``--delay``
+seconds per Bot API call, and the shop bot as its own process(es), demo catalog,
+conversations on MONGO_URI's server in a fresh database:
 
-Webhook mode is not measured here: the fake delivers a webhook's updates over one
-connection, one at a time (stricter than Telegram's ``max_connections``), so its throughput
-could not grow with workers whatever the bot does.
+- ``polling``: the polling code of ``run_bot.py`` with that many ordered worker threads
+  (owned conversations: polling is exclusive);
+- ``webhook``: ``gunicorn -c deploy/gunicorn.conf.py run_bot:app`` as deployed (gthread),
+  one process with that many threads and ``BOT_EXCLUSIVE=1`` (one process serves the bot:
+  owned conversations, docs/scaling.md), the webhook set with ``run_bot.py set-webhook
+  --max-connections`` equal to the threads, so the fake delivers that many updates at once
+  (each chat's in order, as Telegram does). ``--processes N`` runs N gunicorn processes
+  instead, sharing conversations through the lease (no BOT_EXCLUSIVE), with ``--workers``
+  threads in total.
+
+``--clients`` threads play the users, each user walking /start, /catalog, a category, the
+next level, /cart, /catalog, a category, /start and waiting for each screen before the next
+step (as a person does). Reported: sustained updates/s over the run, and per step the time
+from the update being queued at the fake to the bot's screen (its send or edit) arriving
+there: p50 and p99.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
+import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -43,6 +51,12 @@ from flows.shop import shop
 logging.basicConfig(level=logging.WARNING)
 run_polling(shop, settings.load(dotenv=False), demo=True, workers=int(sys.argv[1]),
             broadcasts=False)
+"""
+DEMO = """\
+import settings
+from engine import StubSender
+from flows.shop import shop
+shop.start(settings.load(dotenv=False), StubSender(), demo=True)
 """
 SCREEN = {"sendMessage", "editMessageText", "sendPhoto", "editMessageMedia",
           "editMessageCaption", "editMessageReplyMarkup"}
@@ -72,16 +86,59 @@ def walk(tg: FakeTelegram, uid: int, timeout: float) -> list[float]:
     return took
 
 
-def run(workers: int, args, uri: str) -> dict:
-    tg = FakeTelegram(delay=args.delay).start()
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_webhook(tg: FakeTelegram, workers: int, args, env: dict) -> subprocess.Popen:
+    """The demo catalog loaded, gunicorn serving run_bot:app as deployed, the webhook set."""
+    subprocess.run([sys.executable, "-c", DEMO], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    port = _free_port()
+    processes = args.processes or 1
+    env.update(WEBHOOK_SECRET="load-bench-secret", GUNICORN_BIND=f"127.0.0.1:{port}",
+               WEB_CONCURRENCY=str(processes),
+               GUNICORN_THREADS=str(max(1, workers // processes)), LOG_LEVEL="warning")
+    if processes == 1:
+        env["BOT_EXCLUSIVE"] = "1"  # one process serves the bot: it owns conversations
+    bot = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c",
+                            str(ROOT / "deploy" / "gunicorn.conf.py"), "run_bot:app"],
+                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           text=True)
+    deadline = time.monotonic() + 60
+    while True:  # every worker loads the app: ask until one answers, then give them time
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if bot.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"gunicorn did not come up:\n{bot.communicate()[1][-3000:]}")
+        time.sleep(0.2)
+    time.sleep(2 if processes > 1 else 0)
+    subprocess.run([sys.executable, "run_bot.py", "set-webhook", f"http://127.0.0.1:{port}",
+                    "--max-connections", str(workers)], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return bot
+
+
+def run(mode: str, workers: int, args, uri: str) -> dict:
+    tg = FakeTelegram(delay=args.delay, webhook_timeout=90).start()
     database = f"load_{uuid.uuid4().hex[:8]}"
     base, _, query = uri.partition("?")
     env = {**os.environ, "BOT_TOKEN": tg.token, "TELEGRAM_API_URL": tg.url,
            "MONGO_URI": base.rsplit("/", 1)[0] + "/" + database + ("?" + query if query else "")}
-    bot = subprocess.Popen([sys.executable, "-c", BOT, str(workers)], cwd=ROOT, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    bot = None
     try:
-        tg.wait_polling(timeout=60)
+        if mode == "webhook":
+            bot = start_webhook(tg, workers, args, env)
+        else:
+            bot = subprocess.Popen([sys.executable, "-c", BOT, str(workers)], cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            tg.wait_polling(timeout=60)
         walk(tg, 1, 30)  # warm: the demo catalog loaded, the first pictures uploaded
         users = range(1000, 1000 + args.users)
         started = time.perf_counter()
@@ -89,12 +146,14 @@ def run(workers: int, args, uri: str) -> dict:
             took = [t for steps in pool.map(lambda u: walk(tg, u, 60), users) for t in steps]
         elapsed = time.perf_counter() - started
     finally:
-        bot.terminate()
-        try:
-            _, errors = bot.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            bot.kill()
-            _, errors = bot.communicate()
+        errors = ""
+        if bot is not None:
+            bot.terminate()
+            try:
+                _, errors = bot.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                bot.kill()
+                _, errors = bot.communicate()
         tg.stop()
         import pymongo
 
@@ -115,14 +174,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,4,16")
     parser.add_argument("--delay", type=float, default=0.05)
     parser.add_argument("--clients", type=int, default=64, help="users at the same time")
+    parser.add_argument("--mode", default="polling", help="polling, webhook, or both: "
+                        "polling,webhook")
+    parser.add_argument("--processes", type=int, default=0,
+                        help="webhook: gunicorn processes sharing the conversations (default: "
+                        "one, BOT_EXCLUSIVE=1)")
     args = parser.parse_args(argv)
     uri = os.environ["MONGO_URI"]
-    print(f"{args.users} users x 8 steps, {args.clients} at a time, {args.delay * 1000:.0f} ms "
-          "per Bot API call; polling bot process, real database", flush=True)
-    for workers in (int(w) for w in args.workers.split(",")):
-        r = run(workers, args, uri)
-        print(f"  {workers:>2} workers: {r['updates/s']:7.1f} updates/s  p50 {r['p50']:6.1f} ms"
-              f"  p99 {r['p99']:7.1f} ms  ({r['updates']} updates)", flush=True)
+    for mode in args.mode.split(","):
+        shape = ("polling bot process" if mode == "polling" else
+                 f"gunicorn run_bot:app, {args.processes or 1} process(es) of gthread workers"
+                 + ("" if args.processes > 1 else ", BOT_EXCLUSIVE=1"))
+        print(f"{args.users} users x 8 steps, {args.clients} at a time, "
+              f"{args.delay * 1000:.0f} ms per Bot API call; {shape}, real database", flush=True)
+        for workers in (int(w) for w in args.workers.split(",")):
+            r = run(mode, workers, args, uri)
+            print(f"  {workers:>2} {'workers' if mode == 'polling' else 'threads'}: "
+                  f"{r['updates/s']:7.1f} updates/s  p50 {r['p50']:6.1f} ms"
+                  f"  p99 {r['p99']:7.1f} ms  ({r['updates']} updates)", flush=True)
     return 0
 
 
