@@ -71,8 +71,15 @@ class SerialisedApp:
         if not models.is_embedded():
             return self.app(environ, start_response)
         with models.serialised():
-            # consume the body inside the lock: it may still read the database
-            return list(self.app(environ, start_response))
+            # consume the body inside the lock: it may still read the database; then
+            # close it, as a WSGI server would (a file served, such as the admin's static
+            # files, is closed there)
+            body = self.app(environ, start_response)
+            try:
+                return list(body)
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
 
 
 def _connected() -> bool:

@@ -152,7 +152,8 @@ def check_picture(form, field) -> None:
 
 class PictureUpload(FileField):
     """A picture stored into the media directory (checked and named as ``POST /media``
-    does); it becomes the item's ``image``. The current picture is shown above it."""
+    does); it becomes the item's ``image``. The current picture is shown above it, and a
+    chosen one at once, before it is uploaded (shop_admin/base.html's script)."""
 
     def __init__(self, label=lazy("picture.upload"), validators=None, **kwargs) -> None:
         super().__init__(label, validators, **kwargs)
@@ -179,10 +180,6 @@ class PictureUpload(FileField):
         kwargs.setdefault("accept", "image/png,image/jpeg,image/gif,image/webp")
         current = getattr(self, "current", None)
         src = url_for("admin.media", picture=current) if current and "://" not in current else ""
-        # the chosen file is shown at once, before it is uploaded
-        kwargs.setdefault("onchange", "var f = this.files[0], p = document.getElementById("
-                                      "'picture-preview'); if (f && p) { p.src = "
-                                      "URL.createObjectURL(f); p.hidden = false; }")
         preview = Markup('<img class="preview" id="picture-preview" alt="" src="{}"{}>'
                          ).format(src, Markup("" if src else " hidden"))
         return preview + super().__call__(**kwargs)

@@ -66,6 +66,9 @@ class ShopModelView(Guarded, ModelView):
     can_set_page_size = True
     form_excluded_columns = ("created", "modified")
 
+    def search_placeholder(self) -> str:
+        return t("search.placeholder")
+
     def on_model_change(self, form, model, is_created) -> None:
         # an uploaded picture wins over the `image` field populated after it
         stored = getattr(getattr(form, "picture", None), "stored", None)
