@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["ADMIN_URL", "ROLES", "AccountError", "StaffAccount", "init_admin"]
 
 DISABLED = """<!DOCTYPE html><html><head><meta charset="UTF-8"><title>503</title></head>
-<body style="font-family: sans-serif; margin: 3rem;"><h1>503</h1><p>{{ reason }}</p></body></html>"""
+<body style="font-family: sans-serif; margin: 3rem;"><h1>503</h1><p>{{ reason }}</p>
+</body></html>"""
 
 
 def _secret_key(app: Flask) -> bool:

@@ -155,8 +155,9 @@ class PictureUpload(FileField):
     does); it becomes the item's ``image``. The current picture is shown above it, and a
     chosen one at once, before it is uploaded (shop_admin/base.html's script)."""
 
-    def __init__(self, label=lazy("picture.upload"), validators=None, **kwargs) -> None:
-        super().__init__(label, validators, **kwargs)
+    def __init__(self, label=None, validators=None, **kwargs) -> None:
+        super().__init__(label if label is not None else lazy("picture.upload"), validators,
+                         **kwargs)
 
     def pre_validate(self, form) -> None:
         self.stored = None

@@ -9,7 +9,7 @@ from wtforms import PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from api.admin.accounts import MIN_PASSWORD, ROLES, AccountError, StaffAccount, login_email
+from api.admin.accounts import MIN_PASSWORD, ROLES, AccountError, login_email
 from api.admin.i18n import current_language, lazy, t
 from api.admin.orders import status_label
 from api.admin.views import ShopModelView

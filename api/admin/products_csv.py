@@ -36,7 +36,8 @@ from models import Category, Product, Translation
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["COLUMNS", "CsvTransfer", "ImportReport", "RejectedRow", "export_products", "import_products"]
+__all__ = ["COLUMNS", "CsvTransfer", "ImportReport", "RejectedRow", "export_products",
+           "import_products"]
 
 COLUMNS = ("id", "sku", "name", "category", "price", "discount", "stock", "description",
            "image", *(f"{kind}_{lang}" for lang in OTHER_LANGUAGES

@@ -9,16 +9,16 @@ import pytest
 
 from api import create_app
 from api.admin import StaffAccount
-from tests.api.conftest import (  # noqa: F401 - fixtures
+from tests.api.conftest import (  # noqa: F401 - fixtures (and `client`, named below)
     TOKEN,
     auth,
     catalog,
-    client,
     demo,
     make_order,
     media_dir,
     shop,
 )
+from tests.api.conftest import client as client  # noqa: F401
 
 PASSWORD = "correct horse battery"
 ADMIN, STAFF = "boss@example.com", "clerk@example.com"

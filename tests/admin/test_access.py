@@ -108,7 +108,7 @@ def test_forms_without_the_csrf_token_are_refused(app, accounts, admin_client):
     answer = admin_client.post("/admin/category/new/", data={"name": "Sneaky"})
     assert answer.status_code == 400
     assert answer.mimetype == "text/html"
-    assert "Reload the page".encode() in answer.data or "Обновите".encode() in answer.data
+    assert b"Reload the page" in answer.data or "Обновите".encode() in answer.data
     from models import Category
 
     assert Category.objects(name="Sneaky").first() is None
