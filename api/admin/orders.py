@@ -26,6 +26,15 @@ def status_label(status: str, lang: str | None = None) -> str:
         return status
 
 
+def trigger_label(trigger: str) -> str:
+    """A lifecycle change's button (its trigger's name when the admin has no words for it:
+    a change added to order_lifecycle.yaml still gets its button)."""
+    try:
+        return t(f"order.trigger.{trigger}")
+    except KeyError:
+        return trigger.replace("_", " ")
+
+
 class StatusFilter(BaseMongoEngineFilter):
     def __init__(self) -> None:
         super().__init__("status", lazy("field.status"), options=lambda: [
@@ -105,7 +114,7 @@ class OrderView(ShopModelView):
                        format_money(item.line_total, lang)) for item in order.items],
             "total": format_money(order.total, lang),
             "changes": [{"trigger": c.trigger, "dest": c.dest, "note": c.note,
-                         "label": t(f"order.trigger.{c.trigger}")} for c in changes],
+                         "label": trigger_label(c.trigger)} for c in changes],
         }
 
     @expose("/transition/", methods=("POST",))
