@@ -33,6 +33,7 @@ from __future__ import annotations
 import html
 import logging
 import math
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -80,13 +81,22 @@ def configure(value: PaymentConfig | None) -> None:
     _configured[:] = [value] if value is not None else []
 
 
+_ENV = ("PAYMENT_PROVIDER_TOKEN", "PAYMENT_CURRENCY", "STARS", "STARS_RATE",
+        "PAYMENT_HOLD_MINUTES")
+_from_env: dict[tuple, PaymentConfig] = {}
+
+
 def config() -> PaymentConfig:
-    """The configured payments, else the ones the settings describe."""
-    if not _configured:
+    """The configured payments, else the ones the settings describe (read again when the
+    environment's payment settings change: a replay script's ``env:``)."""
+    if _configured:
+        return _configured[0]
+    key = tuple(os.environ.get(name) for name in _ENV)
+    if key not in _from_env:
         import settings
 
-        _configured.append(PaymentConfig.from_settings(settings.load()))
-    return _configured[0]
+        _from_env[key] = PaymentConfig.from_settings(settings.load())
+    return _from_env[key]
 
 
 def configure_gateway(api) -> None:
