@@ -109,7 +109,6 @@ def gateway():
     process, whose refunds go to Telegram too)."""
     if not _gateway:
         import settings
-
         from engine.telegram import EngineBot, TelebotSender, use_api_url
 
         loaded = settings.load()
