@@ -4,9 +4,13 @@ card of an order), durable, claimed by workers with leases, each delivery state 
 One document per notification, using only single-document atomic writes (as the
 broadcasts do, FerretDB included):
 
-- ``buyer:<order>:<version>``: the buyer told of the change that made ``version``; written
-  with ``$setOnInsert``, so writing it again (a change's actions resumed after a crash) adds
+- ``buyer:<order>:<version>``: the buyer told of the change that made ``version``; inserted,
+  so writing it again (a change's actions resumed after a crash) finds the key taken and adds
   nothing. Sent at most once: a send a crash cut off is ``unknown`` (in doubt), never resent.
+
+Every entry is created by a plain insert, a duplicate key meaning it exists: never by an
+upsert, since racing upserts (``$setOnInsert``) now and then reset a freshly inserted
+document on FerretDB v2 (models/counter.py), which here would send a message again.
 - ``card:<order>``: the order's message in the staff chat. Each change asks for a redraw
   (``want`` + 1); a worker posts the card (no ``message_id`` yet) or edits it in place to
   the order as it is then, and records the ``want`` it drew. Edits are idempotent, so a
@@ -65,43 +69,48 @@ class Notice(TimestampedDocument):
     @classmethod
     def tell_buyer(cls, order_id, version: int, chat_id: int, lang: str | None) -> None:
         """The buyer is to be told of the change that made ``version`` (once)."""
-        now = utcnow()
-        with serialised():
-            cls._get_collection().update_one(
-                {"_id": f"buyer:{order_id}:{version}"},
-                {"$setOnInsert": {"kind": "buyer", "order": order_id, "version": version,
-                                  "chat_id": chat_id, "lang": lang, "want": 1, "shown": 0,
-                                  "pending": True, "tries": 0, "created": now,
-                                  "modified": now}}, upsert=True)
+        cls._insert({"_id": f"buyer:{order_id}:{version}", "kind": "buyer", "order": order_id,
+                     "version": version, "chat_id": chat_id, "lang": lang, "want": 1,
+                     "shown": 0, "pending": True, "tries": 0})
 
     @classmethod
     def redraw_card(cls, order_id, chat_id: int, thread_id: int | None) -> None:
-        """The order's staff card is to show the order as it is (posted when it has none)."""
-        now = utcnow()
-        with serialised():
-            cls._get_collection().update_one(
-                {"_id": f"card:{order_id}"},
-                {"$setOnInsert": {"kind": "card", "order": order_id, "chat_id": chat_id,
-                                  "thread_id": thread_id, "shown": 0, "tries": 0,
-                                  "created": now},
-                 "$inc": {"want": 1}, "$set": {"pending": True, "modified": now}},
-                upsert=True)
+        """The order's staff card is to show the order as it is (posted when it has none):
+        one more redraw asked of the card's entry, inserted first when it has none."""
+        key = f"card:{order_id}"
+        collection = cls._get_collection()
+        for _ in range(3):
+            with serialised():
+                asked = collection.update_one(
+                    {"_id": key}, {"$inc": {"want": 1},
+                                   "$set": {"pending": True, "modified": utcnow()}})
+            if asked.matched_count or cls._insert({
+                    "_id": key, "kind": "card", "order": order_id, "chat_id": chat_id,
+                    "thread_id": thread_id, "want": 1, "shown": 0, "pending": True,
+                    "tries": 0}):
+                return
+            # inserted by another writer between the two: ask it once more
+        raise RuntimeError(f"outbox {key}: neither updated nor inserted")
 
     @classmethod
-    def once(cls, key: str, kind: str, chat_id: int, **fields) -> bool:
-        """Queue a message sent once (an invoice, a payment's notices): inserted, a second
-        write of the same ``key`` adds nothing (False)."""
+    def _insert(cls, doc: dict) -> bool:
+        """Insert an entry; False when its key exists (then it is left as it is)."""
         from pymongo.errors import DuplicateKeyError
 
         now = utcnow()
         try:
             with serialised():
-                cls._get_collection().insert_one({
-                    "_id": key, "kind": kind, "chat_id": chat_id, "want": 1, "shown": 0,
-                    "pending": True, "tries": 0, "created": now, "modified": now, **fields})
+                cls._get_collection().insert_one({"created": now, "modified": now, **doc})
             return True
         except DuplicateKeyError:
             return False
+
+    @classmethod
+    def once(cls, key: str, kind: str, chat_id: int, **fields) -> bool:
+        """Queue a message sent once (an invoice, a payment's notices): inserted, a second
+        write of the same ``key`` adds nothing (False)."""
+        return cls._insert({"_id": key, "kind": kind, "chat_id": chat_id, "want": 1,
+                            "shown": 0, "pending": True, "tries": 0, **fields})
 
     # -- claiming --------------------------------------------------------------------------
     @classmethod
