@@ -260,8 +260,15 @@ def _wait_idle(fake: FakeTelegram, args: dict, token: str | None, path: dict) ->
 
 @_route("POST", "wait/polling")
 def _wait_polling(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
-    fake.wait_polling(float(args.get("timeout", 5.0)), token=token)
+    after = args.get("after")
+    fake.wait_polling(float(args.get("timeout", 5.0)), token=token,
+                      after=None if after is None else int(after))
     return True
+
+
+@_route("GET", "polls")
+def _polls(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return fake.polls(token=token)
 
 
 @_route("POST", "faults")

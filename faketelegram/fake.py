@@ -396,11 +396,25 @@ class FakeTelegram:
                     f" unanswered callback queries {unanswered}"
                 )
 
-    def wait_polling(self, timeout: float = 5.0, *, token: str | None = None) -> None:
-        """Wait until the bot long-polls (getUpdates is waiting): it has started."""
+    def polls(self, *, token: str | None = None) -> int:
+        """How many getUpdates calls the bot has made so far: a mark to give
+        :meth:`wait_polling` as ``after`` before starting (or restarting) a bot process."""
         bot = self.bot(token)
-        if not self.world.wait_until(lambda: bot.polling > 0, timeout):
-            raise TimeoutError(f"the bot did not call getUpdates within {timeout} s")
+        with self.world.cond:
+            return bot.poll_generation
+
+    def wait_polling(self, timeout: float = 5.0, *, token: str | None = None,
+                     after: int | None = None) -> None:
+        """Wait until the bot long-polls (getUpdates is waiting): it has started. With
+        ``after`` (a mark of :meth:`polls`), only a getUpdates made after the mark counts:
+        a restarted process polls, not the one it replaced (whose poll may still wait)."""
+        bot = self.bot(token)
+
+        def polling() -> bool:
+            return bot.polling > 0 and (after is None or bot.poll_generation > after)
+        if not self.world.wait_until(polling, timeout):
+            since = "" if after is None else f" (after getUpdates call {after})"
+            raise TimeoutError(f"the bot did not call getUpdates within {timeout} s{since}")
 
     # -- faults and limits ----------------------------------------------------------------
 

@@ -70,15 +70,15 @@ class EndToEnd:
         env = {**os.environ, **self.target.bot_env, **self.env, "BOT_TOKEN": self.fake.token,
                "TELEGRAM_API_URL": self.fake.url, "MONGO_URI": self.uri,
                "ENGINE_COVERAGE_FILE": str(self.coverage_file)}
-        bot = self.fake.bot()
-        generation = bot.poll_generation
+        mark = self.fake.polls()
         self.process = subprocess.Popen(self.target.bot_command, env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT)
-        if not self.fake.world.wait_until(
-                lambda: bot.poll_generation > generation and bot.polling > 0, 60):
+        try:
+            self.fake.wait_polling(60, after=mark)
+        except TimeoutError:
             output = self.output()
             self.close()
-            raise BotProcessError(f"the bot never started polling:\n{output}")
+            raise BotProcessError(f"the bot never started polling:\n{output}") from None
 
     def _stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -111,6 +111,34 @@ def test_a_second_poller_terminates_the_first(tg):
     ]
 
 
+def test_wait_polling_after_a_mark_waits_for_a_new_poll(tg):
+    """A restarted bot process: the old one's poll still waiting does not count."""
+
+    def poll() -> None:
+        requests.get(f"{tg.url}/bot{tg.token}/getUpdates?timeout=2", timeout=10)
+
+    old = threading.Thread(target=poll)
+    old.start()
+    tg.wait_polling()
+    mark = tg.polls()
+    started = time.monotonic()
+    try:
+        tg.wait_polling(0.3, after=mark)
+        raise AssertionError("the old poll counted")
+    except TimeoutError as err:
+        assert f"after getUpdates call {mark}" in str(err)
+    assert time.monotonic() - started >= 0.3
+    new = threading.Thread(target=poll)
+    new.start()
+    tg.wait_polling(5, after=mark)
+    assert tg.polls() == mark + 1
+    old.join()
+    new.join()
+    assert requests.post(f"{tg.url}/control/wait/polling",
+                         json={"timeout": 0.2, "after": mark + 1}).status_code != 200
+    assert requests.get(f"{tg.url}/control/polls").json()["result"] == mark + 1
+
+
 def test_telebot_polling_loop_against_the_fake(tg, bot):
     """A real telebot bot: long polling, handlers, replies, a button, answered callbacks."""
 
