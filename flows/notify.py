@@ -86,6 +86,7 @@ class OutboxBatch:
             from flows import payments
 
             return Message(payments.unmatched_message(self.doc),
+                           buttons=payments.unmatched_buttons(self.doc),
                            thread_id=self.doc.get("thread_id"))
         with serialised():
             order = Order.objects(id=self.doc["order"]).first()

@@ -45,12 +45,13 @@ from flows import order_lifecycle
 from models import Notice, Order, Payment, Product, User, format_money
 from models.base import utcnow
 from models.db import serialised
+from models.payment import short_ref
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["GRACE", "PaymentConfig", "PaymentDesk", "apply", "config", "configure",
            "configure_gateway", "expire_unpaid", "invoice_for", "resume_received",
-           "terms_for"]
+           "refund_unmatched", "terms_for", "unmatched_buttons"]
 
 GRACE = timedelta(minutes=2)  # a payment agreed just before the deadline still lands
 ACTOR = {"card": "Telegram Payments", "stars": "Telegram Stars"}
@@ -278,7 +279,7 @@ def apply(payment: Payment) -> str:
                           paid_charge=None).update_one(set__paid_charge=payment.pk)
             order.reload()
         if order.paid_charge != payment.pk:
-            reason = "paid" if order.paid_charge else "expired"
+            reason = "paid" if order.paid_charge else _ended(order)
         elif order.status == Order.AWAITING_PAYMENT:
             note = text("payments.note", DEFAULT_LANGUAGE,
                         amount=amount_text(payment.currency, payment.total_amount,
@@ -292,7 +293,7 @@ def apply(payment: Payment) -> str:
                 with serialised():
                     order.reload()
         if reason is None and order.status in (Order.AWAITING_PAYMENT, "cancelled"):
-            reason = "expired"  # cancelled (expired) between the claim and the change
+            reason = _ended(order)  # cancelled or expired between the claim and the change
     if reason is None:
         Payment.mark(payment.pk, {"state": "received"}, state="applied")
         logger.info("payment %s: order #%s paid (%s %s)", payment.pk, order.number,
@@ -311,6 +312,14 @@ def apply(payment: Payment) -> str:
     Notice.once(f"unmatched:{payment.pk}:buyer", "unmatched", payment.user_id,
                 payment=payment.pk, lang=_language(payment.user_id))
     return "unmatched"
+
+
+def _ended(order: Order) -> str:
+    """Why an order no longer awaits its payment: it expired, or was cancelled."""
+    last = order.history[-1] if order.history else None
+    if order.status == "cancelled" and last is not None and last.trigger != "expire":
+        return "cancelled"
+    return "expired"
 
 
 def unmatched_message(doc: dict) -> str:
@@ -332,7 +341,79 @@ def unmatched_message(doc: dict) -> str:
     buyer = html.escape(user.display_name if user else str(payment.user_id))
     return text("payments.unmatched_staff", lang, amount=amount, number=number, buyer=buyer,
                 user_id=payment.user_id, charge=html.escape(payment.pk),
-                reason=text(f"payments.reason.{payment.reason or 'unknown'}", lang))
+                reason=text(f"payments.reason.{payment.reason or 'unknown'}", lang)) + \
+        _refund_state(payment, lang)
+
+
+def _refund_state(payment: Payment, lang: str) -> str:
+    if not payment.refund:
+        return ""
+    by = f" ({html.escape(payment.refund_by)})" if payment.refund_by else ""
+    return text(f"payments.refund_state.{payment.refund}", lang,
+                error=html.escape(payment.refund_error or "")) + by
+
+
+REFUND_PREFIX = "st:rf:"  # the staff chat's refund of an unmatched payment (flows/staff.py)
+
+
+def unmatched_buttons(doc: dict) -> tuple:
+    """The staff message's button: refund the Stars (``refundStarPayment``), or record a
+    card payment refunded with the provider; none once settled."""
+    if not doc["_id"].endswith(":staff"):
+        return ()
+    from flows import staff
+
+    with serialised():
+        payment = Payment.objects(id=doc["payment"]).first()
+    if payment is None or payment.state != "unmatched" or payment.refund in (
+            "done", "manual", "failed"):
+        return ()
+    lang = staff.language(doc["chat_id"])
+    label = "refund_stars" if payment.stars else "refunded_manually"
+    return (((text(f"payments.button.{label}", lang),
+              REFUND_PREFIX + (payment.ref or short_ref(payment.pk))),),)
+
+
+def refund_unmatched(ref: str, by: str) -> tuple[str, Payment | None]:
+    """Refund a payment no order awaited, from the staff chat (once whoever presses, however
+    often): Stars through ``refundStarPayment`` (the intent recorded first; a press finding
+    another's refund under way less than a minute old waits; ``CHARGE_ALREADY_REFUNDED`` is
+    done), a card recorded as refunded with the provider. Returns the outcome (``done``,
+    ``manual``, ``already``, ``busy``, ``retry``, ``failed``, ``gone``) and the payment."""
+    from engine.sender import SendError
+
+    payment = Payment.by_ref(ref)
+    if payment is None or payment.state != "unmatched":
+        return "gone", payment
+    if payment.refund in ("done", "manual", "failed"):
+        return "already", payment
+    if not payment.stars:
+        done = Payment.mark(payment.pk, {"state": "unmatched", "refund": None},
+                            refund="manual", refunded_at=utcnow(), refund_by=by)
+        return ("manual" if done else "already"), Payment.by_ref(ref)
+    claimed = Payment.mark(payment.pk, {"state": "unmatched", "$or": [
+        {"refund": None},
+        {"refund": "requested", "modified": {"$lt": utcnow() - timedelta(minutes=1)}}]},
+        refund="requested", refund_by=by)
+    if not claimed:
+        payment = Payment.by_ref(ref)
+        return ("busy" if payment.refund == "requested" else "already"), payment
+    try:
+        gateway().refund_star_payment(payment.user_id, payment.pk)
+    except SendError as err:
+        if "CHARGE_ALREADY_REFUNDED" not in err.description:
+            if err.code == 400:
+                Payment.mark(payment.pk, {"refund": "requested"}, refund="failed",
+                             refund_error=err.description[:500])
+                return "failed", Payment.by_ref(ref)
+            # in doubt (a network failure, a 5xx): pressed again, Telegram says if it was
+            Payment.mark(payment.pk, {"refund": "requested"}, refund=None)
+            logger.warning("refund of unmatched payment %s: %s", payment.pk, err)
+            return "retry", Payment.by_ref(ref)
+    Payment.mark(payment.pk, {"refund": "requested"}, refund="done", refunded_at=utcnow())
+    logger.info("refunded unmatched payment %s (%s stars) by %s", payment.pk,
+                payment.total_amount, by)
+    return "done", Payment.by_ref(ref)
 
 
 def payment_line(order: Order, lang: str) -> str:

@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["Feed", "StaffDesk", "card", "configure", "feed"]
 
 PREFIX = "st:"
+REFUND_PREFIX = PREFIX + "rf:"  # an unmatched payment's refund (flows/payments.py)
 PROMPT_TTL = timedelta(hours=1)  # a question for a reason left unanswered this long lapses
 
 
@@ -212,6 +213,9 @@ class StaffDesk:
                         press.data)
             self.replier.answer(press.callback_id, text("staff.not_allowed", lang), True)
             return
+        if press.data.startswith(REFUND_PREFIX):  # a payment no order awaited: refund it
+            self._refund_unmatched(press, lang)
+            return
         parsed = parse(press.data)
         with serialised():
             order = Order.objects(id=parsed[1]).first() if parsed else None
@@ -246,6 +250,30 @@ class StaffDesk:
         self.replier.answer(press.callback_id, text(
             "staff.done", lang, number=order.number,
             status=text(f"order.status.{order.status}", lang)))
+
+    def _refund_unmatched(self, press, lang: str) -> None:
+        """The button of a payment no order awaited: refunded once (flows/payments.py), its
+        message redrawn with the outcome (and without the button once settled)."""
+        from flows import payments
+
+        outcome, payment = payments.refund_unmatched(press.data[len(REFUND_PREFIX):],
+                                                     who(press.user))
+        error = html.escape(payment.refund_error or "") if payment else ""
+        self.replier.answer(press.callback_id,
+                            text(f"payments.refund_toast.{outcome}", lang, error=error)[:200],
+                            outcome in ("failed", "retry", "gone"))
+        if payment is not None and outcome != "busy":
+            doc = {"_id": f"unmatched:{payment.pk}:staff", "payment": payment.pk,
+                   "chat_id": press.chat_id}
+            try:
+                self.replier.edit(press.chat_id, press.message_id,
+                                  payments.unmatched_message(doc),
+                                  buttons=[list(row) for row in payments.unmatched_buttons(doc)])
+            except Exception as err:  # noqa: BLE001  (not modified, deleted: the refund stands)
+                logger.info("staff chat: the payment's message not redrawn: %s", err)
+        if outcome in ("done", "manual"):
+            logger.info("staff chat: %s refunded unmatched payment %s (%s)", who(press.user),
+                        payment.pk, outcome)
 
     def _stale(self, press, order: Order, lang: str) -> None:
         """The card is behind the order: say so, and have it redrawn."""

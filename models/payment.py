@@ -20,6 +20,8 @@ minor units (kopecks), or whole stars for ``XTR``.
 
 from __future__ import annotations
 
+import hashlib
+
 from mongoengine import (
     DateTimeField,
     IntField,
@@ -31,7 +33,7 @@ from mongoengine import (
 from models.base import TimestampedDocument, utcnow
 from models.db import serialised
 
-__all__ = ["Payment"]
+__all__ = ["Payment", "short_ref"]
 
 STATES = ("received", "applied", "unmatched")
 REFUNDS = ("requested", "done", "failed", "manual")
@@ -54,10 +56,14 @@ class Payment(TimestampedDocument):
     refund = StringField(choices=REFUNDS)
     refund_error = StringField(max_length=512)
     refunded_at = DateTimeField()
+    refund_by = StringField(max_length=200)  # unmatched: who refunded it (the staff chat)
+    # a provider's charge id another charge holds already (kept, not indexed: see record)
+    provider_charge_again = StringField(max_length=256)
+    ref = StringField(max_length=16)  # a short key of the charge id (a button's data)
 
     meta = {"collection": "payments",
             "indexes": [{"fields": ["provider_charge_id"], "unique": True, "sparse": True},
-                        "order", ("state", "created")]}
+                        "order", ("state", "created"), {"fields": ["ref"], "sparse": True}]}
 
     @property
     def stars(self) -> bool:
@@ -67,7 +73,7 @@ class Payment(TimestampedDocument):
     def record(cls, **fields) -> tuple[Payment, bool]:
         """Insert the payment; ``(payment, True)`` when this call recorded it, ``(the one
         recorded before, False)`` when it was already (a repeated or duplicated update)."""
-        payment = cls(**fields)
+        payment = cls(**fields, ref=short_ref(fields["id"]))
         try:
             with serialised():
                 payment.save(force_insert=True)
@@ -75,11 +81,15 @@ class Payment(TimestampedDocument):
         except NotUniqueError:
             with serialised():
                 first = cls.objects(id=fields["id"]).first()
-                if first is None and fields.get("provider_charge_id"):
-                    first = cls.objects(provider_charge_id=fields["provider_charge_id"]).first()
-            if first is None:  # removed between the two: try once more
-                return cls.record(**fields)
-            return first, False
+            if first is not None:
+                return first, False
+            if fields.get("provider_charge_id"):
+                # another charge of Telegram's with the same provider's id (a provider that
+                # repeats ids, in test mode say): money came twice, so it is recorded too,
+                # its provider id kept aside, and never taken for the first one
+                fields = {**fields, "provider_charge_again": fields["provider_charge_id"],
+                          "provider_charge_id": None}
+            return cls.record(**fields)
 
     @classmethod
     def mark(cls, charge_id: str, expect: dict, **change) -> bool:
@@ -90,7 +100,17 @@ class Payment(TimestampedDocument):
                 {"$set": {**change, "modified": utcnow()}}).matched_count == 1
 
     @classmethod
+    def by_ref(cls, ref: str) -> Payment | None:
+        with serialised():
+            return cls.objects(ref=ref).first()
+
+    @classmethod
     def of_order(cls, order_id) -> Payment | None:
         """The payment applied to ``order_id`` (an order is paid once)."""
         with serialised():
             return cls.objects(order=order_id, state="applied").first()
+
+
+def short_ref(charge_id: str) -> str:
+    """16 hex characters naming a charge where its id does not fit (a button's 64 bytes)."""
+    return hashlib.sha256(charge_id.encode()).hexdigest()[:16]

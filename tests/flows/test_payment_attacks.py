@@ -8,7 +8,7 @@ import mongomock
 import pytest
 
 import models
-from flows import order_lifecycle, staff
+from flows import order_lifecycle, payments, staff
 from tests.flows import test_payments as base
 
 shop = base.shop  # the fixture
@@ -49,3 +49,138 @@ def test_outbox_entries_are_inserted_never_upserted(shop, no_outbox_upserts):
     # writing the same buyer's entry again (actions resumed) adds nothing, sent stays sent
     models.Notice.tell_buyer(order.pk, 1, BUYER, "en")
     assert models.Notice.objects.get(id=f"buyer:{order.pk}:1").state == "sent"
+
+
+@pytest.fixture
+def desk(shop):
+    """The shop with a staff chat whose presses reach the staff desk."""
+    from engine.side import SenderReplier
+    from engine.testing import GroupClient, dispatcher
+
+    engine, _ = shop
+    feed = staff.Feed(STAFF_CHAT, None, frozenset({MEMBER, MEMBER + 1}))
+    staff.configure(feed)
+    bot = dispatcher(engine, [staff.StaffDesk(SenderReplier(engine.sender), feed)],
+                     pays=payments.PaymentDesk())
+
+    def member(user_id):
+        return GroupClient(engine, bot, STAFF_CHAT, {"id": user_id, "first_name": "M",
+                                                     "username": f"m{user_id}"})
+    return engine, bot, member
+
+
+def _second_charge(engine, bot, *, digital: bool):
+    """A paid order, then a second charge for it (surfaced: unmatched, "paid")."""
+    order, client = place(engine, bot, digital=digital)
+    client.pay()
+    client.pay(skip_pre_checkout=True)
+    drain(engine)
+    [extra] = models.Payment.objects(state="unmatched")
+    return order, client, extra
+
+
+def _unmatched_message(engine, charge):
+    return next(m for m in engine.sender.chat(STAFF_CHAT) if charge in m.text)
+
+
+def test_an_unmatched_stars_payment_is_refunded_once_from_the_staff_chat(desk):
+    engine, bot, member = desk
+    _, _, extra = _second_charge(engine, bot, digital=True)
+    message = _unmatched_message(engine, extra.pk)
+    [button] = [b for row in message.markup.rows for b in row]
+    assert button.label == "↩️ Вернуть звёзды" and len(button.data.encode()) <= 64
+    first, second = member(MEMBER), member(MEMBER + 1)
+    first.press(message, button.data)
+    second.press(message, button.data)  # a colleague on the same message: nothing again
+    assert engine.sender.refunds == {extra.pk: BUYER}
+    extra.reload()
+    assert extra.refund == "done" and extra.refund_by == "M (@m901)"
+    message = _unmatched_message(engine, extra.pk)
+    assert "возвращено" in message.text and not getattr(message.markup, "rows", None)
+    # the card's order (paid by the first charge) is untouched
+    assert models.Payment.objects(state="applied", refund=None).count() == 1
+
+
+def test_two_staff_refunding_an_unmatched_payment_at_once_refund_it_once(desk):
+    import threading
+
+    engine, bot, member = desk
+    _, _, extra = _second_charge(engine, bot, digital=True)
+    calls = []
+    barrier = threading.Barrier(2)
+
+    class Slow:
+        def refund_star_payment(self, user_id, charge_id):
+            calls.append(charge_id)
+            engine.sender.refund_star_payment(user_id, charge_id)
+
+    payments.configure_gateway(Slow())
+    outcomes = []
+
+    def press():
+        barrier.wait()
+        outcomes.append(payments.refund_unmatched(extra.ref, "someone")[0])
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and sorted(outcomes) in (["already", "done"], ["busy", "done"])
+    payments.configure_gateway(engine.sender)
+
+
+def test_an_unmatched_card_payment_is_recorded_refunded_by_its_button(desk):
+    engine, bot, member = desk
+    _, _, extra = _second_charge(engine, bot, digital=False)
+    message = _unmatched_message(engine, extra.pk)
+    [button] = [b for row in message.markup.rows for b in row]
+    member(MEMBER).press(message, button.data)
+    member(MEMBER).press(message, button.data)
+    extra.reload()
+    assert extra.refund == "manual" and engine.sender.refunds == {}
+    assert "провайдера" in _unmatched_message(engine, extra.pk).text
+
+
+def GroupClientFor(engine, bot):  # noqa: N802
+    from engine.testing import GroupClient
+
+    return GroupClient(engine, bot, STAFF_CHAT, {"id": 4242, "first_name": "Stranger"})
+
+
+def test_an_unmatched_refund_button_is_for_staff_only(desk):
+    engine, bot, member = desk
+    _, _, extra = _second_charge(engine, bot, digital=True)
+    message = _unmatched_message(engine, extra.pk)
+    data = message.markup.rows[0][0].data
+    GroupClientFor(engine, bot).press(message, data)
+    assert engine.sender.refunds == {}
+    assert models.Payment.objects.get(id=extra.pk).refund is None
+
+
+def test_a_payment_for_an_order_the_buyer_cancelled_is_surfaced_as_cancelled(shop):
+    engine, bot = shop
+    order, client = place(engine, bot)
+    invoice_message = client.invoices()[0]
+    order_lifecycle.change(order.pk, role="buyer", actor="buyer", trigger="cancel_by_buyer")
+    client.pay(invoice_message, skip_pre_checkout=True)  # accepted before the cancel
+    payment = models.Payment.objects.get()
+    assert (payment.state, payment.reason) == ("unmatched", "cancelled")
+    order.reload()
+    assert order.status == "cancelled" and order.paid_charge is None
+
+
+def test_a_charge_repeating_another_charges_provider_id_is_kept_and_surfaced(shop):
+    engine, bot = shop
+    order, client = place(engine, bot)
+    invoice = engine.sender.invoices[client.invoices()[0].message_id]
+    common = {"user_id": BUYER, "currency": "RUB", "total_amount": invoice.total,
+              "payload": invoice.payload, "provider_charge_id": "prov-1"}
+    first, new = models.Payment.record(id="tg-a", **common)
+    assert new
+    second, new = models.Payment.record(id="tg-b", **common)
+    assert new and second.pk == "tg-b" and second.provider_charge_again == "prov-1"
+    assert models.Payment.objects.count() == 2
+    payments.apply(first)
+    payments.apply(second)
+    states = sorted((p.pk, p.state, p.reason) for p in models.Payment.objects)
+    assert states == [("tg-a", "applied", None), ("tg-b", "unmatched", "paid")]
