@@ -49,11 +49,14 @@ from models.payment import short_ref
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GRACE", "PaymentConfig", "PaymentDesk", "apply", "config", "configure",
+__all__ = ["GRACE", "LANDING", "PaymentConfig", "PaymentDesk", "apply", "config", "configure",
            "configure_gateway", "expire_unpaid", "invoice_for", "resume_received",
            "refund_unmatched", "terms_for", "unmatched_buttons"]
 
 GRACE = timedelta(minutes=2)  # a payment agreed just before the deadline still lands
+# an order whose "Pay" the bot said yes to (pre-checkout) keeps its stock this long after
+# that yes, even past its deadline: the payment Telegram took may still be on its way
+LANDING = timedelta(minutes=10)
 ACTOR = {"card": "Telegram Payments", "stars": "Telegram Stars"}
 
 
@@ -246,6 +249,12 @@ class PaymentDesk:
             return False, text("payments.refused.expired", lang, number=number)
         if query.currency != order.pay_currency or query.total_amount != order.pay_amount:
             return False, text("payments.refused.amount", lang, number=number)
+        now = utcnow()
+        with serialised():  # the yes is recorded: the order is not expired while it lands
+            agreed = Order.objects(id=order.pk, status=Order.AWAITING_PAYMENT, paid_charge=None,
+                                   pay_until__gte=now).update_one(set__pay_checked=now)
+        if not agreed:  # paid, cancelled or expired since the read
+            return False, text("payments.refused.expired", lang, number=number)
         return True, None
 
     def on_payment(self, paid: SuccessfulPayment) -> None:
@@ -435,12 +444,17 @@ def payment_line(order: Order, lang: str) -> str:
 
 # -- housekeeping ------------------------------------------------------------------------------
 def expire_unpaid(now=None) -> int:
-    """Cancel orders unpaid :data:`GRACE` past their deadline (stock returned, buyer told,
-    once: the lifecycle's compare-and-set); returns how many."""
+    """Cancel orders unpaid :data:`GRACE` past their deadline and :data:`LANDING` past the
+    last pre-checkout the bot said yes to (stock returned, buyer told, once: the
+    lifecycle's compare-and-set); returns how many. A pre-checkout is refused past the
+    deadline, so no yes comes after the orders to expire are read."""
+    from mongoengine.queryset.visitor import Q
+
     now = now or utcnow()
     count = 0
     with serialised():
-        due = list(Order.objects(status=Order.AWAITING_PAYMENT, paid_charge=None,
+        due = list(Order.objects(Q(pay_checked=None) | Q(pay_checked__lt=now - LANDING),
+                                 status=Order.AWAITING_PAYMENT, paid_charge=None,
                                  pay_until__lt=now - GRACE).only("id", "version"))
     for order in due:
         try:

@@ -80,6 +80,8 @@ class Order(TimestampedDocument):
     pay_until = DateTimeField()  # unpaid by then: cancelled, its stock returned
     pay_nonce = StringField(max_length=32)  # the invoice payload's secret half
     paid_charge = StringField(max_length=256)  # the charge that paid it (models.payment)
+    # the last "Pay" Telegram asked about and the bot said yes to: its payment may be landing
+    pay_checked = DateTimeField()
 
     meta = {"collection": "orders",
             "indexes": [("user_id", "-created"), "status", "-created"],

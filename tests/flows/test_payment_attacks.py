@@ -4,6 +4,8 @@ an order cancelled while its payment lands."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import mongomock
 import pytest
 
@@ -184,3 +186,53 @@ def test_a_charge_repeating_another_charges_provider_id_is_kept_and_surfaced(sho
     payments.apply(second)
     states = sorted((p.pk, p.state, p.reason) for p in models.Payment.objects)
     assert states == [("tg-a", "applied", None), ("tg-b", "unmatched", "paid")]
+
+
+def _pre_checkout_only(engine, bot, client, order):
+    """The buyer presses Pay: the bot says yes (the payment itself comes later)."""
+    from telebot import types
+
+    invoice = engine.sender.invoices[client.invoices()[0].message_id]
+    bot.process_new_updates([types.Update.de_json({
+        "update_id": 9001, "pre_checkout_query": {
+            "id": "q-late", "from": client.user, "currency": invoice.currency,
+            "total_amount": invoice.total, "invoice_payload": invoice.payload}})])
+    assert engine.sender.pre_checkouts["q-late"] == (True, None)
+
+
+def _past(order, **ago):
+    """Move the order's deadline and its last yes back in time."""
+    models.Order.objects(id=order.pk).update_one(**{
+        f"set__{field}": models.utcnow() - delta for field, delta in ago.items()})
+
+
+def test_a_payment_agreed_before_the_deadline_and_landing_late_pays_the_order(shop):
+    engine, bot = shop
+    order, client = place(engine, bot)
+    product = models.Product.objects.get(id=order.items[0].product)
+    _pre_checkout_only(engine, bot, client, order)
+    # the deadline passed long ago, the yes 5 minutes ago: the payment may still land
+    _past(order, pay_until=payments.GRACE + timedelta(minutes=5),
+          pay_checked=timedelta(minutes=5))
+    assert payments.expire_unpaid() == 0
+    client.pay(skip_pre_checkout=True)
+    order.reload()
+    assert order.status == "paid" and models.Payment.objects.get().state == "applied"
+    assert models.Product.objects.get(id=product.pk).stock == product.stock  # still taken
+
+
+def test_a_payment_landing_after_the_landing_window_is_surfaced(shop):
+    engine, bot = shop
+    order, client = place(engine, bot)
+    product = models.Product.objects.get(id=order.items[0].product)
+    _pre_checkout_only(engine, bot, client, order)
+    _past(order, pay_until=payments.GRACE + payments.LANDING + timedelta(minutes=1),
+          pay_checked=payments.LANDING + timedelta(seconds=1))
+    assert payments.expire_unpaid() == 1
+    order_lifecycle.resume()
+    client.pay(skip_pre_checkout=True)
+    payment = models.Payment.objects.get()
+    assert (payment.state, payment.reason) == ("unmatched", "expired")
+    order.reload()
+    assert order.status == "cancelled" and order.paid_charge is None
+    assert models.Product.objects.get(id=product.pk).stock == product.stock + 1  # once
