@@ -66,6 +66,17 @@ def chromium(width: int = 1280, height: int = 860, downloads: Path | None = None
         driver.quit()
 
 
+def open_as(driver, url: str, cookie) -> None:
+    """Open the playground at ``url`` as the session of ``cookie`` (a test client's).
+
+    A cookie can only be set on a page of its origin, so one is loaded first: a stylesheet,
+    never the playground's page, whose script would ask for the chat at once without the
+    cookie, and a new session's cookie, answered after ours was set, would replace it."""
+    driver.get(url + "/static/playground.css")
+    driver.add_cookie({"name": cookie.key, "value": cookie.value})
+    driver.get(url)
+
+
 def wait_for(driver, condition, timeout: float = 10.0):
     """Wait until ``condition(driver)`` is truthy; its value."""
     from selenium.common.exceptions import StaleElementReferenceException
