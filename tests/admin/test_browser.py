@@ -1,10 +1,14 @@
 """The admin in a real browser (Chromium with Selenium), served by werkzeug on 127.0.0.1,
-with the fake Telegram server receiving what the outbox and the broadcast send. The suite
-saves screenshots of the main pages into docs/admin/ (shown in docs/admin.md). Skipped,
-with the reason, where Chromium, chromedriver or selenium is missing."""
+with the fake Telegram server receiving what the outbox and the broadcast send. Skipped,
+with the reason, where Chromium, chromedriver or selenium is missing.
+
+The screenshots of docs/admin.md are taken along the way, and written only when asked:
+``ADMIN_SCREENSHOTS_DIR=docs/admin pytest tests/admin/test_browser.py`` (a plain run leaves
+the tracked pictures alone)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -22,7 +26,8 @@ from tests.admin.conftest import ADMIN, PASSWORD, STAFF  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "admin"
+SHOTS = Path(os.environ["ADMIN_SCREENSHOTS_DIR"]) if os.environ.get("ADMIN_SCREENSHOTS_DIR") \
+    else None
 PAGES = ["/admin/", "/admin/category/", "/admin/product/", "/admin/product/new/",
          "/admin/product/import/", "/admin/order/", "/admin/news/new/", "/admin/broadcast/",
          "/admin/shopper/", "/admin/account/"]
@@ -34,6 +39,9 @@ def css(driver, selector: str):
 
 
 def shot(driver, name: str) -> None:
+    """A screenshot for docs/admin.md, when ``ADMIN_SCREENSHOTS_DIR`` asks for them."""
+    if SHOTS is None:
+        return
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
 
@@ -251,3 +259,18 @@ def test_a_staff_account_is_refused_the_accounts_page(site, driver):
     assert driver.find_element(By.ID, "error-code").text == "403"
     driver.get(site + "/admin/order/")
     assert css(driver, "#order-totals")
+
+
+def test_screenshots_are_written_only_when_asked(monkeypatch, tmp_path):
+    taken = []
+
+    class Driver:
+        def save_screenshot(self, path):
+            taken.append(path)
+
+    monkeypatch.setitem(globals(), "SHOTS", None)
+    shot(Driver(), "login")
+    assert taken == []  # a plain run leaves docs/admin/*.png as they are
+    monkeypatch.setitem(globals(), "SHOTS", tmp_path)
+    shot(Driver(), "login")
+    assert taken == [str(tmp_path / "login.png")]
