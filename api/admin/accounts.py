@@ -6,6 +6,8 @@ documents are the shop's data); it is stored in the shop's database like the res
 
 from __future__ import annotations
 
+import functools
+
 from flask_login import UserMixin
 from mongoengine import BooleanField, DateTimeField, StringField
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,6 +24,11 @@ def login_email(value: str) -> str:
     """An email as accounts are keyed by: normalised, and lower case (people type their
     address in any case when logging in)."""
     return normalise_email(value).lower()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash("no account has this password")
 
 
 class AccountError(ValueError):
@@ -70,6 +77,16 @@ class StaffAccount(UserMixin, TimestampedDocument):
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @staticmethod
+    def verify(account: StaffAccount | None, password: str) -> bool:
+        """Whether ``account`` exists and ``password`` is its own; as slow for no account
+        (a hash is checked all the same), so the time taken tells no one which emails
+        have an account."""
+        if account is None:
+            check_password_hash(_dummy_hash(), password)
+            return False
+        return account.check_password(password)
 
     @classmethod
     def find(cls, email: str) -> StaffAccount | None:

@@ -21,6 +21,7 @@ from api.admin.i18n import lazy, t
 from api.admin.products_csv import CsvTransfer
 from api.admin.views import ShopModelView, money_column, picture_thumb
 from api.schemas.common import OTHER_LANGUAGES
+from api.schemas.products import MAX_STOCK
 from models import Category
 
 __all__ = ["CategoryView", "ProductView", "translation_fields"]
@@ -160,7 +161,7 @@ class ProductView(CsvTransfer, TranslatedForms, ShopModelView):
     form_overrides = {"price": MoneyField, "description": TextAreaField}
     form_args = {"image": {"validators": [Optional(), check_picture],
                            "description": lazy("field.image_help")},
-                 "stock": {"validators": [NumberRange(min=0)]}}
+                 "stock": {"validators": [NumberRange(min=0, max=MAX_STOCK)]}}
     form_extra_fields = {"category": TreeSelectField(lazy("field.category"), root=False),
                          "picture": PictureUpload(),
                          **translation_fields()}
@@ -170,6 +171,11 @@ class ProductView(CsvTransfer, TranslatedForms, ShopModelView):
     def index_view(self):
         self._refresh_filters_cache()  # the category filter's choices: the tree as it is now
         return super().index_view()
+
+    def on_model_change(self, form, model, is_created) -> None:
+        super().on_model_change(form, model, is_created)
+        if not is_created and "image" in model._get_changed_fields():
+            model.image_file_id = None  # else the bot sends Telegram's copy of the old one
 
     def _trees(self, form, obj=None):
         form.category.set_tree()

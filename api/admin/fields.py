@@ -3,7 +3,7 @@ picked from the category tree, a text in another language, a picture uploaded.""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from bson import ObjectId
 from markupsafe import Markup
@@ -13,6 +13,7 @@ from wtforms.validators import ValidationError
 
 from api.admin.i18n import lazy, t
 from api.schemas.fields import media_dir
+from api.schemas.products import MAX_PRICE
 from engine.media import MAX_BYTES, PictureRefused
 from models import Category, Translation
 
@@ -27,14 +28,20 @@ def roubles(minor: int | None) -> Decimal | None:
 
 
 def kopecks(amount: Decimal | str) -> int:
-    """Roubles (at most two decimals, not negative) -> integer kopecks; ValueError else."""
+    """Roubles (at most two decimals, not negative, at most the API's ``MAX_PRICE``) ->
+    integer kopecks; ValueError else. A comma is a decimal point (as Russians type it)."""
     try:
         value = Decimal(str(amount).strip().replace(",", ".").replace("\u00a0", "")
                         .replace(" ", ""))
     except InvalidOperation:
-        raise ValueError(t("money.invalid", value=amount)) from None
-    if not value.is_finite() or value < 0 or value != value.quantize(CENT, ROUND_HALF_UP):
-        raise ValueError(t("money.invalid", value=amount))
+        raise ValueError(t("money.invalid", value=amount, limit=MAX_PRICE // 100)) from None
+    if not value.is_finite() or value < 0 or value * 100 > MAX_PRICE:
+        # past MAX_PRICE also before quantize, which cannot hold 1e30 (InvalidOperation)
+        raise ValueError(t("money.invalid", value=amount, limit=MAX_PRICE // 100))
+    with localcontext() as context:
+        context.prec = 40
+        if value != value.quantize(CENT, ROUND_HALF_UP):
+            raise ValueError(t("money.invalid", value=amount, limit=MAX_PRICE // 100))
     return int(value * 100)
 
 
@@ -48,6 +55,18 @@ class MoneyField(DecimalField):
 
     def process_data(self, value) -> None:
         self.data = roubles(value) if isinstance(value, int) else value
+
+    def process_formdata(self, valuelist) -> None:
+        # what was typed, checked by kopecks(): "10,50" and "1 990" too (DecimalField
+        # refuses them), and an error message that says what an amount is
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = roubles(kopecks(valuelist[0]))
+            except ValueError as err:
+                self.data = None
+                raise ValueError(str(err)) from None
+        else:
+            self.data = None
 
     def pre_validate(self, form) -> None:
         if self.data is not None:

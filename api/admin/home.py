@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Response, abort, flash, redirect, request, session, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user, login_user, logout_user
 from wtforms import EmailField, Form, PasswordField
 from wtforms.validators import InputRequired
 
+from api.admin import throttle
 from api.admin.accounts import StaffAccount
 from api.admin.i18n import LANG_KEY, lazy, t
 from api.admin.security import safe_next
@@ -44,12 +47,18 @@ class HomeView(AdminIndexView):
     def login(self):
         form = LoginForm(request.form)
         if request.method == "POST" and form.validate():
-            account = StaffAccount.find(form.email.data)
-            if account is not None and account.check_password(form.password.data) \
-                    and login_user(account):
+            email, address = form.email.data, throttle.client_address()
+            wait = throttle.locked_for(email, address)
+            if wait:
+                flash(t("login.locked", minutes=math.ceil(wait / 60)), "error")
+                return self.render("shop_admin/login.html", form=form), 429
+            account = StaffAccount.find(email)
+            if StaffAccount.verify(account, form.password.data) and login_user(account):
+                throttle.succeeded(email)
                 StaffAccount.objects(id=account.pk).update_one(set__last_login=utcnow())
                 session.permanent = False
                 return redirect(safe_next(request.args.get("next")))
+            throttle.failed(email, address)
             flash(t("login.failed"), "error")
         return self.render("shop_admin/login.html", form=form)
 

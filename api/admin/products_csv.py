@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 
 from bson import ObjectId
@@ -31,6 +32,7 @@ from api.admin.i18n import t
 from api.admin.views import explain
 from api.schemas.common import OTHER_LANGUAGES
 from api.schemas.fields import media_dir
+from api.schemas.products import MAX_STOCK
 from engine.media import PictureRefused
 from models import Category, Product, Translation
 
@@ -71,6 +73,23 @@ class ImportReport:
         return not self.rejected and not self.problems
 
 
+# a cell a spreadsheet would run as a formula ("=HYPERLINK(...)", "+1+cmd|..."): exported
+# behind an apostrophe (OWASP's advice; spreadsheets show the text as typed), and the
+# apostrophe taken off again on import, so that an export imports back unchanged
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+
+
+def to_cell(value: object) -> str:
+    """A value as an exported cell, never a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def from_cell(text: str) -> str:
+    """An imported cell: :func:`to_cell` undone."""
+    return text[1:] if text.startswith("'") and _FORMULA.match(text[1:]) else text
+
+
 def export_products() -> str:
     """Every product as CSV (the columns of :data:`COLUMNS`), in catalog order."""
     out = io.StringIO()
@@ -87,7 +106,7 @@ def export_products() -> str:
             translation = (product.translations or {}).get(lang)
             row[f"name_{lang}"] = getattr(translation, "name", None) or ""
             row[f"description_{lang}"] = getattr(translation, "description", None) or ""
-        writer.writerow([row[column] for column in COLUMNS])
+        writer.writerow([to_cell(row[column]) for column in COLUMNS])
     return out.getvalue()
 
 
@@ -120,7 +139,7 @@ def _integer(value: str, name: str, low: int, high: int | None, errors: list[str
 
 def _plan(row: dict, categories: dict, errors: list[str]) -> Product | None:
     """The product this row makes or changes (unsaved), or None; ``errors`` gets why not."""
-    values = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    values = {k: from_cell((v or "").strip()) for k, v in row.items() if k is not None}
     for name in REQUIRED:
         if not values.get(name):
             errors.append(t("csv.required", column=name))
@@ -151,7 +170,7 @@ def _plan(row: dict, categories: dict, errors: list[str]) -> Product | None:
     if "discount" in values:
         product.discount = _integer(values["discount"] or "0", "discount", 0, 100, errors)
     if "stock" in values:
-        product.stock = _integer(values["stock"] or "0", "stock", 0, None, errors)
+        product.stock = _integer(values["stock"] or "0", "stock", 0, MAX_STOCK, errors)
     if "description" in values:
         product.description = values["description"]
     if "image" in values:
@@ -160,6 +179,8 @@ def _plan(row: dict, categories: dict, errors: list[str]) -> Product | None:
                 media_dir().resolve(values["image"])
             except PictureRefused as err:
                 errors.append(t("picture.refused", reason=err.reason))
+        if (values["image"] or None) != product.image:
+            product.image_file_id = None  # Telegram's cached upload is the old picture
         product.image = values["image"] or None
     translations = dict(product.translations or {})
     for lang in OTHER_LANGUAGES:
