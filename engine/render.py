@@ -172,7 +172,13 @@ ROOTS = ("user", "data", "params", "args", "lang", "state", "page")
 # and every other type, make a screen render afresh)
 _PLAIN = frozenset({str, int, bool, type(None), Html})
 _UNCACHED = object()
+# the cache is keyed by values users can choose (a name, what they typed), so it is bounded
+# in entries and in what an entry holds: an attacker typing text after text only makes the
+# kept screens render again. A longer text value is most likely typed and shown to its
+# user alone (no hit to win), so a screen showing one renders afresh and is not kept.
 SCREENS_CACHED = 256  # rendered variants kept per state and language
+SCREENS_KEPT = 4096  # and by a renderer in all (then every state starts again)
+VALUE_KEPT = 128  # characters of a text value in a kept screen's key, at most
 
 
 class _Static:
@@ -202,13 +208,14 @@ class _Static:
         return value
 
     def key(self, ctx) -> tuple | None:
-        """The values the screen shows for ``ctx``, or None when one is not plain."""
+        """The values the screen shows for ``ctx``, or None when one is not plain (or is
+        a text too long to keep)."""
         key = []
         walk = self._walk
         for root, rest in self.paths:
             value = walk(getattr(ctx, root), rest)
             kind = type(value)
-            if kind not in _PLAIN:
+            if kind not in _PLAIN or (kind is str or kind is Html) and len(value) > VALUE_KEPT:
                 return None
             key.append(kind)
             key.append(value)
@@ -224,6 +231,7 @@ class Renderer:
         self.html = flowset.bot.parse_mode == "HTML"
         self.parse_mode = flowset.bot.parse_mode
         self._static: dict[tuple[str, str], _Static | None] = {}  # (state, lang)
+        self._kept = 0  # screens kept by every state (counted without a lock: a bound)
 
     def _compile(self, state: spec.State, lang: str) -> _Static | None:
         """What ``state``'s screen depends on in ``lang``, when it depends on nothing but
@@ -374,10 +382,18 @@ class Renderer:
             fingerprint(main, self.parse_mode)
             if isinstance(main.markup, Inline):
                 main.markup.derived = {}
-            if len(static.rendered) >= SCREENS_CACHED:
-                static.rendered.clear()
-            known = static.rendered[key] = (main.text, main.photo, main.markup, main.digest,
-                                            plan.keyboard)
+            rendered = static.rendered
+            if len(rendered) >= SCREENS_CACHED:
+                self._kept -= len(rendered)
+                rendered.clear()
+            if self._kept >= SCREENS_KEPT:
+                for each in list(self._static.values()):
+                    if each is not None:
+                        each.rendered.clear()
+                self._kept = 0
+            known = rendered[key] = (main.text, main.photo, main.markup, main.digest,
+                                     plan.keyboard)
+            self._kept += 1
         text, photo, markup, digest, keyboard = known
         return Plan(Message(text, photo, markup, digest), [], keyboard)
 

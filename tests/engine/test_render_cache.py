@@ -4,6 +4,8 @@ differs (also only in its type: 1, True) or that cannot be compared safely rende
 
 from __future__ import annotations
 
+import yaml
+
 from engine import ChatClient, Engine, MemoryStore, StubSender
 from engine.context import Context
 from engine.render import Inline, Renderer, fingerprint
@@ -115,3 +117,34 @@ def test_the_engine_shows_each_users_values(flow_dir):
     bob.send("/start")
     assert ann.last.text == "Hi Ann: []" and bob.last.text == "Hi Bob: []"
     assert ann.last.buttons == [[" more"], ["Plain"]]
+
+
+def test_free_text_is_not_kept_and_every_state_together_keeps_a_bounded_number(flow_dir):
+    """Values a user types can land in placeholders: a cache keyed by them must not grow with
+    what an attacker types. A long value is never kept (nobody else will show it: no hit to
+    win), and all the states and languages of a renderer keep at most SCREENS_KEPT screens."""
+    from engine import render
+
+    states = {f"s{i}": {"screen": {"text": "t.note",
+                                   "buttons": [{"label": "b.plain", "trigger": "next"}]}}
+              for i in range(40)}
+    flow = {"bot": {"start": "s0", "languages": ["en", "ru"], "default_language": "en"},
+            "states": states, "transitions": [
+                {"trigger": "next", "source": f"s{i}", "dest": f"s{(i + 1) % 40}"}
+                for i in range(40)]}
+    flowset = flow_dir({"bot.yaml": yaml.safe_dump(flow)},
+                       texts={**TEXTS, "t.note": "Note: {data.n}"}, langs=("en", "ru"))()
+    renderer = Renderer(flowset)
+    long = "x" * (render.VALUE_KEPT + 1)
+    for n in range(300):  # a user typing note after note
+        plan = renderer.plan(flowset.states["s0"], ctx({"n": f"{long}{n}"}))
+        assert plan.main.text == f"Note: {long}{n}"
+    assert not renderer._static[("s0", "en")].rendered
+    for name in states:  # short values, but on every state, in both languages
+        for lang in ("en", "ru"):
+            for n in range(render.SCREENS_CACHED):
+                plan = renderer.plan(flowset.states[name], ctx({"n": n}, lang=lang))
+                assert plan.main.text == f"Note: {n}"
+    kept = sum(len(static.rendered) for static in renderer._static.values() if static)
+    assert 0 < kept <= render.SCREENS_KEPT
+    assert shown(renderer.plan(flowset.states["s3"], ctx({"n": 7})))[0] == "Note: 7"
