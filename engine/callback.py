@@ -37,8 +37,11 @@ def decode(data: str) -> tuple[str, dict[str, str]] | None:
     """``(trigger, args)`` from callback data, or ``None`` for data not made by this version.
 
     The args are the caller's own dict (the parse behind it is kept: the same buttons are
-    pressed over and over)."""
-    decoded = _decode(data or "")
+    pressed over and over). Data longer than :data:`LIMIT` was never made by :func:`encode`
+    (a crafted client can send any): refused without being parsed nor kept."""
+    if not data or len(data) > LIMIT:  # characters: never fewer than its bytes
+        return None
+    decoded = _decode(data)
     return (decoded[0], dict(decoded[1])) if decoded is not None else None
 
 
