@@ -3,17 +3,18 @@
 Each update is POSTed as JSON, with the ``X-Telegram-Bot-Api-Secret-Token`` header when the
 webhook has a secret token. Up to ``max_connections`` (setWebhook's, 1-100, default 40)
 updates are in flight at once, as with Telegram, whose Bot API server keeps a queue per
-chat and sends a queue's next update only once the previous one was answered. The fake's
-rule (:func:`queue_of`): an update that belongs to a chat (a message, an edited message, a
-channel post, a member change) queues by that chat; a query (a button press, an inline,
-shipping or pre-checkout query) by its kind and its sender, so a private chat's messages
-form one queue and the same user's button presses another; anything else is ordered with
-nothing. Within a queue, updates go one at a time in the order they were queued; across
-queues, in parallel. A non-2xx answer or a network error is recorded for getWebhookInfo
-(``last_error_date``, ``last_error_message``) and the update is retried, its queue held,
-with a growing delay until it is accepted, the webhook changes, or the server stops. A
-2xx answer whose JSON body names a ``method`` runs that method (before the queue's next
-update goes), as Telegram allows.
+chat and sends a queue's next update only once the previous one was answered. The queues
+are the Bot API server's own (:func:`queue_of`, after the ``webhook_queue_id`` of each kind
+in telegram-bot-api's ``Client.cpp``): a chat's messages (new and edited, channel posts) one
+queue, the same user's button presses another, their shipping and pre-checkout queries a
+third; the bot's own membership of a chat, reactions and boosts each beside the chat's
+messages, not behind them; a member change and a join request by that user; a poll and its
+answers by the poll. Within a queue, updates go one at a time in the order they were
+queued; across queues, in parallel. A non-2xx answer or a network error is recorded for
+getWebhookInfo (``last_error_date``, ``last_error_message``) and the update is retried, its
+queue held, with a growing delay until it is accepted, the webhook changes, or the server
+stops. A 2xx answer whose JSON body names a ``method`` runs that method (before the
+queue's next update goes), as Telegram allows.
 """
 
 from __future__ import annotations
@@ -35,17 +36,48 @@ __all__ = ["WebhookWorker"]
 logger = logging.getLogger(__name__)
 
 
+def _id(payload: dict, *path: str):
+    for name in path:
+        payload = payload.get(name) if isinstance(payload, dict) else None
+    return payload
+
+
+# kind -> (queue, the path of its key in the update's payload)
+_QUEUES = {
+    **dict.fromkeys(("message", "edited_message", "channel_post", "edited_channel_post"),
+                    ("chat", ("chat", "id"))),
+    **dict.fromkeys(("business_message", "edited_business_message",
+                     "deleted_business_messages"), ("business", ("chat", "id"))),
+    "inline_query": ("inline_query", ("from", "id")),
+    "chosen_inline_result": ("chosen_inline_result", ("from", "id")),
+    "callback_query": ("callback_query", ("from", "id")),
+    # one queue for both: a user's shipping query and their pre-checkout never overlap
+    **dict.fromkeys(("shipping_query", "pre_checkout_query"), ("payment_query", ("from", "id"))),
+    "purchased_paid_media": ("purchased_paid_media", ("from", "id")),
+    "poll": ("poll", ("id",)),
+    "poll_answer": ("poll", ("poll_id",)),
+    "my_chat_member": ("my_chat_member", ("chat", "id")),
+    "chat_member": ("member", ("old_chat_member", "user", "id")),
+    "chat_join_request": ("member", ("from", "id")),
+    **dict.fromkeys(("chat_boost", "removed_chat_boost"), ("chat_boost", ("chat", "id"))),
+    "message_reaction": ("message_reaction", ("chat", "id")),
+    "message_reaction_count": ("message_reaction_count", ("chat", "id")),
+    "business_connection": ("business_connection", ("user", "id")),
+}
+
+
 def queue_of(update: dict) -> tuple | None:
     """The queue an update is delivered in, one at a time and in order: ``("chat", id)``
-    for what belongs to a chat, ``(kind, user id)`` for a query, None for the rest."""
+    for a chat's messages, ``("callback_query", user id)`` for a user's button presses, and
+    so on (see the module); None, ordered with nothing, for a kind the table lacks."""
     for kind, payload in update.items():
         if kind == "update_id" or not isinstance(payload, dict):
             continue
-        chat = payload.get("chat")
-        if kind.endswith("_query") or not isinstance(chat, dict):
-            sender = payload.get("from")
-            return (kind, sender.get("id")) if isinstance(sender, dict) else None
-        return "chat", chat.get("id")
+        queue = _QUEUES.get(kind)
+        if queue is None:
+            return None
+        key = _id(payload, *queue[1])
+        return (queue[0], key) if key is not None else None
     return None
 
 

@@ -264,14 +264,29 @@ def test_a_failing_chat_holds_only_its_own_queue(fast_tg, gated):
 
 
 def test_the_queue_of_each_kind_of_update():
+    """The Bot API server's queues (telegram-bot-api's Client.cpp, webhook_queue_id)."""
     from faketelegram.webhook import queue_of
 
-    user = {"id": 7}
-    assert queue_of({"update_id": 1, "message": {"chat": {"id": 7}, "from": user}}) == ("chat", 7)
+    user, chat = {"id": 7}, {"id": 7}
+    assert queue_of({"update_id": 1, "message": {"chat": chat, "from": user}}) == ("chat", 7)
     assert queue_of({"update_id": 1, "edited_message": {"chat": {"id": -5}}}) == ("chat", -5)
     # a user's presses are a queue of their own, beside their private chat's messages
     assert queue_of({"update_id": 1, "callback_query": {
-        "from": user, "message": {"chat": {"id": 7}}}}) == ("callback_query", 7)
-    assert queue_of({"update_id": 1, "pre_checkout_query": {"from": user}}) == (
-        "pre_checkout_query", 7)
-    assert queue_of({"update_id": 1, "poll": {"id": "p"}}) is None
+        "from": user, "message": {"chat": chat}}}) == ("callback_query", 7)
+    # a user's shipping and pre-checkout queries share one
+    assert queue_of({"update_id": 1, "pre_checkout_query": {"from": user}}) == \
+        queue_of({"update_id": 2, "shipping_query": {"from": user}}) == ("payment_query", 7)
+    # the bot blocked or added: beside the chat's messages, not behind them (as before)
+    assert queue_of({"update_id": 1, "my_chat_member": {"chat": chat, "from": user}}) == (
+        "my_chat_member", 7)
+    assert queue_of({"update_id": 1, "message_reaction": {"chat": chat, "user": user}}) == (
+        "message_reaction", 7)
+    # a member's change and their join request, by that member
+    member = {"chat": {"id": -100}, "from": {"id": 1},
+              "old_chat_member": {"user": user}, "new_chat_member": {"user": user}}
+    assert queue_of({"update_id": 1, "chat_member": member}) == \
+        queue_of({"update_id": 2, "chat_join_request": {"chat": {"id": -100}, "from": user}})
+    # a poll and its answers, by the poll
+    assert queue_of({"update_id": 1, "poll": {"id": "p"}}) == \
+        queue_of({"update_id": 2, "poll_answer": {"poll_id": "p", "user": user}}) == ("poll", "p")
+    assert queue_of({"update_id": 1, "something_new": {"chat": chat}}) is None
