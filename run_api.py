@@ -41,6 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.demo:
         demo.load(verbose=True)
+    if _settings.embedded_store:
+        from api.admin.cli import demo_account
+
+        email, password = demo_account()
+        print(f"web admin: http://{args.host}:{args.port}/admin/ as {email}, password "
+              f"{password} (the embedded store: this account lives as long as this process; "
+              "with MongoDB, make accounts with `python run_api.py create-admin EMAIL`)",
+              file=sys.stderr)
     app.run(host=args.host, port=args.port, use_reloader=False)
     return 0
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import secrets
 import sys
 
 from api.admin.accounts import MIN_PASSWORD, ROLES, AccountError, StaffAccount
 
-__all__ = ["create_admin"]
+__all__ = ["create_admin", "demo_account"]
 
 
 def _password() -> str | None:
@@ -40,10 +41,12 @@ def create_admin(argv: list[str], *, embedded: bool = False) -> int:
                         help="admin: everything, accounts too (default); staff: catalog, "
                              "orders, news, users")
     args = parser.parse_args(argv)
-    if embedded:
-        print("create-admin: MONGO_URI names the embedded in-memory store: the account "
-              "lives only as long as this command. Point MONGO_URI at your MongoDB.",
-              file=sys.stderr)
+    if embedded:  # the account would die with this command: say so, create nothing
+        print("create-admin: MONGO_URI names the embedded in-memory store, where an account "
+              "lives only as long as the process that made it; nothing was created. Point "
+              "MONGO_URI at your MongoDB, or try the admin with `python run_api.py --demo`, "
+              "which prints an account of its own.", file=sys.stderr)
+        return 2
     password = _password()
     if password is None:
         return 1
@@ -54,3 +57,20 @@ def create_admin(argv: list[str], *, embedded: bool = False) -> int:
         return 1
     print(f"created the {account.role} account {account.email}")
     return 0
+
+
+DEMO_EMAIL = "admin@example.com"
+
+
+def demo_account() -> tuple[str, str]:
+    """An admin account with a fresh random password, for a try-out on the embedded store
+    (``python run_api.py`` without MongoDB: nobody can run ``create-admin`` against the
+    memory of the server's own process). Returns the email and the password."""
+    password = secrets.token_urlsafe(12)
+    account = StaffAccount.find(DEMO_EMAIL)
+    if account is None:
+        StaffAccount.create(DEMO_EMAIL, password, role="admin")
+    else:
+        account.set_password(password)
+        account.save()
+    return DEMO_EMAIL, password

@@ -7,7 +7,7 @@ import io
 
 from api.admin.products_csv import export_products, import_products
 from models import Broadcast, Category, News, Notice, Order, Product
-from tests.admin.conftest import csrf_of
+from tests.admin.conftest import csrf_of, log_in
 
 
 def post(client, path: str, data: dict, page: str = "/admin/", **kwargs):
@@ -222,3 +222,32 @@ def test_create_admin_command(db, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("a good password\n"))
     assert create_admin(["second@example.com", "--role", "staff"]) == 0
     assert StaffAccount.find("second@example.com").role == "staff"
+
+
+def test_create_admin_on_the_embedded_store_creates_nothing(db, monkeypatch, capsys):
+    """An account made in the command's own memory would be gone when it returns: say so
+    (and how to try the admin instead), and create nothing."""
+    from api.admin import StaffAccount
+    from api.admin.cli import create_admin
+
+    monkeypatch.setenv("ADMIN_PASSWORD", "long enough pw")
+    assert create_admin(["first@example.com"], embedded=True) == 2
+    assert StaffAccount.find("first@example.com") is None
+    said = capsys.readouterr()
+    assert "nothing was created" in said.err and "python run_api.py --demo" in said.err
+    assert "created the" not in said.out
+
+
+def test_the_demo_account_logs_in_with_the_password_printed(app):
+    """``python run_api.py`` on the embedded store: the account it prints opens the admin,
+    and a second start changes its password (the old one no longer works)."""
+    from api.admin.cli import demo_account
+
+    email, old = demo_account()
+    email_again, password = demo_account()
+    assert email == email_again and password != old
+    client = app.test_client()
+    assert log_in(client, email, old).status_code != 302  # refused: the form again
+    assert client.get("/admin/").status_code == 302       # to the login
+    assert log_in(client, email, password).status_code == 302
+    assert client.get("/admin/").status_code == 200
