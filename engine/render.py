@@ -384,8 +384,9 @@ class Renderer:
                 main.markup.derived = {}
             rendered = static.rendered
             if len(rendered) >= SCREENS_CACHED:
-                self._kept -= len(rendered)
-                rendered.clear()
+                rendered.clear()  # and counted again: lost counts do not add up over time
+                self._kept = sum(len(each.rendered) for each in tuple(self._static.values())
+                                 if each is not None)
             if self._kept >= SCREENS_KEPT:
                 for each in list(self._static.values()):
                     if each is not None:

@@ -148,3 +148,35 @@ def test_free_text_is_not_kept_and_every_state_together_keeps_a_bounded_number(f
     kept = sum(len(static.rendered) for static in renderer._static.values() if static)
     assert 0 < kept <= render.SCREENS_KEPT
     assert shown(renderer.plan(flowset.states["s3"], ctx({"n": 7})))[0] == "Note: 7"
+
+
+def test_many_threads_each_see_their_own_values(flow_dir, monkeypatch):
+    """Ordered workers render at once: with caches small enough to be cleared all the time,
+    every plan still shows its own context's values."""
+    import threading
+
+    from engine import render
+
+    monkeypatch.setattr(render, "SCREENS_CACHED", 8)
+    monkeypatch.setattr(render, "SCREENS_KEPT", 12)
+    renderer, home, _ = renderer_and_state(flow_dir)
+    wrong: list = []
+
+    def work(worker: int) -> None:
+        for i in range(300):
+            n, name = (worker * 7 + i) % 23, f"u{i % 5}"
+            lang = ("en", "ru")[i % 2]
+            text, rows = shown(renderer.plan(home, ctx({"n": n, "vip": i % 3 == 0}, name=name,
+                                                       lang=lang)))
+            if text != f"Hi {name}: [{n}]" or rows[0] != [(f"{n} more", f"1:bump:n={n}")] or \
+                    rows[1][0][1] != "1:bump" or len(rows) != 2:
+                wrong.append((worker, i, text, rows))
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
+    kept = sum(len(static.rendered) for static in renderer._static.values() if static)
+    assert kept <= 12 + 8  # the bound, give or take the workers' racing inserts
