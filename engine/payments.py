@@ -8,15 +8,18 @@ Then:
 
 - a ``pre_checkout_query`` goes to :meth:`PaymentHandler.on_pre_checkout` in the update's own
   dispatching thread (never behind the ordered workers or a user's conversation lease, which
-  could hold it past Telegram's 10 seconds), and is answered at once with what it says:
-  ``(True, None)`` or ``(False, "what the buyer is told")``; a handler that fails is
-  answered ``ok: false`` with :data:`FALLBACK_ERROR` (no payment is taken then);
+  could hold it past Telegram's 10 seconds; when polling, first in its batch and while an
+  earlier batch is still processed: :mod:`engine.polling`), and is answered at once with
+  what it says: ``(True, None)`` or ``(False, "what the buyer is told")``; a handler that
+  fails is answered ``ok: false`` with :data:`FALLBACK_ERROR` (no payment is taken then);
 - a message with ``successful_payment`` goes to :meth:`PaymentHandler.on_payment`, in the
-  same thread, and never reaches the conversation engine. The handler owns exactly-once: Telegram
-  may deliver the update again, a duplicate may come with another ``update_id``, and two
-  processes may receive it at once (record the charge id under a unique key first). A
-  handler that fails is retried a few times; then the update counts as failed (a webhook
-  answers 5xx, so that Telegram delivers it again).
+  same thread (polling: on a thread aside, :class:`engine.polling.Aside`, so that it never
+  holds up a pre-checkout query), and never reaches the conversation engine. The handler
+  owns exactly-once: Telegram may deliver the update again, a duplicate may come with
+  another ``update_id``, and two processes may receive it at once (record the charge id
+  under a unique key first). A handler that fails is retried a few times; then the update
+  counts as failed (a webhook answers 5xx, so that Telegram delivers it again; polling
+  fetches it again).
 """
 
 from __future__ import annotations

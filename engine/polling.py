@@ -7,6 +7,14 @@ stopped (SIGTERM from systemd, Ctrl-C) with events still queued loses them. Here
 is processed to the end before the next ``getUpdates`` confirms it; a stop request during a
 long poll abandons that poll (its updates stay unconfirmed: Telegram delivers them again),
 and a stop request while a batch is being processed lets the batch finish first.
+
+Pre-checkout queries must be answered within Telegram's 10 seconds, whatever else is under
+way. So a batch's pre-checkout queries are dispatched before its other updates
+(:class:`~engine.telegram.EngineBot`), work that may be slow (successful payments, the staff
+chat's handlers, which call Telegram) runs :class:`Aside` of the poller's thread, and while a
+batch is still being processed the poller looks for new updates every :data:`PEEK_EVERY`
+seconds without confirming anything (the same offset): the pre-checkout queries among them
+are answered at once, the rest come again with the next batch.
 """
 
 from __future__ import annotations
@@ -17,11 +25,14 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from telebot.apihelper import ApiException
 
 logger = logging.getLogger(__name__)
+PEEK_EVERY = 0.5  # seconds: how often a batch in progress lets new pre-checkout queries by
+BATCH = 50  # updates per getUpdates; a peek takes 100, so it sees past a whole batch
 
 
 class _Interrupted(BaseException):
@@ -65,6 +76,34 @@ class Pending:
             return self._idle.wait_for(lambda: self._count <= 0, timeout)
 
 
+class Aside:
+    """Runs work that may be slow (a successful payment, the staff chat's handlers, which
+    call Telegram) off the poller's thread, one at a time in the order it came, counted in
+    ``pending``: the batch is confirmed only once it is done, and an update whose work
+    failed (it returned False, or raised) is fetched again. Given to
+    :func:`~engine.telegram.attach` as ``aside``."""
+
+    def __init__(self, pending: Pending) -> None:
+        self.pending = pending
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-aside")
+
+    def __call__(self, update_id: int | None, work: Callable[[], bool]) -> None:
+        self.pending.add()
+        self._pool.submit(self._run, update_id, work)
+
+    def _run(self, update_id: int | None, work: Callable[[], bool]) -> None:
+        ok = False
+        try:
+            ok = work() is not False
+        except Exception:  # broad on purpose: the update is marked failed, fetched again
+            logger.exception("update %s failed", update_id)
+        finally:
+            self.pending.done(None if ok or update_id is None else update_id)
+
+    def stop(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
 class Poller:
     """Polls ``bot`` until :meth:`stop` (or SIGTERM/SIGINT with :meth:`run_until_signalled`).
 
@@ -74,7 +113,8 @@ class Poller:
 
     def __init__(self, bot, pending: Pending, *, timeout: int = 20,
                  allowed_updates: list[str] | None = None, retry_delay: float = 1.0,
-                 max_attempts: int = 10) -> None:
+                 max_attempts: int = 10, peek_every: float | None = PEEK_EVERY,
+                 batch: int = BATCH) -> None:
         self.bot = bot
         self.pending = pending
         self.timeout = timeout
@@ -82,6 +122,9 @@ class Poller:
         self.retry_delay = retry_delay
         self.max_attempts = max_attempts
         self._attempts: dict[int, int] = {}
+        self.peek_every = peek_every
+        self.batch = batch
+        self._answered: set[int] = set()  # pre-checkout queries answered, not confirmed
         self.offset: int | None = None
         self._stop = threading.Event()
         self._fetching = False
@@ -95,7 +138,7 @@ class Poller:
             try:
                 with self._fetch():
                     updates = self.bot.get_updates(
-                        offset=self.offset, timeout=self.timeout + 10,
+                        offset=self.offset, limit=self.batch, timeout=self.timeout + 10,
                         long_polling_timeout=self.timeout, allowed_updates=self.allowed_updates)
             except _Interrupted:
                 break
@@ -105,8 +148,13 @@ class Poller:
                 continue
             if not updates:
                 continue
-            self.bot.process_new_updates(updates)
-            self.pending.wait()
+            fresh = [u for u in updates if u.update_id not in self._answered]
+            # a query answered once is not answered again when its batch is fetched again
+            self._answered.update(u.update_id for u in fresh if _urgent(u))
+            if fresh:
+                self.bot.process_new_updates(fresh)
+            while not self.pending.wait(self.peek_every):
+                self._peek(updates[-1].update_id)
             failed = [u for u in self.pending.take_failed() if self._retry(u)]
             if failed:
                 # not confirmed past the first update that failed: Telegram delivers it (and
@@ -117,7 +165,25 @@ class Poller:
                 self._stop.wait(self.retry_delay)
             else:
                 self.offset = updates[-1].update_id + 1
+            self._answered = {u for u in self._answered if u >= self.offset}
         self._confirm()
+
+    def _peek(self, last: int) -> None:
+        """Answer the pre-checkout queries that came after the batch in progress (ids past
+        ``last``), fetched with the same offset: nothing is confirmed, everything else
+        comes again with the next batch."""
+        try:
+            fetched = self.bot.get_updates(offset=self.offset, limit=100, timeout=5,
+                                           long_polling_timeout=1,
+                                           allowed_updates=self.allowed_updates)
+        except (ApiException, requests.RequestException) as err:
+            logger.debug("getUpdates while a batch is processed failed: %s", err)
+            return
+        urgent = [u for u in fetched if u.update_id > last and _urgent(u)
+                  and u.update_id not in self._answered]
+        if urgent:
+            self._answered.update(u.update_id for u in urgent)
+            self.bot.process_new_updates(urgent)
 
     def _retry(self, update_id: int) -> bool:
         """Whether to fetch a failed update again (a few times; then it is given up, with an
@@ -169,6 +235,11 @@ class Poller:
                 logger.warning("confirming the offset failed (%s): those updates will come "
                                "again and be skipped as duplicates", err)
                 time.sleep(0.2 * (attempt + 1))
+
+
+def _urgent(update) -> bool:
+    """A pre-checkout query: Telegram waits 10 seconds for its answer, then refuses it."""
+    return getattr(update, "pre_checkout_query", None) is not None
 
 
 def counted(handle: Callable, pending: Pending) -> Callable:

@@ -51,10 +51,16 @@ class EngineBot(telebot.TeleBot):
         return [u for u in map(updates.parse, raw or []) if u is not None]
 
     def process_new_updates(self, updates):
+        """Dispatch a batch, its pre-checkout queries first: telebot would take messages
+        first, and a successful payment's work could hold a query past its 10 seconds."""
         for update in updates:
             for payload in (update.message, update.callback_query, update.pre_checkout_query):
                 if payload is not None:
                     payload.engine_update_id = update.update_id
+        urgent = [u for u in updates if u.pre_checkout_query is not None]
+        if urgent and len(urgent) < len(updates):
+            super().process_new_updates(urgent)
+            updates = [u for u in updates if u.pre_checkout_query is None]
         return super().process_new_updates(updates)
 
 
@@ -292,7 +298,8 @@ class TelebotReplier:
 def attach(bot: telebot.TeleBot, submit: Callable[[events.Event], None],
            sides: list[side.SideHandler] | tuple = (),
            on_side_failure: Callable[[], None] | None = None,
-           pays: payments.PaymentHandler | None = None, answerer=None) -> None:
+           pays: payments.PaymentHandler | None = None, answerer=None,
+           aside: Callable[[int | None, Callable[[], bool]], None] | None = None) -> None:
     """Register the thin handlers: every private message and button press becomes an event.
 
     ``sides`` (:mod:`engine.side`) take, instead of the engine, the presses whose data
@@ -304,12 +311,23 @@ def attach(bot: telebot.TeleBot, submit: Callable[[events.Event], None],
     ``answerer``'s ``answer_pre_checkout``, in the dispatching thread: never queued behind
     a user's other updates) and successful payments; a payment it could not record counts
     as a failure too.
+
+    ``aside(update_id, work)`` (polling: :class:`engine.polling.Aside`), when given, runs
+    the side handlers' and the successful payments' work instead of the dispatching thread
+    (it may call Telegram, or retry), which then only answers pre-checkout queries and hands
+    the rest on; ``work()`` returns False when the update failed.
     """
     bot_id = int(bot.token.split(":", 1)[0]) if bot.token.split(":", 1)[0].isdigit() else None
 
     def failed() -> None:
         if on_side_failure is not None:
             on_side_failure()
+
+    def run(payload, work: Callable[[], bool]) -> None:
+        if aside is not None:
+            aside(getattr(payload, "engine_update_id", None), work)
+        elif not work():
+            failed()
 
     @bot.message_handler(content_types=ALL_CONTENT_TYPES,
                          func=lambda m: m.chat.type == "private" and m.from_user is not None)
@@ -323,8 +341,8 @@ def attach(bot: telebot.TeleBot, submit: Callable[[events.Event], None],
         @bot.message_handler(content_types=ALL_CONTENT_TYPES,
                              func=lambda m: side.owner_of_message(sides, m) is not None)
         def on_side_message(message) -> None:
-            if not side.dispatch_message(side.owner_of_message(sides, message), message, bot_id):
-                failed()
+            run(message, lambda: side.dispatch_message(side.owner_of_message(sides, message),
+                                                       message, bot_id))
 
     @bot.message_handler(content_types=["successful_payment"])
     def on_paid(message) -> None:
@@ -336,8 +354,7 @@ def attach(bot: telebot.TeleBot, submit: Callable[[events.Event], None],
                          message.successful_payment.total_amount,
                          message.successful_payment.currency)
             return
-        if not payments.dispatch_payment(pays, message):
-            failed()
+        run(message, lambda: payments.dispatch_payment(pays, message))
 
     @bot.pre_checkout_query_handler(func=lambda query: True)
     def on_pre_checkout(query) -> None:
@@ -353,9 +370,9 @@ def attach(bot: telebot.TeleBot, submit: Callable[[events.Event], None],
         handler = side.owner_of_press(sides, query.data)
         if handler is None:
             submit(events.from_callback(query))
-        elif not side.dispatch_press(handler, query, getattr(handler, "replier", None)
-                                     or _Answerer(bot)):
-            failed()
+        else:
+            run(query, lambda: side.dispatch_press(handler, query, getattr(
+                handler, "replier", None) or _Answerer(bot)))
 
 
 class _Answerer:

@@ -20,7 +20,7 @@ def run_polling(app: Application, settings: Any, *, demo: bool = False, workers:
     broadcast worker runs beside it on threads of its own (its sends never wait for, nor
     hold up, users' updates).
     """
-    from engine.polling import Pending, Poller, counted
+    from engine.polling import Aside, Pending, Poller, counted
     from engine.run.commands import register_commands
     from engine.telegram import (
         ALLOWED_UPDATES,
@@ -47,9 +47,11 @@ def run_polling(app: Application, settings: Any, *, demo: bool = False, workers:
         pool.submit(event)
     sides = app.side_handlers(settings, TelebotReplier(sender)) if app.side_handlers else []
     pays = app.payments(settings) if app.payments else None
-    # side handlers and payments run in the poller's thread, batch by batch: a pre-checkout
-    # query is answered at once, never queued behind a user's updates
-    attach(bot, submit, sides, pays=pays, answerer=sender)
+    # pre-checkout queries are answered in the poller's thread, first in their batch and
+    # while a batch is still processed (engine/polling.py); successful payments and the side
+    # handlers, which may call Telegram or retry, run aside, never ahead of a query's answer
+    aside = Aside(pending)
+    attach(bot, submit, sides, pays=pays, answerer=sender, aside=aside)
     register_commands(bot, engine.flowset)
     me = bot.get_me()
     logger.info("polling as @%s (flows %s, store %s)", me.username, engine.flowset.version,
@@ -75,5 +77,6 @@ def run_polling(app: Application, settings: Any, *, demo: bool = False, workers:
         for sending in (broadcaster, outbox):
             if sending is not None:
                 sending.stop()
+        aside.stop()
         pool.stop()
         engine.store.close()  # after the last update: another process may serve them at once
