@@ -12,6 +12,7 @@ from wtforms import DateTimeLocalField, TextAreaField
 from api.admin.catalog import TranslatedForms
 from api.admin.fields import PictureUpload, TranslatedArea, TranslatedField, check_picture
 from api.admin.i18n import current_language, lazy, t
+from api.admin.telegram_html import telegram_html
 from api.admin.views import ShopModelView
 from api.schemas.common import OTHER_LANGUAGES
 from constants import text
@@ -111,7 +112,8 @@ class NewsView(TranslatedForms, ShopModelView):
 
             item.published = utcnow()
         texts, photo = render_news(item)
-        return jsonify({"texts": texts, "photo": photo})
+        return jsonify({"texts": {lang: str(telegram_html(text)) for lang, text in texts.items()},
+                        "photo": photo})
 
 
 class BroadcastView(ShopModelView):
@@ -135,7 +137,7 @@ class BroadcastView(ShopModelView):
             broadcast = kwargs["model"]
             news = News.objects(id=broadcast.news).first() if broadcast.news else None
             kwargs.update(broadcast=broadcast, news=news, state=progress(broadcast),
-                          status=broadcast_status)
+                          status=broadcast_status, telegram_html=telegram_html)
         return super().render(template, **kwargs)
 
     @expose("/progress/<item_id>")

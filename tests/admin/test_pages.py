@@ -251,3 +251,17 @@ def test_the_demo_account_logs_in_with_the_password_printed(app):
     assert client.get("/admin/").status_code == 302       # to the login
     assert log_in(client, email, password).status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+def test_a_broadcasts_text_shows_only_what_telegram_would(admin_client, accounts):
+    """A text written past the escaping writers (a script, a handler attribute, a
+    javascript: link) is shown without them; Telegram's own tags stay."""
+    broadcast = Broadcast(origin="cli", texts={
+        "ru": '<b>Скидки</b><script>alert(1)</script><a href="javascript:alert(2)" '
+              'onclick="alert(3)">ссылка</a><img src=x onerror="alert(4)">'
+              '<span class="tg-spoiler">тайна</span>'}).save()
+    page = admin_client.get(f"/admin/broadcast/details/?id={broadcast.pk}").data.decode()
+    shown = page[page.index('data-lang="ru"'):]
+    shown = shown[:shown.index("</div>")]
+    assert "<b>Скидки</b>" in shown and '<span class="tg-spoiler">тайна</span>' in shown
+    assert "alert" not in shown and "<img" not in shown and "<script" not in shown
