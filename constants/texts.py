@@ -26,15 +26,16 @@ def _flat(table: dict, prefix: str = "") -> dict[str, str]:
     return out
 
 
-def _load() -> dict[str, dict[str, str]]:
+def load_catalog(directory: Path) -> dict[str, dict[str, str]]:
+    """``{lang: {key: text}}`` from ``directory/<lang>.yaml`` for every language."""
     catalog = {}
     for lang in LANGUAGES:
-        with open(TEXTS_DIR / f"{lang}.yaml", encoding="utf-8") as fh:
+        with open(directory / f"{lang}.yaml", encoding="utf-8") as fh:
             catalog[lang] = _flat(yaml.safe_load(fh) or {})
     return catalog
 
 
-TEXTS: dict[str, dict[str, str]] = _load()
+TEXTS: dict[str, dict[str, str]] = load_catalog(TEXTS_DIR)
 
 
 def text(key: str, lang: str | None = None, /, **values: object) -> str:

@@ -9,25 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-from constants.shop import DEFAULT_LANGUAGE, LANGUAGES
-from constants.texts import _flat
+from constants.shop import DEFAULT_LANGUAGE
+from constants.texts import load_catalog
 
 __all__ = ["ADMIN_TEXTS", "admin_text"]
 
-_DIR = Path(__file__).resolve().parent
-
-
-def _load() -> dict[str, dict[str, str]]:
-    catalog = {}
-    for lang in LANGUAGES:
-        with open(_DIR / f"{lang}.yaml", encoding="utf-8") as fh:
-            catalog[lang] = _flat(yaml.safe_load(fh) or {})
-    return catalog
-
-
-ADMIN_TEXTS: dict[str, dict[str, str]] = _load()
+ADMIN_TEXTS: dict[str, dict[str, str]] = load_catalog(Path(__file__).resolve().parent)
 
 
 def admin_text(key: str, lang: str | None = None, /, **values: object) -> str:
