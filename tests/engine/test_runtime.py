@@ -463,3 +463,28 @@ def test_returning_to_a_place_in_the_history_cuts_the_history_back_to_it(flow_di
     assert client.state == "b" and [h["state"] for h in client.conversation.history] == ["a"]
     client.click("Back")
     assert client.state == "a" and client.conversation.history == []
+
+
+def test_the_context_is_built_field_by_field(mini_flows):
+    """The engine builds a Context positionally (cheaper than keywords): each field must
+    get its own value, whatever order Context declares them in."""
+    import dataclasses
+
+    from engine import Engine, MemoryStore, StubSender
+    from engine.context import Context
+    from engine.events import Event
+    from engine.store import Conversation
+
+    services = object()
+    engine = Engine(mini_flows, MemoryStore(), StubSender(), services=services)
+    conv = Conversation(user_id=7, state="menu", params={"p": 1}, data={"d": 2}, page=3,
+                        lang="en")
+    event = Event(kind="text", user_id=7, chat_id=70, text="hi")
+    ctx = engine._context(conv, event)
+    expected = {"user_id": 7, "chat_id": 70, "state": "menu", "lang": "en", "data": {"d": 2},
+                "params": {"p": 1}, "args": {}, "event": event, "page": 3,
+                "services": services, "notices": [], "trigger": None,
+                "catalog": mini_flows.catalog}
+    assert {f.name for f in dataclasses.fields(Context)} == set(expected)
+    assert {name: getattr(ctx, name) for name in expected} == expected
+    assert ctx.data is not conv.data and ctx.params is not conv.params  # the update's copies
