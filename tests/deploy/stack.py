@@ -35,6 +35,7 @@ SITES = DEPLOY / "nginx" / "sites"
 UNITS = DEPLOY / "systemd"
 WEBHOOK_SECRET = "deploy-test-secret"
 API_TOKEN = "deploy-test-token"
+ADMIN_SECRET_KEY = "deploy-test-admin-key-" + "0" * 42  # without one the admin answers 503
 MONGO_SKIP = ("needs a real MongoDB-wire server shared by the test and the gunicorn workers: "
               "MONGO_URI=mongodb://... (see docs/integration.md; .ci/run starts FerretDB)")
 NGINX_SKIP = ("nginx is not installed (apt-get install nginx; .ci/run installs it where apt "
@@ -267,7 +268,8 @@ class Stack:
             self.processes.append(gunicorn("run_bot:app", self.bot_port, workdir / "bot.log", {
                 **self.bot_env, "ENGINE_COVERAGE_FILE": str(self.coverage_file)}, bot_workers))
             self.processes.append(gunicorn("run_api:app", self.api_port, workdir / "api.log", {
-                "MONGO_URI": uri, "API_TOKENS": API_TOKEN}, api_workers))
+                "MONGO_URI": uri, "API_TOKENS": API_TOKEN, "ADMIN_SECRET_KEY": ADMIN_SECRET_KEY},
+                api_workers))
             conf = loopback_nginx_conf(workdir, self.port, self.bot_port, self.api_port)
             self.processes.append(Process("nginx", [nginx_binary() or "nginx", "-c", str(conf)],
                                           workdir / "nginx.out"))

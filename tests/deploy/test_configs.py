@@ -65,7 +65,8 @@ def test_one_source_of_routes():
     assert not LOCATION.search(stack.split("def loopback_nginx_conf")[1]
                                .split("def self_signed_certificate")[0])
     routes = (SNIPPETS / "tgshop-locations.conf").read_text()
-    for location in ("location /telegram/", "location /api/", "location = /healthz/bot",
+    for location in ("location /telegram/", "location /api/", "location /admin/",
+                     "location /admin/static/", "location = /healthz/bot",
                      "location = /healthz/api"):
         assert location in routes
 

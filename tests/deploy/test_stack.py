@@ -228,3 +228,110 @@ def test_concurrent_clicks_of_one_user_across_workers_each_count_once(stack):
     assert models.Cart.for_user(user_id).quantity(product) == 1 + clicks
     assert stack.fake.unanswered_callbacks() == []
     assert conversation(user_id)["lease"] is None
+
+
+ADMIN_EMAIL, ADMIN_PASSWORD = "boss@example.com", "correct horse battery"
+
+
+def admin_account() -> None:
+    from api.admin import StaffAccount
+
+    StaffAccount.create(ADMIN_EMAIL, ADMIN_PASSWORD, role="admin")
+
+
+def test_the_admin_through_nginx(stack):
+    """nginx routes /admin/ to the API's app (docs/admin.md): the login page and the static
+    files of Flask-Admin its pages load, a login (the session cookie and the CSRF token pass
+    through nginx) and the dashboard; bodies past the API's 1 MiB reach it (pictures, CSV)."""
+    import re
+    from http.cookies import SimpleCookie
+
+    fresh(stack)
+    admin_account()
+    status, headers, _ = request(stack.port, "GET", "/admin/")
+    assert status == 302 and headers["location"].startswith("/admin/login/"), stack.logs()
+    status, headers, body = request(stack.port, "GET", "/admin/login/")
+    assert status == 200, stack.logs()
+    assert headers["x-frame-options"] == "DENY" and headers["server"] == "nginx"
+    page = body.decode()
+    assert 'id="login-form"' in page
+    assets = set(re.findall(r'(?:src|href)="(/admin/static/[^"?]+)', page))
+    assert any(a.endswith(".css") for a in assets) and any(a.endswith(".js") for a in assets)
+    for asset in sorted(assets):
+        status, asset_headers, content = request(stack.port, "GET", asset)
+        assert status == 200 and content, asset
+        kind = "text/css" if asset.endswith(".css") else "javascript"
+        assert kind in asset_headers["content-type"], (asset, asset_headers["content-type"])
+
+    cookie = SimpleCookie(headers["set-cookie"])
+    session = "; ".join(f"{name}={morsel.value}" for name, morsel in cookie.items())
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    form = f"email={ADMIN_EMAIL}&password={ADMIN_PASSWORD}&csrf_token={token}".replace(
+        "@", "%40").replace(" ", "+")
+    status, headers, _ = request(stack.port, "POST", "/admin/login/", form.encode(), {
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": session})
+    assert status == 302, stack.logs()
+    cookie = SimpleCookie(headers["set-cookie"])
+    session = "; ".join(f"{name}={morsel.value}" for name, morsel in cookie.items())
+    status, _, body = request(stack.port, "GET", "/admin/", headers={"Cookie": session})
+    assert status == 200 and b'id="dashboard"' in body and ADMIN_EMAIL.encode() in body
+
+    # a CSV file or a picture over 1 MiB (the API's limit) is the admin's to judge, not nginx's
+    big = b"x" * (2 << 20)
+    status, _, _ = request(stack.port, "POST", "/admin/product/import/", big,
+                           {"Content-Type": "application/octet-stream", "Cookie": session})
+    assert status != 413
+    status, _, _ = request(stack.port, "POST", "/api/v1/media", big,
+                           {"Content-Type": "application/octet-stream"})
+    assert status == 413  # the API's own location keeps its 1 MiB
+
+
+def test_the_admin_pages_run_in_a_browser_through_nginx(stack):
+    """The security headers nginx adds to every answer must let the admin's pages load their
+    stylesheets and scripts (its own and Flask-Admin's, inline ones too) and make their calls:
+    a page blocked by the Content-Security-Policy looks and acts broken, with no error from
+    either server. Chromium logs in through nginx and reports each violation."""
+    from tests.engine.playground import browser
+
+    if browser.missing():
+        pytest.skip(browser.missing())
+    from selenium.webdriver.common.by import By
+
+    fresh(stack)
+    admin_account()
+    base = f"http://127.0.0.1:{stack.port}"
+    with browser.chromium() as driver:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+            "window.cspViolations = [];"
+            "document.addEventListener('securitypolicyviolation', function (e) {"
+            "  window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI); });")})
+
+        def violations():
+            return driver.execute_script("return window.cspViolations")
+
+        driver.get(base + "/admin/login/")
+        browser.wait_for(driver, lambda d: d.execute_script(
+            "return document.readyState === 'complete'"), timeout=30)
+        assert violations() == []
+        assert driver.execute_script("return typeof window.jQuery") == "function"
+        driver.find_element(By.ID, "email").send_keys(ADMIN_EMAIL)
+        driver.find_element(By.ID, "password").send_keys(ADMIN_PASSWORD)
+        driver.find_element(By.ID, "login").click()
+        browser.wait_for(driver, lambda d: d.find_elements(By.ID, "account"), timeout=30)
+        # the dashboard is drawn by Bootstrap's stylesheet and the admin's inline style
+        # (shop_admin/base.html)
+        assert driver.execute_script(
+            "return getComputedStyle(document.querySelector('.navbar')).display") == "flex"
+        assert driver.execute_script(
+            "var p = document.createElement('p'); p.className = 'totals';"
+            "document.body.appendChild(p); return getComputedStyle(p).fontWeight") == "700"
+        for path in ("/admin/", "/admin/product/", "/admin/order/", "/admin/news/new/"):
+            driver.get(base + path)
+            browser.wait_for(driver, lambda d: d.execute_script(
+                "return document.readyState === 'complete'"), timeout=30)
+            assert violations() == [], path
+            failed = driver.execute_script(
+                "return performance.getEntriesByType('resource')"
+                ".filter(function (r) { return r.responseStatus >= 400; })"
+                ".map(function (r) { return r.responseStatus + ' ' + r.name; })")
+            assert failed == [], path  # none refused (nginx's rate limit: 429)
