@@ -25,7 +25,7 @@ from .errors import bad_request
 from .keyboards import is_inline, parse_reply_markup
 from .methods_send import _before_send, _new_message, _replied, _store
 from .params import Params
-from .payments import STARS, Charge, Invoice
+from .payments import STARS, Charge, Invoice, format_amount
 from .state import BotState, StoredMessage
 from .world import World
 
@@ -188,9 +188,9 @@ def send_invoice(world: World, bot: BotState, params: Params) -> dict:
     }
     if params.flag("protect_content"):
         message["has_protected_content"] = True
-    if markup is None:  # Telegram's own Pay button
-        shown = f"Pay ⭐️{total}" if currency == STARS else f"Pay {total} {currency}"
-        markup = {"inline_keyboard": [[{"text": shown, "pay": True}]]}
+    if markup is None:  # Telegram's own Pay button, the total in major units
+        markup = {"inline_keyboard": [[{"text": f"Pay {format_amount(total, currency)}",
+                                        "pay": True}]]}
     stored = _store(chat, message, markup)
     invoice = Invoice(
         chat.id,

@@ -11,9 +11,22 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 
-__all__ = ["STARS", "Charge", "Invoice", "PreCheckout", "charge_ids"]
+__all__ = ["STARS", "Charge", "Invoice", "PreCheckout", "charge_ids", "format_amount"]
 
 STARS = "XTR"  # Telegram Stars: no provider, provider_payment_charge_id is empty
+
+# Digits after the point (ISO 4217 minor units) where they are not 2; amounts in the Bot API
+# are in minor units ("total_amount": 89000 is 890.00 RUB, 5000 is 5000 JPY).
+_EXPONENTS = {
+    **dict.fromkeys(
+        ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
+         "VND", "VUV", "XAF", "XOF", "XPF", STARS),
+        0,
+    ),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    "CLF": 4,
+    "UYW": 4,
+}
 
 
 @dataclass
@@ -114,3 +127,16 @@ def charge_ids(currency: str, number: int, salt: str) -> tuple[str, str]:
         letters = base64.urlsafe_b64encode(digest).decode().rstrip("=")
         return "stx" + letters[:40], ""
     return f"tg_charge_{number}", f"provider_charge_{number}"
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """An amount in minor units as a person reads it: ``890.00 RUB``, ``5000 JPY``,
+    ``1.500 KWD``, ``⭐️50`` for Telegram Stars (the text of Telegram's Pay button)."""
+    if currency == STARS:
+        return f"⭐️{amount}"
+    exponent = _EXPONENTS.get(currency, 2)
+    sign, amount = ("-" if amount < 0 else ""), abs(amount)
+    if exponent == 0:
+        return f"{sign}{amount} {currency}"
+    whole, minor = divmod(amount, 10**exponent)
+    return f"{sign}{whole}.{minor:0{exponent}d} {currency}"

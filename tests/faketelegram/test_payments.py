@@ -126,6 +126,26 @@ def test_an_invoice_is_a_message_with_a_pay_button(tg, ann):
     assert tg.message(USER_ID, card["message_id"])["invoice"]["currency"] == "RUB"
 
 
+@pytest.mark.parametrize(
+    ("currency", "amount", "shown"),
+    [
+        ("RUB", 89000, "Pay 890.00 RUB"),
+        ("USD", 5, "Pay 0.05 USD"),
+        ("JPY", 5000, "Pay 5000 JPY"),  # no minor unit
+        ("KRW", 12000, "Pay 12000 KRW"),
+        ("KWD", 1500, "Pay 1.500 KWD"),  # three digits after the point
+        ("XTR", 50, "Pay ⭐️50"),
+    ],
+)
+def test_the_pay_button_shows_the_total_in_major_units(tg, ann, currency, amount, shown):
+    params = {"currency": currency, "prices": [{"label": "Mug", "amount": amount}]}
+    if currency != "XTR":
+        params["provider_token"] = "381764678:TEST:1"
+    sent = invoice(tg, **params)
+    assert sent["invoice"]["total_amount"] == amount  # the Bot API stays in minor units
+    assert sent["reply_markup"] == {"inline_keyboard": [[{"text": shown, "pay": True}]]}
+
+
 def test_a_discount_is_a_negative_price_part(tg, ann):
     sent = invoice(
         tg,
