@@ -122,6 +122,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not _connected():
         models.connect(app.config["MONGO_URI"])
 
+    # the order lifecycle's actions (stock, refunds, notifications) registered and checked
+    # now: a name no module declares stops the start, not the first refund
+    from flows.order_lifecycle import lifecycle
+
+    lifecycle()
     app.url_map.converters["objectid"] = ObjectIdConverter
     blueprint = Blueprint("api_v1", __name__, url_prefix=PREFIX)
     api = JsonErrorsApi(blueprint, catch_all_404s=True)

@@ -82,6 +82,8 @@ class Lifecycle:
     changes: list[Change] = field(default_factory=list)
     where: spec.Where | None = None
     after: list[str] = field(default_factory=list)  # after every change, and on creation
+    # the actions ``after`` names, resolved and checked by :func:`load_checked`
+    actions: dict = field(default_factory=dict, repr=False)
 
     @property
     def initials(self) -> list[str]:
@@ -312,6 +314,35 @@ def load(path) -> dict[str, Lifecycle]:
     if problems:
         raise EngineError(f"{path}: {problems[0]}")
     return {cycle.name: cycle for cycle in build(doc)}
+
+
+def load_checked(path) -> dict[str, Lifecycle]:
+    """The lifecycles of one flow file, checked with the actions they name resolved, for
+    any process that changes documents (a bot, the API and its admin, a worker, a command).
+
+    The modules beside the flow file are imported first, as :func:`engine.load_flows` does
+    (their decorators register the actions), so a process that never loads the flows still
+    has every action its lifecycle runs. Any problem, such as an action no module declares,
+    raises :class:`engine.errors.FlowError` naming it with its file and line: at start-up,
+    not at the first change, after the status has already moved.
+    """
+    from pathlib import Path
+
+    from engine.errors import FlowError
+    from engine.loader import _import_modules
+    from engine.registry import registry as default_registry
+
+    path = Path(path)
+    problems = _import_modules(path.parent)
+    cycles = load(path)
+    registry = default_registry.scoped(path.parent)
+    problems.extend(check(cycles, registry))
+    if problems:
+        raise FlowError(problems)
+    for cycle in cycles.values():
+        names = {*cycle.after, *(name for c in cycle.changes for name in c.after)}
+        cycle.actions = {name: registry.get("action", name).func for name in names}
+    return cycles
 
 
 def mermaid(cycle: Lifecycle) -> str:

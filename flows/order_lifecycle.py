@@ -7,8 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from engine import action
-from engine.lifecycle import Lifecycle, TransitionRefused, load
-from engine.registry import registry
+from engine.lifecycle import Lifecycle, TransitionRefused, load_checked
 from models import Order, placing
 
 __all__ = ["TransitionRefused", "change", "created", "lifecycle", "resume"]
@@ -16,7 +15,11 @@ __all__ = ["TransitionRefused", "change", "created", "lifecycle", "resume"]
 
 @cache
 def lifecycle() -> Lifecycle:
-    return load(Path(__file__).with_name("order_lifecycle.yaml"))["order"]
+    """The order's lifecycle, its actions resolved: the modules of flows/ that declare them
+    are imported here, so every process that changes an order (the bot, the API and its
+    admin, a worker, a command) runs them all; a name no module declares fails here, naming
+    the action and its line (``create_app`` and the bot call this at start)."""
+    return load_checked(Path(__file__).with_name("order_lifecycle.yaml"))["order"]
 
 
 @action("orders.return_stock")
@@ -26,10 +29,9 @@ def return_stock(order: dict) -> None:
 
 
 def _run_after(change, order: dict) -> None:
-    import flows.notify  # noqa: F401 - registers orders.notify (a process without the flows)
-
+    actions = lifecycle().actions
     for name in change.after:
-        registry.get("action", name).func(order)
+        actions[name](order)
 
 
 def change(order_id, *, role: str, actor: str, trigger: str | None = None,
