@@ -51,13 +51,29 @@ def build_engine(settings, sender: Sender) -> Engine:
         import mongoengine
 
         store = MongoStore(mongoengine.get_db()["conversations"])
-    from flows import payments, staff
+    from flows import order_lifecycle, payments, staff
 
     staff.configure(staff.Feed.from_settings(settings))
     payments.configure(payments.PaymentConfig.from_settings(settings))
     payments.configure_gateway(sender)  # refunds of Stars go out through the bot's sender
+    warn_unwatched_payments(payments.config(), staff.feed())
+    order_lifecycle.lifecycle()  # its actions checked now, not at the first change
     return Engine(load_flows(FLOWS_DIR), store, sender, unit_of_work=models.serialised,
                   on_blocked=mark_blocked, services=Services(admin_ids=settings.admin_ids))
+
+
+def warn_unwatched_payments(config, feed) -> bool:
+    """Log a warning when payments are taken with no staff chat (STAFF_CHAT_ID): a payment
+    no order awaits then reaches staff only on the admin's Payments page; True if so."""
+    if not (config.provider_token or config.stars) or feed.enabled:
+        return False
+    logger.warning("payments are on (%s) but STAFF_CHAT_ID is not set: paid orders and "
+                   "payments no order awaits (to refund) are not announced to staff; watch "
+                   "the web admin's Orders and Payments pages, or set STAFF_CHAT_ID "
+                   "(docs/payments.md)",
+                   " and ".join(filter(None, ("card" if config.provider_token else "",
+                                              "Stars" if config.stars else ""))))
+    return True
 
 
 def load_demo() -> None:

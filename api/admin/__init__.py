@@ -68,8 +68,9 @@ def init_admin(app: Flask) -> Admin | None:
     from api.admin.home import HomeView
     from api.admin.news import BroadcastView, NewsView
     from api.admin.orders import OrderView
+    from api.admin.payments import PaymentView
     from api.admin.people import AccountView, ShopperView
-    from models import Broadcast, Category, News, Order, Product, User
+    from models import Broadcast, Category, News, Order, Payment, Product, User
 
     if not _secret_key(app):
         _disabled(app)
@@ -88,6 +89,7 @@ def init_admin(app: Flask) -> Admin | None:
     admin.add_view(ProductView(Product, name=lazy("menu.products"), category=catalog,
                                endpoint="product"))
     admin.add_view(OrderView(Order, name=lazy("menu.orders"), endpoint="order"))
+    admin.add_view(PaymentView(Payment, name=lazy("menu.payments"), endpoint="payment"))
     admin.add_view(NewsView(News, name=lazy("menu.news"), endpoint="news"))
     admin.add_view(BroadcastView(Broadcast, name=lazy("menu.broadcasts"),
                                  endpoint="broadcast"))

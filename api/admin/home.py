@@ -17,7 +17,7 @@ from api.admin.security import safe_next
 from api.schemas.fields import media_dir
 from constants import LANGUAGES
 from engine.media import PictureRefused, sniff
-from models import Broadcast, Order, Product, utcnow
+from models import Broadcast, Order, Payment, Product, utcnow
 
 __all__ = ["HomeView", "LoginForm"]
 
@@ -38,6 +38,9 @@ class HomeView(AdminIndexView):
         counts = {
             "new_orders": Order.objects(status="new").count(),
             "confirmed_orders": Order.objects(status="confirmed").count(),
+            "paid_orders": Order.objects(status="paid").count(),
+            "unmatched_payments": Payment.objects(
+                state="unmatched", refund__nin=["done", "manual", "failed"]).count(),
             "out_of_stock": Product.objects(stock__lte=0).count(),
             "broadcasts": Broadcast.objects(status__in=["queued", "running"]).count(),
         }

@@ -13,7 +13,7 @@ from flask_login import current_user
 from api.admin.i18n import current_language, lazy, t
 from api.admin.views import ShopModelView, money_column
 from constants import ORDER_STATUSES, text
-from models import Order, User, format_money
+from models import Order, Payment, User, format_money
 
 __all__ = ["OrderView", "status_label"]
 
@@ -60,6 +60,24 @@ def _buyer(view, context, model, name):
 
 def _lines(view, context, model, name):
     return sum(item.quantity for item in model.items)
+
+
+def _payment(order: Order, lang: str) -> dict | None:
+    """The order's payment for its page: the charge, the amount, what became of a refund
+    (None: paid on delivery)."""
+    from api.admin.payments import amount_label, refund_label
+
+    if not order.pay_method:
+        return None
+    payment = Payment.of_order(order.pk) if order.paid_charge else None
+    if payment is None:
+        until = order.pay_until.strftime("%Y-%m-%d %H:%M") if order.pay_until else "—"
+        due = t("order.unpaid_due", until=until,
+                amount=amount_label(order.pay_currency, order.pay_amount or 0))
+        return {"due": due if order.status == Order.AWAITING_PAYMENT else None}
+    return {"charge": payment.pk, "provider_charge": payment.provider_charge_id,
+            "amount": amount_label(payment.currency, payment.total_amount),
+            "refund": refund_label(payment), "refund_error": payment.refund_error}
 
 
 class OrderView(ShopModelView):
@@ -113,6 +131,7 @@ class OrderView(ShopModelView):
             "lines": [(item.title(lang), format_money(item.unit_price, lang), item.quantity,
                        format_money(item.line_total, lang)) for item in order.items],
             "total": format_money(order.total, lang),
+            "payment": _payment(order, lang),
             "changes": [{"trigger": c.trigger, "dest": c.dest, "note": c.note,
                          "label": trigger_label(c.trigger)} for c in changes],
         }

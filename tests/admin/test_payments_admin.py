@@ -103,3 +103,72 @@ def test_an_error_page_is_in_the_language_chosen(admin_client, shop, monkeypatch
                             headers={"Accept-Language": "ru"})
     assert page.status_code == 500
     assert 'lang="en"' in page.data.decode() and "Back to the admin" in page.data.decode()
+
+
+def unmatched(charge: str, *, currency: str = "XTR", amount: int = 9, user_id: int = 7):
+    Payment.record(id=charge, user_id=user_id, currency=currency, total_amount=amount,
+                   payload="999:zz", order_number=999)
+    Payment.mark(charge, {}, state="unmatched", reason="expired")
+    return Payment.objects.get(id=charge)
+
+
+def test_home_counts_paid_orders_and_payments_to_refund(admin_client, shop):
+    paid_order()
+    unmatched("lost-1")
+    page = admin_client.get("/admin/", headers={"Accept-Language": "en"}).data.decode()
+    # before: "0 new orders, 0 confirmed, to ship" while a paid order waited
+    assert 'id="count-paid_orders">1<' in page
+    assert 'id="count-unmatched_payments">1<' in page
+    assert "/admin/payment/?flt0_0=unmatched" in page
+
+
+def test_an_unmatched_stars_payment_is_refunded_from_the_payments_page(admin_client, shop,
+                                                                        telegram):
+    paid_order()
+    unmatched("lost-1")
+    listing = admin_client.get("/admin/payment/?flt0_0=unmatched",
+                               headers={"Accept-Language": "en"}).data.decode()
+    assert "lost-1" in listing and "charge-" not in listing  # the applied one filtered out
+    path = "/admin/payment/details/?id=lost-1"
+    page = admin_client.get(path, headers={"Accept-Language": "en"}).data.decode()
+    assert 'id="refund"' in page and "⭐" in page and "the order had expired" in page
+    for _ in range(2):  # pressed twice: refunded once
+        answer = post(admin_client, "/admin/payment/refund/", {"id": "lost-1"}, page=path)
+        assert answer.status_code == 302
+    assert telegram.refunds == [(7, "lost-1")]
+    payment = Payment.objects.get(id="lost-1")
+    assert payment.refund == "done" and payment.refund_by == "admin:boss@example.com"
+    assert 'id="refund"' not in admin_client.get(path).data.decode()
+    refunded = admin_client.get("/admin/payment/?flt0_0=refunded").data.decode()
+    assert "lost-1" in refunded
+
+
+def test_an_unmatched_card_payment_is_recorded_refunded_with_the_provider(admin_client, shop,
+                                                                           telegram):
+    unmatched("lost-card", currency="RUB", amount=129900)
+    path = "/admin/payment/details/?id=lost-card"
+    post(admin_client, "/admin/payment/refund/", {"id": "lost-card"}, page=path)
+    assert Payment.objects.get(id="lost-card").refund == "manual" and telegram.refunds == []
+
+
+def test_an_order_page_shows_its_payment(admin_client, shop, telegram):
+    order, _, _ = paid_order()
+    path = f"/admin/order/details/?id={order.pk}"
+    page = admin_client.get(path, headers={"Accept-Language": "en"}).data.decode()
+    assert 'id="order-payment"' in page and order.paid_charge in page and "⭐ 9" in page
+    post(admin_client, "/admin/order/transition/",
+         {"id": str(order.pk), "version": str(order.version), "trigger": "refund",
+          "note": "Wrong item"}, page=path)
+    page = admin_client.get(path, headers={"Accept-Language": "en"}).data.decode()
+    assert '<dd class="col-sm-8" id="order-refund">refunded' in page
+
+
+def test_payments_without_a_staff_chat_are_warned_of_at_start(caplog):
+    from flows.payments import PaymentConfig
+    from flows.shop import warn_unwatched_payments
+    from flows.staff import Feed
+
+    assert warn_unwatched_payments(PaymentConfig(stars=True), Feed())
+    assert "STAFF_CHAT_ID is not set" in caplog.text
+    assert not warn_unwatched_payments(PaymentConfig(stars=True), Feed(chat_id=-100))
+    assert not warn_unwatched_payments(PaymentConfig(), Feed())
