@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import flash
+from flask_admin import babel
 from flask_admin.contrib.mongoengine import ModelView
 from markupsafe import Markup
 from mongoengine.errors import NotUniqueError
@@ -59,12 +60,30 @@ def picture_thumb(view, context, model, name):
         url_for("admin.media", picture=model.image))
 
 
+def _gettext(string: str, **variables) -> str:
+    # the page-size button says "20 items": Flask-Admin's Russian has a plural out of place
+    return t("page_size.word") if string == "items" and not variables else \
+        babel.gettext(string, **variables)
+
+
+def _ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    # the page-size menu: Flask-Admin formats the number into the message itself
+    # ('{} items'.format(20)), so no catalog has it; ours says it in the page's language
+    if singular == f"{num} item" and not variables:
+        return t("page_size.items", count=num)
+    return babel.ngettext(singular, plural, num, **variables)
+
+
 class ShopModelView(Guarded, ModelView):
     """A model page for logged-in staff; refusals of the data layer become messages."""
 
     page_size = 20
     can_set_page_size = True
     form_excluded_columns = ("created", "modified")
+
+    def render(self, template, **kwargs):
+        self._template_args.update(_gettext=_gettext, _ngettext=_ngettext)
+        return super().render(template, **kwargs)
 
     def search_placeholder(self) -> str:
         return t("search.placeholder")

@@ -172,3 +172,11 @@ def test_payments_without_a_staff_chat_are_warned_of_at_start(caplog):
     assert "STAFF_CHAT_ID is not set" in caplog.text
     assert not warn_unwatched_payments(PaymentConfig(stars=True), Feed(chat_id=-100))
     assert not warn_unwatched_payments(PaymentConfig(), Feed())
+
+
+def test_the_page_size_menu_is_in_the_page_language(admin_client, shop):
+    russian = admin_client.get("/admin/order/", headers={"Accept-Language": "ru"}).data.decode()
+    # before: "20 items", "50 items" (Flask-Admin formats the number into its message)
+    assert "20 items" not in russian and "по 20" in russian and "20 на странице" in russian
+    english = admin_client.get("/admin/product/", headers={"Accept-Language": "en"})
+    assert "50 items" in english.data.decode()
