@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from constants import text
 from engine import Html, Invalid, UserError, action, condition, data_source, validator
 from flows.cart import lines_body
@@ -13,6 +15,7 @@ from models import (
     InvalidValue,
     Order,
     OutOfStock,
+    Product,
     Quote,
     QuoteChanged,
     compare,
@@ -135,12 +138,24 @@ def make_quote(ctx) -> None:
 
 @data_source("checkout.quote", key_length=16)
 def quote_summary(ctx) -> dict:
-    """The quote as the confirm screen shows it: numbered lines, the total, the saving."""
+    """The quote as the confirm screen shows it: numbered lines, the total, the saving, and
+    where it goes (the address; digital goods: this chat)."""
     quote = Quote.from_dict(ctx.data.get("quote")) or Quote("", ())
     body = lines_body([(line.title(ctx.lang), line.price, line.discount, line.unit_price,
                         line.quantity) for line in quote.lines], ctx.lang)
+    digital = Product.all_digital(line.product for line in quote.lines)
+    delivery = text("checkout.deliver_digital", ctx.lang) if digital else \
+        text("checkout.deliver_to", ctx.lang, address=html.escape(ctx.data.get("address") or ""))
     return {"body": Html(body), "lines": bool(quote.lines), "key": quote.key,
-            "total": format_money(quote.total, ctx.lang)}
+            "total": format_money(quote.total, ctx.lang), "physical": not digital,
+            "delivery": Html(delivery)}
+
+
+@condition("checkout.is_digital")
+def is_digital(ctx) -> bool:
+    """The cart holds only digital products: no address is asked (delivered in Telegram)."""
+    lines = Cart.for_user(ctx.user_id).lines()
+    return bool(lines) and all(line.product.digital for line in lines)
 
 
 @condition("checkout.quote_holds")

@@ -25,7 +25,7 @@ from constants import DEFAULT_LANGUAGE, TEXTS, text
 from engine import action
 from engine.broadcast import BLOCKED, FAILED, SENT, Message
 from flows import staff
-from models import Notice, Order, User
+from models import Notice, Order, Product, User
 from models.db import serialised
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,10 @@ def buyer_message(order: Order, version: int, lang: str | None) -> str:
     # a change with words of its own (an unpaid order expiring), else its new status's
     key = f"notify.{last.trigger}" if last is not None and \
         f"notify.{last.trigger}" in TEXTS[DEFAULT_LANGUAGE] else f"notify.{status}"
+    # digital goods are sent in this chat, not shipped to an address
+    if f"{key}_digital" in TEXTS[DEFAULT_LANGUAGE] and \
+            Product.all_digital(item.product for item in order.items):
+        key = f"{key}_digital"
     return text(key, lang, number=order.number,
                 address=html.escape(order.address or "—"), reason=reason)
 

@@ -59,6 +59,18 @@ class Product(TimestampedDocument):
     holds = EmbeddedDocumentListField(StockHold)  # orders being placed right now
     returns = ListField(ObjectIdField())  # cancelled orders whose units came back
 
+    @classmethod
+    def all_digital(cls, product_ids) -> bool:
+        """Whether every one of these products exists and is digital (an order of them
+        needs no address and is delivered in Telegram)."""
+        from models.db import serialised
+
+        ids = set(product_ids)
+        if not ids:
+            return False
+        with serialised():
+            return cls.objects(id__in=list(ids), digital=True).count() == len(ids)
+
     meta = {"collection": "products",
             "indexes": [("category", "position", "name"), "price", "stock"],
             "ordering": ["position", "name"]}

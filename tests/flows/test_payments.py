@@ -268,3 +268,20 @@ def test_the_api_refunds_a_stars_order_through_telegram(shop):
     assert body["pay_method"] == "stars" and body["pay_currency"] == "XTR"
     payment = models.Payment.objects.get(order=order.pk)
     assert payment.refund == "done" and payment.pk in engine.sender.refunds
+
+
+def test_a_digital_order_is_told_it_comes_in_this_chat(shop):
+    from flows.notify import buyer_message
+
+    engine, bot = shop
+    order, client = place(engine, bot, digital=True)
+    client.pay()
+    order.reload()
+    assert "we will send it to you in this chat" in buyer_message(order, order.version, "en")
+    order = order_lifecycle.change(order.pk, role="staff", actor="api", trigger="ship")
+    assert "sent to you in this chat" in buyer_message(order, order.version, "en")
+    models.Product.objects.update(set__digital=False)
+    physical, client = place(engine, bot, user_id=OTHER)
+    client.pay()
+    physical.reload()
+    assert "when it ships" in buyer_message(physical, physical.version, "en")
