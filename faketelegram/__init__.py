@@ -13,13 +13,14 @@ from .errors import ApiError, ControlError
 from .fake import DEFAULT_TOKEN, FakeTelegram
 from .faults import FAULT_KINDS, FaultConfig, RateLimits
 from .render import render_transcript
-from .users_handle import FakeUser
+from .users_handle import FakeMember, FakeUser
 
 __all__ = [
     "DEFAULT_TOKEN",
     "FAULT_KINDS",
     "ApiError",
     "ControlError",
+    "FakeMember",
     "FakeTelegram",
     "FakeUser",
     "FaultConfig",

@@ -8,6 +8,7 @@ string or the body. The endpoints are listed in faketelegram/README.md.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -45,7 +46,7 @@ def handle(fake: FakeTelegram, method: str, path: str, query: str, body: bytes) 
                 raise ControlError("the body must be a JSON object")
             args.update(decoded)
     except (UnicodeDecodeError, ValueError) as exc:
-        return json_reply({"ok": False, "error": f"bad JSON body: {exc}"}, 400)
+        return _json({"ok": False, "error": f"bad JSON body: {exc}"}, 400)
     token = args.pop("bot", None)
     for verb, pattern, endpoint in _ROUTES:
         match = pattern.match(path)
@@ -53,14 +54,22 @@ def handle(fake: FakeTelegram, method: str, path: str, query: str, body: bytes) 
             try:
                 result = endpoint(fake, args, token, match.groupdict())
             except TimeoutError as exc:
-                return json_reply({"ok": False, "error": str(exc)}, 408)
+                return _json({"ok": False, "error": str(exc)}, 408)
             except KeyError as exc:
-                return json_reply({"ok": False, "error": f"missing field {exc}"}, 400)
+                return _json({"ok": False, "error": f"missing field {exc}"}, 400)
             except (ControlError, TypeError, ValueError) as exc:
                 # TypeError/ValueError: arguments of the wrong name or type, from the caller
-                return json_reply({"ok": False, "error": str(exc)}, 400)
-            return json_reply({"ok": True, "result": result})
-    return json_reply({"ok": False, "error": f"no control endpoint {method} {path}"}, 404)
+                return _json({"ok": False, "error": str(exc)}, 400)
+            if isinstance(result, Reply):  # not JSON (a rendered transcript)
+                return result
+            return _json({"ok": True, "result": result})
+    return _json({"ok": False, "error": f"no control endpoint {method} {path}"}, 404)
+
+
+def _json(body: dict, status: int = 200) -> Reply:
+    """A JSON answer ending in a newline, so that answers printed by curl stay apart."""
+    reply = json_reply(body, status)
+    return dataclasses.replace(reply, body=reply.body + b"\n")
 
 
 def _flag(value: object) -> bool:
@@ -166,6 +175,72 @@ def _pay(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> objec
     )
 
 
+def _member_profile(entry: object) -> tuple[int, dict]:
+    """A member given as a user id or as ``{"id": ..., profile fields}``."""
+    if isinstance(entry, dict):
+        fields = dict(entry)
+        return int(fields.pop("id")), fields
+    return int(entry), {}  # type: ignore[call-overload]
+
+
+@_route("POST", r"groups/(?P<chat>-\d+)")
+def _group(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    members = args.get("members", [])
+    if not isinstance(members, list):
+        raise ControlError("members is a list of user ids or of {\"id\", profile fields}")
+    chat_id = int(path["chat"])
+    fake.group(chat_id, title=str(args.get("title", "Group")), forum=_flag(args.get("forum")),
+               chat_type=str(args.get("type", "supergroup")), token=token)
+    for entry in members:
+        user_id, profile = _member_profile(entry)
+        fake.member(user_id, chat_id, token=token, **profile)
+    return fake.group_info(chat_id, token=token)
+
+
+@_route("GET", r"groups/(?P<chat>-\d+)")
+def _group_info(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    return fake.group_info(int(path["chat"]), token=token)
+
+
+@_route("POST", r"groups/(?P<chat>-\d+)/members/(?P<user>\d+)")
+def _join(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    fake.member(int(path["user"]), int(path["chat"]), token=token, **args)
+    return fake.world.user(int(path["user"])).to_json()
+
+
+def _member(fake: FakeTelegram, args: dict, token: str | None, path: dict):  # type: ignore[no-untyped-def]
+    """The member acting; only an existing member may (a typo in an id is refused)."""
+    thread_id = args.get("thread_id")
+    with fake.world.cond:
+        group = fake.world.users.get(int(path["chat"]))
+        if group is not None and int(path["user"]) not in group.members:
+            raise ControlError(
+                f"user {path['user']} is not a member of group {path['chat']}"
+                f" (POST /control/groups/{path['chat']}/members/{path['user']} adds them)"
+            )
+    return fake.member(int(path["user"]), int(path["chat"]), token=token,
+                       thread_id=None if thread_id is None else int(thread_id))
+
+
+@_route("POST", r"groups/(?P<chat>-\d+)/members/(?P<user>\d+)/send")
+def _member_send(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    reply_to = args.get("reply_to")
+    return _member(fake, args, token, path).send(
+        str(args.get("text", "")), reply_to=None if reply_to is None else int(reply_to)
+    )
+
+
+@_route("POST", r"groups/(?P<chat>-\d+)/members/(?P<user>\d+)/click")
+def _member_click(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    position = args.get("position")
+    return _member(fake, args, token, path).click(
+        args.get("label"),
+        data=args.get("data"),
+        message_id=args.get("message_id"),
+        position=tuple(position) if isinstance(position, list) else position,
+    )
+
+
 @_route("GET", "payments")
 def _payments(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
     return fake.payments(token=token)
@@ -195,6 +270,13 @@ def _transcript(fake: FakeTelegram, args: dict, token: str | None, path: dict) -
         actor=args.get("actor") or None,
         token=token,
     )
+
+
+@_route("GET", r"chats/(?P<chat>-?\d+)/render")
+def _render(fake: FakeTelegram, args: dict, token: str | None, path: dict) -> object:
+    text = fake.render(int(path["chat"]), since=int(args.get("since", 0)), token=token)
+    return Reply(200, (text + "\n" if text else "").encode("utf-8"),
+                 "text/plain; charset=utf-8")
 
 
 @_route("GET", r"chats/(?P<chat>-?\d+)/messages")

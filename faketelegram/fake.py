@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+from collections.abc import Iterable
 
 from . import routing
 from .api import BotApi, Reply
@@ -27,7 +28,7 @@ from .methods_bot import webhook_info
 from .render import render_transcript
 from .server import HttpServer
 from .state import BotState
-from .users_handle import FakeUser
+from .users_handle import FakeMember, FakeUser
 from .webhook import WebhookWorker
 from .world import World
 
@@ -198,19 +199,35 @@ class FakeTelegram:
         return FakeUser(self, int(user_id), token or self.token)
 
     def group(self, chat_id: int, *, title: str = "Group", forum: bool = False,
+              chat_type: str = "supergroup", members: Iterable[int] = (),
               token: str | None = None) -> int:
-        """A supergroup (a forum with ``forum``) with the bot in it; returns its id. Its
+        """A supergroup (a forum with ``forum``; a basic group with ``chat_type="group"``)
+        with the bot in it, and ``members`` (user ids); returns its id (negative). Its
         members act through :meth:`member`."""
-        self.world.group(self.bot(token), int(chat_id), title=title, forum=forum)
+        bot = self.bot(token)
+        self.world.group(bot, int(chat_id), title=title, forum=forum, chat_type=chat_type)
+        for user_id in members:
+            self.world.join(bot, int(chat_id), int(user_id))
         return int(chat_id)
 
     def member(self, user_id: int, chat_id: int, *, thread_id: int | None = None,
-               token: str | None = None, **profile: object):
-        """A handle to act as user ``user_id`` in the group ``chat_id`` (topic ``thread_id``)."""
-        from .users_handle import FakeMember
-
+               token: str | None = None, **profile: object) -> FakeMember:
+        """A handle to act as user ``user_id`` in the group ``chat_id`` (in the forum topic
+        ``thread_id``), who joins it if not a member yet; ``profile`` as for :meth:`user`."""
         self.world.user(int(user_id), **profile)
+        self.world.join(self.bot(token), int(chat_id), int(user_id))
         return FakeMember(self, int(user_id), int(chat_id), token or self.token, thread_id)
+
+    def group_info(self, chat_id: int, *, token: str | None = None) -> dict:
+        """A group's ``chat`` (the Bot API Chat) and ``members`` (their User objects)."""
+        with self.world.cond:
+            group = self.world.chat_for_control(self.bot(token), chat_id).user
+            if group.chat_type == "private":
+                raise ControlError(f"chat {chat_id} is a private chat, not a group")
+            return {
+                "chat": group.chat_json(),
+                "members": [self.world.users[m].to_json() for m in sorted(group.members)],
+            }
 
     def reset(self) -> None:
         """Forget users, chats, queued updates, callback queries, calls and faults.

@@ -40,7 +40,7 @@ def send_message(world: World, bot: BotState, params: Params) -> dict:
     _before_send(world, bot, chat, markup)
     message = _new_message(bot, chat, replied)
     thread = params.text("message_thread_id")
-    if thread and chat.user.chat_type != "private":  # a group's forum topic
+    if thread and chat.user.is_forum:  # a forum topic (elsewhere ignored)
         message.update(message_thread_id=int(thread), is_topic_message=True)
     message["text"] = formatted.text
     if formatted.entities:

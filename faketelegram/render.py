@@ -26,6 +26,8 @@ def render_entry(entry: dict) -> str:
         f"{entry.get('actor', '?'):<5}",
         str(entry.get("action", "?")),
     ]
+    if "user_id" in entry and entry.get("actor") == "user":  # a member, in a group
+        parts.append(f"by {entry['user_id']}")
     if entry.get("method") and entry.get("action") in ("send", "edit"):
         parts.append(f"({entry['method']})")
     if "message_id" in entry and entry.get("action") != "answer":

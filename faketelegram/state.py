@@ -69,6 +69,7 @@ class User:
     chat_type: str = "private"  # "group" or "supergroup": this record is a group chat
     title: str | None = None  # a group's title
     is_forum: bool = False  # a supergroup with topics (messages carry message_thread_id)
+    members: set[int] = field(default_factory=set)  # a group's members' user ids
 
     def to_json(self) -> dict:
         """The Bot API ``User`` object."""

@@ -41,8 +41,12 @@ def _writable_chat(world: World, bot: BotState, user_id: int,
     if group_id is not None:  # a member acting in a group the bot is in
         group = world.users.get(group_id)
         if group is None or group.chat_type == "private" or group_id not in bot.chats:
-            raise ControlError(f"no group {group_id} with @{bot.user.username} in it "
-                               "(FakeTelegram.group creates one)")
+            raise ControlError(f"no group {group_id} with @{bot.user.username} in it"
+                               " (FakeTelegram.group or POST /control/groups/ID creates one)")
+        if user_id not in group.members:
+            raise ControlError(f"user {user_id} is not a member of group {group_id}"
+                               " (FakeTelegram.member or POST /control/groups/ID/members/USER"
+                               " adds them)")
         return user, bot.chats[group_id]
     if bot.token in user.blocked:
         raise ControlError(f"user {user_id} has blocked @{bot.user.username}; unblock them first")
@@ -53,6 +57,9 @@ def _in_group(chat: Chat, thread_id: int | None, reply_to: int | None) -> dict:
     """The fields a message in a group's topic (and in reply to a message) carries."""
     fields: dict = {}
     if thread_id is not None:
+        if not chat.user.is_forum:
+            raise ControlError(f"group {chat.id} is not a forum: its messages have no topic"
+                               " (thread_id)")
         fields.update(message_thread_id=thread_id, is_topic_message=True)
     if reply_to is not None:
         replied = chat.messages.get(int(reply_to))

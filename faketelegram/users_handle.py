@@ -195,6 +195,17 @@ class FakeMember:
                            data=data, position=position, message_id=message_id, forge=forge,
                            group_id=self.chat_id)
 
+    def __repr__(self) -> str:
+        return f"FakeMember({self.id}, {self.chat_id})"
+
+    def wait(self, count: int = 1, *, timeout: float = 5.0) -> list[dict]:
+        """Wait for ``count`` bot actions in the group after its latest member action."""
+        return self.fake.wait_actions(self.chat_id, count, timeout=timeout, token=self.token)
+
+    def last_message(self) -> dict | None:
+        """The latest bot message still in the group."""
+        return self.fake.last_message(self.chat_id, token=self.token)
+
     def transcript(self, *, since: int = 0) -> list[dict]:
         """The group's transcript."""
         return self.fake.transcript(self.chat_id, since=since, token=self.token)

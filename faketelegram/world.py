@@ -89,18 +89,37 @@ class World:
                 setattr(user, name, value)
             return user
 
-    def group(self, bot: BotState, chat_id: int, *, title: str = "Group",
-              forum: bool = False) -> User:
-        """A supergroup (a forum with ``forum``) the bot was added to; its id is negative."""
+    def group(self, bot: BotState, chat_id: int, *, title: str = "Group", forum: bool = False,
+              chat_type: str = "supergroup") -> User:
+        """A group or supergroup (a forum with ``forum``) the bot was added to; its id is
+        negative. An existing group is kept as it is; the bot joins it."""
         if chat_id >= 0:
             raise ControlError(f"a group's id is negative, not {chat_id}")
+        if chat_type not in ("group", "supergroup"):
+            raise ControlError(f"a group's type is 'group' or 'supergroup', not {chat_type!r}")
+        if forum and chat_type != "supergroup":
+            raise ControlError("only a supergroup can be a forum (have topics)")
+        if not title:
+            raise ControlError("a group's title must be non-empty")
         with self.cond:
             group = self.users.get(chat_id)
             if group is None:
                 group = self.users[chat_id] = User(chat_id, first_name=title,
-                                                   chat_type="supergroup", title=title,
+                                                   chat_type=chat_type, title=title,
                                                    is_forum=forum)
             self.open_chat(bot, group)
+            return group
+
+    def join(self, bot: BotState, chat_id: int, user_id: int) -> User:
+        """User ``user_id`` becomes a member of the group ``chat_id``, which the bot is in;
+        returns the group."""
+        with self.cond:
+            group = self.users.get(chat_id)
+            if group is None or group.chat_type == "private" or chat_id not in bot.chats:
+                raise ControlError(f"no group {chat_id} with @{bot.user.username} in it"
+                                   " (FakeTelegram.group or POST /control/groups/ID creates one)")
+            self.user(user_id)
+            group.members.add(user_id)
             return group
 
     def open_chat(self, bot: BotState, user: User) -> Chat:
@@ -129,6 +148,11 @@ class World:
     def chat_for_control(self, bot: BotState, chat_id: int) -> Chat:
         """The chat a control call names, or ControlError."""
         chat = bot.chats.get(int(chat_id))
+        if chat is None and int(chat_id) < 0:
+            raise ControlError(
+                f"no group {chat_id} with bot @{bot.user.username}"
+                " (FakeTelegram.group or POST /control/groups/ID creates one)"
+            )
         if chat is None:
             raise ControlError(
                 f"no chat {chat_id} with bot @{bot.user.username}: the user never wrote to it"
