@@ -1,7 +1,33 @@
-"""Settings read from the environment (and an optional ``.env`` file).
+"""The shop's settings, read from the environment (and an optional ``.env`` file).
 
-Every setting of design.md §5 lives here, with its default; nothing else in the
-project reads ``os.environ`` for these names.
+``load()`` reads every setting of the shop's bot and API processes, with its default; the
+README's Settings table lists them all (tests/test_docs.py checks that it does). Yes/no
+settings, whole numbers and rates are parsed by :mod:`engine.run.env`, the engine's run
+modes' own rules, so a value means the same here as for any bot on the engine, and a bad
+one stops the start naming the variable.
+
+Read elsewhere, by design, and listed here so that none is a surprise:
+
+- the web admin's (``api/admin``), which take the Flask app's config first and the
+  environment second, so that tests and embedders configure them per app:
+  ``ADMIN_SECRET_KEY`` (``api/admin/__init__.py``), ``ADMIN_COOKIE_SECURE``,
+  ``ADMIN_COOKIE_HTTPONLY``, ``ADMIN_COOKIE_SAMESITE`` and ``ADMIN_SESSION_HOURS``
+  (``api/admin/security.py``, its yes/no ones with :func:`engine.run.env.flag`),
+  ``ADMIN_LOGIN_ATTEMPTS`` and ``ADMIN_LOGIN_LOCK_MINUTES`` (``api/admin/throttle.py``);
+- ``ADMIN_PASSWORD``, the input of one command rather than a setting of a process
+  (``api/admin/cli.py``, ``python run_api.py create-admin``);
+- the engine's own, for any bot on it: ``ENGINE_COVERAGE_FILE`` (``engine/runtime.py``,
+  replay coverage of the real process), and :meth:`engine.run.Settings.from_env`
+  (``engine/run/application.py``), which reads the run modes' settings for bots without a
+  loader of their own (the cafe); the shop reads those names here instead;
+- ``flows/payments.py`` looks at the payment settings' raw text only to notice a change
+  (a replay script's ``env:``) and parses them with :func:`load`;
+- the cafe example's ``CAFE_NOW`` (``examples/cafe/flows/cafe.py``), not the shop's;
+- ``deploy/gunicorn.conf.py`` reads ``MONGO_URI`` and ``BOT_EXCLUSIVE`` the way this module
+  does, without importing the project (its master must not hold the apps' code), and its
+  own ``GUNICORN_*``, ``WEB_CONCURRENCY`` and ``LOG_LEVEL``;
+- tests, benchmarks and replay tools (``tests/``, ``bench/``, ``engine/replay``) read or set
+  ``MONGO_URI`` for the processes they start.
 """
 
 from __future__ import annotations
@@ -11,6 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import load_dotenv
+
+from engine.run.application import MAX_WORKERS, WORKERS
+from engine.run.env import flag, rate, whole_number
 
 DEFAULT_MONGO_URI = "mongomock://localhost/shop"
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
@@ -52,29 +81,6 @@ def _staff_chat(value: str | None) -> int | None:
     return chat
 
 
-def _rate(value: str | None) -> float:
-    try:
-        rate = float(value) if value else 25.0
-    except ValueError:
-        rate = 0.0
-    if not 0 < rate < float("inf"):
-        raise ValueError(f"BROADCAST_RATE: {value!r} is not a rate (expected messages per "
-                         "second above 0, such as 25)")
-    return rate
-
-
-def _positive(value: str | None, name: str, default: int) -> int:
-    if not (value or "").strip():
-        return default
-    try:
-        number = int(value.strip())
-    except ValueError:
-        number = 0
-    if number <= 0:
-        raise ValueError(f"{name}: {value!r} is not a whole number above 0")
-    return number
-
-
 def _currency(value: str | None) -> str:
     code = (value or "RUB").strip().upper()
     if len(code) != 3 or not code.isalpha() or code == "XTR":
@@ -82,10 +88,6 @@ def _currency(value: str | None) -> str:
                          "provider (expected a 3-letter ISO 4217 code such as RUB; Telegram "
                          "Stars are turned on with STARS=1)")
     return code
-
-
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,10 @@ class Settings:
     stars: bool = False
     stars_rate: int = 150
     payment_hold_minutes: int = 15
+    # polling: the ordered worker threads updates are handled on (docs/scaling.md)
+    workers: int = WORKERS
+    # run_api.py: load the demo catalog at start (the embedded store has nothing else)
+    api_demo: bool = False
 
     @property
     def embedded_store(self) -> bool:
@@ -137,16 +143,18 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         webhook_secret=env.get("WEBHOOK_SECRET") or None,
         api_tokens=frozenset(_split(env.get("API_TOKENS"))),
         admin_ids=_ids(env.get("ADMIN_IDS")),
-        broadcast_rate=_rate(env.get("BROADCAST_RATE")),
+        broadcast_rate=rate(env.get("BROADCAST_RATE"), "BROADCAST_RATE", 25.0),
         media_dir=str(Path(env.get("MEDIA_DIR") or DEFAULT_MEDIA_DIR).resolve()),
-        bot_exclusive=(env.get("BOT_EXCLUSIVE") or "").strip().lower() in ("1", "true", "yes"),
+        bot_exclusive=flag(env.get("BOT_EXCLUSIVE"), "BOT_EXCLUSIVE"),
         staff_chat_id=_staff_chat(env.get("STAFF_CHAT_ID")),
         staff_thread_id=_chat(env.get("STAFF_THREAD_ID"), "STAFF_THREAD_ID"),
         staff_ids=_ids(env.get("STAFF_IDS"), "STAFF_IDS"),
         payment_provider_token=(env.get("PAYMENT_PROVIDER_TOKEN") or "").strip() or None,
         payment_currency=_currency(env.get("PAYMENT_CURRENCY")),
-        stars=_flag(env.get("STARS")),
-        stars_rate=_positive(env.get("STARS_RATE"), "STARS_RATE", 150),
-        payment_hold_minutes=_positive(env.get("PAYMENT_HOLD_MINUTES"),
-                                       "PAYMENT_HOLD_MINUTES", 15),
+        stars=flag(env.get("STARS"), "STARS"),
+        stars_rate=whole_number(env.get("STARS_RATE"), "STARS_RATE", 150),
+        payment_hold_minutes=whole_number(env.get("PAYMENT_HOLD_MINUTES"),
+                                          "PAYMENT_HOLD_MINUTES", 15),
+        workers=whole_number(env.get("BOT_WORKERS"), "BOT_WORKERS", WORKERS, high=MAX_WORKERS),
+        api_demo=flag(env.get("API_DEMO"), "API_DEMO"),
     )

@@ -7,8 +7,8 @@ For each mode and worker count: the fake Telegram server in this process with ``
 seconds per Bot API call, and the shop bot as its own process(es), demo catalog,
 conversations on MONGO_URI's server in a fresh database:
 
-- ``polling``: the polling code of ``run_bot.py`` with that many ordered worker threads
-  (owned conversations: polling is exclusive);
+- ``polling``: the polling code of ``run_bot.py`` with that many ordered worker threads,
+  set as an operator does, ``BOT_WORKERS`` (owned conversations: polling is exclusive);
 - ``webhook``: ``gunicorn -c deploy/gunicorn.conf.py run_bot:app`` as deployed (gthread),
   one process with that many threads and ``BOT_EXCLUSIVE=1`` (one process serves the bot:
   owned conversations, docs/scaling.md), the webhook set with ``run_bot.py set-webhook
@@ -43,14 +43,14 @@ sys.path.insert(0, str(ROOT))
 
 from faketelegram import FakeTelegram  # noqa: E402
 
+# the worker count comes from BOT_WORKERS, read by settings.load() as for run_bot.py
 BOT = """\
-import logging, sys
+import logging
 import settings
 from engine.run.poll import run_polling
 from flows.shop import shop
 logging.basicConfig(level=logging.WARNING)
-run_polling(shop, settings.load(dotenv=False), demo=True, workers=int(sys.argv[1]),
-            broadcasts=False)
+run_polling(shop, settings.load(dotenv=False), demo=True, broadcasts=False)
 """
 DEMO = """\
 import settings
@@ -136,7 +136,8 @@ def run(mode: str, workers: int, args, uri: str) -> dict:
         if mode == "webhook":
             bot = start_webhook(tg, workers, args, env)
         else:
-            bot = subprocess.Popen([sys.executable, "-c", BOT, str(workers)], cwd=ROOT, env=env,
+            bot = subprocess.Popen([sys.executable, "-c", BOT], cwd=ROOT,
+                                   env={**env, "BOT_WORKERS": str(workers)},
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             tg.wait_polling(timeout=60)
         walk(tg, 1, 30)  # warm: the demo catalog loaded, the first pictures uploaded

@@ -130,8 +130,9 @@ def _embedded_store() -> bool:
 
 
 def _exclusive() -> bool:
-    """Whether BOT_EXCLUSIVE (environment, else .env, as settings.py reads it) is on."""
-    return (_setting("BOT_EXCLUSIVE") or "").strip().lower() in ("1", "true", "yes")
+    """Whether BOT_EXCLUSIVE (environment, else .env, as settings.py reads it) is on: the
+    words of engine.run.env.TRUE (a value that is no yes/no word stops the workers)."""
+    return (_setting("BOT_EXCLUSIVE") or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def on_starting(server) -> None:

@@ -17,6 +17,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from api.admin.accounts import StaffAccount
+from engine.run.env import flag
 
 __all__ = ["ADMIN_URL", "Guarded", "csrf", "install", "login_manager", "safe_next"]
 
@@ -43,12 +44,9 @@ def _check_csrf() -> None:
             csrf.protect()
 
 
-def _flag(name: str, value: str) -> bool:
-    if value.strip().lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.strip().lower() in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{name}={value!r}: expected 1 or 0 (true/false, yes/no, on/off)")
+def _flag(name: str, value: str, default: bool = False) -> bool:
+    # the rule of every yes/no setting (settings.py, engine.run.Settings): one parser
+    return flag(value, name, default)
 
 
 def cookie_settings(app: Flask) -> None:
@@ -65,8 +63,9 @@ def cookie_settings(app: Flask) -> None:
     elif "ADMIN_COOKIE_SECURE" in config:
         config["SESSION_COOKIE_SECURE"] = bool(config["ADMIN_COOKIE_SECURE"])
     httponly = config.get("ADMIN_COOKIE_HTTPONLY", env.get("ADMIN_COOKIE_HTTPONLY", ""))
-    config["SESSION_COOKIE_HTTPONLY"] = True if httponly in ("", None) else \
-        (httponly if isinstance(httponly, bool) else _flag("ADMIN_COOKIE_HTTPONLY", httponly))
+    config["SESSION_COOKIE_HTTPONLY"] = True if httponly is None else \
+        (httponly if isinstance(httponly, bool) else _flag("ADMIN_COOKIE_HTTPONLY", httponly,
+                                                           default=True))
     samesite = (config.get("ADMIN_COOKIE_SAMESITE") or env.get("ADMIN_COOKIE_SAMESITE")
                 or config.get("SESSION_COOKIE_SAMESITE") or "Lax").strip().capitalize()
     if samesite not in ("Lax", "Strict"):

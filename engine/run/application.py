@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from engine.run.env import flag, rate, whole_number
+
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
@@ -20,17 +22,8 @@ if TYPE_CHECKING:
 
 
 TELEGRAM_API_URL = "https://api.telegram.org"
-
-
-def _rate(value: str | None) -> float:
-    try:
-        rate = float(value) if value else 25.0
-    except ValueError:
-        rate = 0.0
-    if not 0 < rate < float("inf"):
-        raise ValueError(f"BROADCAST_RATE: {value!r} is not a rate (expected messages per "
-                         "second above 0, such as 25)")
-    return rate
+WORKERS = 4  # polling's ordered worker threads by default (BOT_WORKERS)
+MAX_WORKERS = 64
 
 
 @dataclass(frozen=True)
@@ -45,6 +38,11 @@ class Settings:
     media_dir: str = "."
     broadcast_rate: float = 25.0
     mongo_uri: str = "mongomock://localhost/bot"
+    # polling: the threads updates are handled on (each user's in order); the webhook's
+    # parallelism is gunicorn's instead (docs/scaling.md)
+    workers: int = WORKERS
+    # BOT_EXCLUSIVE: this webhook process alone serves the bot and owns its conversations
+    bot_exclusive: bool = False
 
     @property
     def embedded_store(self) -> bool:
@@ -55,7 +53,8 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: bool = True,
                  **defaults: Any) -> Settings:
         """Read ``BOT_TOKEN``, ``TELEGRAM_API_URL``, ``WEBHOOK_SECRET``, ``MEDIA_DIR``,
-        ``BROADCAST_RATE`` and ``MONGO_URI`` from ``environ`` (default: the process's
+        ``BROADCAST_RATE``, ``MONGO_URI``, ``BOT_WORKERS`` (1 to 64) and ``BOT_EXCLUSIVE``
+        (yes/no, :func:`engine.run.env.flag`) from ``environ`` (default: the process's
         environment, after the ``.env`` file of the current directory, or the nearest above
         it, when ``dotenv``);
         ``defaults`` replace the defaults of unset ones (``mongo_uri=
@@ -67,7 +66,6 @@ class Settings:
                 load_dotenv(find_dotenv(usecwd=True), override=False)
             environ = os.environ
         base = cls(**defaults)
-        rate = environ.get("BROADCAST_RATE")
         return cls(**{
             **defaults,
             "bot_token": environ.get("BOT_TOKEN") or base.bot_token,
@@ -75,8 +73,13 @@ class Settings:
                                  or base.telegram_api_url).rstrip("/"),
             "webhook_secret": environ.get("WEBHOOK_SECRET") or base.webhook_secret,
             "media_dir": str(Path(environ.get("MEDIA_DIR") or base.media_dir).resolve()),
-            "broadcast_rate": _rate(rate) if rate else base.broadcast_rate,
+            "broadcast_rate": rate(environ.get("BROADCAST_RATE"), "BROADCAST_RATE",
+                                   base.broadcast_rate),
             "mongo_uri": environ.get("MONGO_URI") or base.mongo_uri,
+            "workers": whole_number(environ.get("BOT_WORKERS"), "BOT_WORKERS", base.workers,
+                                    high=MAX_WORKERS),
+            "bot_exclusive": flag(environ.get("BOT_EXCLUSIVE"), "BOT_EXCLUSIVE",
+                                  base.bot_exclusive),
         })
 
 

@@ -6,19 +6,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from engine.run.application import Application
+from engine.run.application import WORKERS, Application
 
 logger = logging.getLogger(__name__)
 
 
-def run_polling(app: Application, settings: Any, *, demo: bool = False, workers: int = 4,
-                broadcasts: bool = True) -> None:
+def run_polling(app: Application, settings: Any, *, demo: bool = False,
+                workers: int | None = None, broadcasts: bool = True) -> None:
     """Long polling against ``TELEGRAM_API_URL`` until SIGTERM or Ctrl-C.
 
     A user's updates are handled in order, different users' in parallel on ``workers``
-    threads. With ``broadcasts`` (and an application that has a broadcast queue), the
-    broadcast worker runs beside it on threads of its own (its sends never wait for, nor
-    hold up, users' updates).
+    threads (default: the settings' ``workers``, ``BOT_WORKERS``, else 4). With
+    ``broadcasts`` (and an application that has a broadcast queue), the broadcast worker
+    runs beside it on threads of its own (its sends never wait for, nor hold up, users'
+    updates).
     """
     from engine.polling import Aside, Pending, Poller, counted
     from engine.run.commands import register_commands
@@ -40,6 +41,8 @@ def run_polling(app: Application, settings: Any, *, demo: bool = False, workers:
     # its store owns the conversations it saves (one round trip per update, docs/scaling.md)
     engine.store.own()
     pending = Pending()  # events handed to the workers and not finished yet
+    if workers is None:
+        workers = getattr(settings, "workers", WORKERS)
     pool = OrderedWorkers(counted(engine.handle, pending), n=workers)
 
     def submit(event) -> None:
@@ -54,8 +57,8 @@ def run_polling(app: Application, settings: Any, *, demo: bool = False, workers:
     attach(bot, submit, sides, pays=pays, answerer=sender, aside=aside)
     register_commands(bot, engine.flowset)
     me = bot.get_me()
-    logger.info("polling as @%s (flows %s, store %s)", me.username, engine.flowset.version,
-                type(engine.store).__name__)
+    logger.info("polling as @%s (flows %s, store %s, %d workers)", me.username,
+                engine.flowset.version, type(engine.store).__name__, workers)
     broadcaster = None
     chores = [job.start() for job in app.housekeeping()]
     if broadcasts and app.broadcast_queue is not None:

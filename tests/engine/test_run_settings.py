@@ -112,3 +112,74 @@ def test_the_command_line_offers_broadcasts_only_to_a_bot_that_has_them(capsys):
         run_main(shop, argv=["--help"])
     shop_help = capsys.readouterr().out
     assert "broadcast,worker" in shop_help and "--text" in shop_help and "--no-worker" in shop_help
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1", True), ("true", True), ("YES", True), (" On ", True),
+    ("0", False), ("False", False), ("no", False), ("OFF", False),
+    ("", None), ("  ", None), (None, None),
+])
+def test_one_rule_for_every_yes_no_setting(text, expected):
+    from engine.run.env import flag
+
+    assert flag(text, "X") is (False if expected is None else expected)
+    assert flag(text, "X", default=True) is (True if expected is None else expected)
+
+
+@pytest.mark.parametrize("text", ["2", "enabled", "y", "-1", "none"])
+def test_a_yes_no_setting_that_is_neither_stops_the_start(text):
+    from engine.run.env import flag
+
+    with pytest.raises(ValueError, match=r"BOT_EXCLUSIVE: .* is not yes or no \(expected one "
+                       r"of 1, true, yes, on for yes, 0, false, no, off for no"):
+        flag(text, "BOT_EXCLUSIVE")
+
+
+def test_the_run_settings_read_bot_exclusive_as_a_flag():
+    """BOT_EXCLUSIVE=on was silently off (the shop's loader took 1/true/yes only), and a bot
+    on engine.run.Settings (the cafe) did not read it at all."""
+    assert Settings.from_env({}).bot_exclusive is False
+    assert Settings.from_env({"BOT_EXCLUSIVE": "on"}).bot_exclusive is True
+    assert Settings.from_env({"BOT_EXCLUSIVE": "off"}).bot_exclusive is False
+    with pytest.raises(ValueError, match="BOT_EXCLUSIVE: '2'"):
+        Settings.from_env({"BOT_EXCLUSIVE": "2"})
+
+
+def test_the_polling_worker_count_is_a_setting():
+    assert Settings.from_env({}).workers == 4
+    assert Settings.from_env({"BOT_WORKERS": "16"}).workers == 16
+    assert Settings.from_env({"BOT_WORKERS": " 1 "}).workers == 1
+    assert Settings.from_env({"BOT_WORKERS": "64"}).workers == 64
+    for bad in ("0", "65", "four", "2.5"):
+        with pytest.raises(ValueError, match=f"BOT_WORKERS: '{bad}' is not a whole number "
+                           "from 1 to 64"):
+            Settings.from_env({"BOT_WORKERS": bad})
+
+
+def test_polling_runs_as_many_ordered_workers_as_bot_workers_says(monkeypatch):
+    """run_bot.py polled with 4 workers whatever was set (engine/run/poll.py)."""
+    from telebot import apihelper
+
+    import engine.polling
+    import engine.telegram
+    from engine.playground.discover import bare_application
+    from faketelegram import FakeTelegram
+
+    counts = []
+
+    class Recording(engine.telegram.OrderedWorkers):
+        def __init__(self, handle, n: int = 4) -> None:
+            counts.append(n)
+            super().__init__(handle, n)
+
+    monkeypatch.setattr(engine.telegram, "OrderedWorkers", Recording)
+    monkeypatch.setattr(engine.polling.Poller, "run_until_signalled", lambda self: None)
+    monkeypatch.setattr(apihelper, "API_URL", apihelper.API_URL)  # use_api_url changes it
+    monkeypatch.setattr(apihelper, "FILE_URL", apihelper.FILE_URL)
+    app = bare_application(ROOT / "tests" / "engine" / "examples" / "mini")
+    with FakeTelegram() as tg:
+        environ = {"BOT_TOKEN": tg.token, "TELEGRAM_API_URL": tg.url, "BOT_WORKERS": "3"}
+        assert run_main(app, lambda: Settings.from_env(environ), ["poll"]) == 0
+        assert run_main(app, lambda: Settings.from_env({**environ, "BOT_WORKERS": ""}),
+                        ["poll"]) == 0
+    assert counts == [3, 4]
