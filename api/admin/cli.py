@@ -50,6 +50,11 @@ def create_admin(argv: list[str], *, embedded: bool = False) -> int:
     password = _password()
     if password is None:
         return 1
+    if not password:  # an empty line, or standard input at its end (a script's `< /dev/null`)
+        print("create-admin: no password given: set ADMIN_PASSWORD or type it (asked on a "
+              "terminal, else the first line of standard input); nothing was created",
+              file=sys.stderr)
+        return 1
     try:
         account = StaffAccount.create(args.email, password, role=args.role)
     except AccountError as err:
