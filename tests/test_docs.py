@@ -170,3 +170,10 @@ def test_the_settings_docstring_names_whoever_else_reads_the_environment():
     for name, files in shop_settings().items():
         if name not in loaded:
             assert f"``{name}``" in settings.__doc__, f"{name} ({sorted(files)})"
+
+
+def test_the_readme_says_when_webhook_secret_is_required():
+    row = next(line for line in _section(read("README.md"), "Settings").splitlines()
+               if line.startswith("| `WEBHOOK_SECRET` |"))
+    default = row.rstrip(" |").rsplit(" | ", 1)[1]
+    assert "required" in default and "set-webhook" in default and "run_bot:app" in default

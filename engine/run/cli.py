@@ -94,9 +94,17 @@ def main(app: Application, load_settings: Callable[[], Any] | None = None,
     if args.command == "set-webhook":
         from engine.run.webhook import set_webhook
 
-        if not args.url or not settings.webhook_secret:
-            print(f"usage: WEBHOOK_SECRET=... {prog} set-webhook https://your.host",
+        if not settings.webhook_secret:
+            print("WEBHOOK_SECRET is not set: set-webhook needs it, as does the webhook "
+                  "itself. Telegram sends it with every update and the webhook refuses "
+                  "requests without it, so that nobody else can post updates to it. Set it "
+                  "to a long random string (the same for set-webhook and every webhook "
+                  f"process), then: WEBHOOK_SECRET=... {prog} set-webhook https://your.host",
                   file=sys.stderr)
+            return 2
+        if not args.url:
+            print(f"set-webhook needs the bot's public base URL: {prog} set-webhook "
+                  "https://your.host", file=sys.stderr)
             return 2
         print(f"webhook set: {set_webhook(app, settings, args.url, args.max_connections)}")
         return 0

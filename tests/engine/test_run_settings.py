@@ -183,3 +183,20 @@ def test_polling_runs_as_many_ordered_workers_as_bot_workers_says(monkeypatch):
         assert run_main(app, lambda: Settings.from_env({**environ, "BOT_WORKERS": ""}),
                         ["poll"]) == 0
     assert counts == [3, 4]
+
+
+def test_set_webhook_says_webhook_secret_is_missing_and_why(capsys):
+    """A newcomer's `set-webhook https://shop.example.com --max-connections 8` got only
+    `usage: WEBHOOK_SECRET=... run_bot.py set-webhook https://your.host`."""
+    from engine.playground.discover import bare_application
+
+    app = bare_application(ROOT / "tests" / "engine" / "examples" / "mini")
+    argv = ["set-webhook", "https://shop.example.com", "--max-connections", "8"]
+    assert run_main(app, lambda: Settings(bot_token="1:x"), argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("WEBHOOK_SECRET is not set: set-webhook needs it")
+    assert "the webhook refuses requests without it" in err and "long random string" in err
+    assert run_main(app, lambda: Settings(bot_token="1:x", webhook_secret="s"),
+                    ["set-webhook"]) == 2
+    err = capsys.readouterr().err
+    assert "set-webhook needs the bot's public base URL" in err and "WEBHOOK_SECRET" not in err
