@@ -18,10 +18,15 @@ def _check(args) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(err.problems)} problem(s) found", file=sys.stderr)
         return 1
-    transitions = len(flowset.transitions)
-    print(f"{args.directory}: OK ({len(flowset.states)} states, {transitions} transitions, "
-          f"{len(flowset.bot.languages)} languages)")
+    counts = [_count(len(flowset.states), "state"),
+              _count(len(flowset.transitions), "transition"),
+              _count(len(flowset.bot.languages), "language")]
+    print(f"{args.directory}: OK ({', '.join(counts)})")
     return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _graph(args) -> int:
@@ -72,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "replay":
         return _replay(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m engine",
-                                     description="Tools for YAML conversation flows: check, graph, replay, playground, fake Telegram.")
+                                     description="Tools for YAML conversation flows: check, "
+                                     "graph, replay, playground, fake Telegram.")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check the flows; print every problem as file:line:col")
     check.add_argument("directory", nargs="?", default="flows")

@@ -172,6 +172,21 @@ def test_the_settings_docstring_names_whoever_else_reads_the_environment():
             assert f"``{name}``" in settings.__doc__, f"{name} ({sorted(files)})"
 
 
+def test_build_your_own_bot_lists_the_engines_texts():
+    """A newcomer learned of the engine.* texts only from the checker's errors."""
+    from engine.checks import ENGINE_TEXTS, FOREIGN_CONTACT
+
+    section = _section(read("README.md"), "Build your own bot")
+    for key in (*ENGINE_TEXTS, FOREIGN_CONTACT, "engine.unexpected"):
+        assert f"`{key}`" in section, key
+    assert "examples/cafe/texts/en.yaml" in section
+
+
+def test_the_readme_says_the_api_prints_an_account_on_the_embedded_store_only():
+    section = _section(read("README.md"), "Web admin")
+    assert "only on the embedded store" in section
+
+
 def test_the_readme_says_when_webhook_secret_is_required():
     row = next(line for line in _section(read("README.md"), "Settings").splitlines()
                if line.startswith("| `WEBHOOK_SECRET` |"))

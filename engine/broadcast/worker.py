@@ -63,13 +63,16 @@ class Worker:
     The rate is shared: with N live workers (processes or threads of other processes, as
     the queue counts them) each sends at ``rate / N``. ``lease`` is how long a claim lasts
     without renewal; ``start()`` runs in the background, ``stop()`` lets in-flight sends
-    finish and hands unfinished batches back.
+    finish and hands unfinished batches back. ``name`` tells workers apart in the log and
+    in thread names (the polling bot runs the broadcasts' and the outbox's side by side).
     """
 
     def __init__(self, queue: Queue, transport: Transport, *, rate: float = 25.0,
                  threads: int = 4, lease: float = 60.0, max_attempts: int = 5,
                  backoff: tuple[float, float] = (1.0, 30.0), max_floods: int = 10,
-                 poll: float = 1.0, tick: float = 2.0, per_chat_interval: float = 1.0) -> None:
+                 poll: float = 1.0, tick: float = 2.0, per_chat_interval: float = 1.0,
+                 name: str = "broadcast") -> None:
+        self.name = name
         self.queue = queue
         self.transport = transport
         self.rate = rate
@@ -95,10 +98,11 @@ class Worker:
         loops = [("tick", self._ticking), ("expand", self._expanding)] + \
                 [(f"send-{i}", self._sending) for i in range(self.threads)]
         for name, target in loops:
-            thread = threading.Thread(target=target, name=f"broadcast-{name}", daemon=True)
+            thread = threading.Thread(target=target, name=f"{self.name}-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
-        logger.info("broadcast worker started: %d threads, %.1f msg/s", self.threads, self.rate)
+        logger.info("%s worker started: %d threads, %.1f msg/s", self.name, self.threads,
+                    self.rate)
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -110,7 +114,7 @@ class Worker:
         self._threads = []
         self.queue.close()
         self.transport.close()
-        logger.info("broadcast worker stopped")
+        logger.info("%s worker stopped", self.name)
 
     @property
     def stopping(self) -> bool:

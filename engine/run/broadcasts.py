@@ -62,6 +62,7 @@ def build_outbox_worker(app: Application, settings: Any, *, transport: Transport
         transport = BotApi(settings.telegram_api_url, settings.bot_token,
                            timeout=(min(5.0, timeout), timeout), media_dir=settings.media_dir)
     options.setdefault("poll", OUTBOX_POLL)
+    options.setdefault("name", "outbox")  # beside the broadcast worker: its log lines differ
     return Worker(app.outbox_queue(lease=lease, tick=tick), transport, rate=rate,
                   threads=threads, lease=lease, tick=tick, **options)
 

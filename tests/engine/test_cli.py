@@ -36,3 +36,19 @@ def test_replay_e2e_without_a_server_says_what_is_needed(monkeypatch, capsys):
     assert "Traceback" not in out + err
     assert err.count("\n") == 1 and "set MONGO_URI=mongodb://" in err
     assert err.startswith("replay --e2e: end-to-end replays need a real MongoDB-wire server")
+
+
+def test_check_counts_in_the_singular_when_there_is_one(tmp_path, capsys):
+    """``python -m engine check`` said "1 languages"."""
+    import shutil
+
+    flows = tmp_path / "mini"
+    shutil.copytree(MINI, flows, ignore=shutil.ignore_patterns("conversations", "__pycache__"))
+    bot = flows / "bot.yaml"
+    bot.write_text(bot.read_text(encoding="utf-8").replace("languages: [en, ru]",
+                                                           "languages: [en]"), encoding="utf-8")
+    (flows / "texts" / "ru.yaml").unlink()
+    assert main(["check", str(flows)]) == 0
+    assert capsys.readouterr().out.endswith(", 1 language)\n")
+    assert main(["check", str(MINI)]) == 0
+    assert capsys.readouterr().out.endswith(", 2 languages)\n")
