@@ -197,10 +197,18 @@ class Poller:
 
     def run_until_signalled(self) -> None:
         """:meth:`run` with SIGTERM and SIGINT asking it to stop (main thread only)."""
+        with self.signals():
+            self.run()
+
+    @contextlib.contextmanager
+    def signals(self) -> Iterator[None]:
+        """SIGTERM and SIGINT ask the poller to stop while inside (main thread only): enter
+        it before starting anything a signal should not cut short (a signal that comes
+        before :meth:`run` makes it return at once)."""
         previous = {sig: signal.signal(sig, self._on_signal)
                     for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
-            self.run()
+            yield
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

@@ -200,3 +200,40 @@ def test_set_webhook_says_webhook_secret_is_missing_and_why(capsys):
                     ["set-webhook"]) == 2
     err = capsys.readouterr().err
     assert "set-webhook needs the bot's public base URL" in err and "WEBHOOK_SECRET" not in err
+
+
+def test_sigterm_during_start_up_is_a_clean_stop(monkeypatch):
+    """systemd may stop a unit that is still starting: the signal used to kill the process
+    outright until the poller's handler was installed (after "polling as @..." was logged,
+    the workers and housekeeping started): now it is handled from the start, nothing is
+    polled and what was started is stopped."""
+    import os
+    import signal
+
+    from telebot import apihelper
+
+    from engine.playground.discover import bare_application
+    from faketelegram import FakeTelegram
+
+    monkeypatch.setattr(apihelper, "API_URL", apihelper.API_URL)  # use_api_url changes it
+    monkeypatch.setattr(apihelper, "FILE_URL", apihelper.FILE_URL)
+    app = bare_application(ROOT / "tests" / "engine" / "examples" / "mini")
+    start = type(app).start
+
+    def start_then_signal(self, *args, **kwargs):
+        engine = start(self, *args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # delivered at once, in this (main) thread
+        return engine
+    monkeypatch.setattr(type(app), "start", start_then_signal)
+    def unhandled(signum, frame):  # stands for the default action: the process killed
+        raise AssertionError("SIGTERM came before the bot handled it")
+    previous = signal.signal(signal.SIGTERM, unhandled)
+    try:
+        with FakeTelegram() as tg:
+            environ = {"BOT_TOKEN": tg.token, "TELEGRAM_API_URL": tg.url}
+            assert run_main(app, lambda: Settings.from_env(environ), ["poll"]) == 0
+            polled = tg.polls()
+        assert polled == 0
+        assert signal.getsignal(signal.SIGTERM) is unhandled  # the handler is put back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
