@@ -135,7 +135,10 @@ def console(app: Application, settings: Any, args) -> int:
 
         recorder = Recorder(args.record, language=language, setup=app.record_setup,
                             flows=app.flows_dir, target=find(app.flows_dir)[1])
-    code = Console(engine, language_code=language, recorder=recorder).run()
+    # the application's payments and outbox, so that an invoice shows and can be paid here
+    payments = app.payments(settings) if app.payments is not None else None
+    code = Console(engine, language_code=language, recorder=recorder, payments=payments,
+                   outbox=app.outbox_queue).run()
     if recorder:
         recorder.close()
     return code

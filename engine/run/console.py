@@ -1,6 +1,10 @@
 """``python run_bot.py --console``: a bot in a terminal, on the same engine, no network.
 
-Buttons are numbered: type the number to press one, or type text as in Telegram.
+Buttons are numbered: type the number to press one, or type text as in Telegram. An invoice
+shows as Telegram's card does (title, description, a numbered "Pay" button with the amount);
+pressing it or typing ``/pay`` plays Telegram's part: a pre-checkout query to the
+application's :class:`~engine.payments.PaymentHandler`, through the same dispatch as the
+Telegram adapter, then, on its yes, the successful payment.
 """
 
 from __future__ import annotations
@@ -11,13 +15,19 @@ import sys
 from typing import TYPE_CHECKING
 
 from engine.render import Inline
-from engine.testing import ChatClient
+from engine.testing import ChatClient, dispatcher
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from engine.broadcast import Queue
+    from engine.payments import Invoice, PaymentHandler
     from engine.runtime import Engine
 
 HELP = "Type a button's number to press it, any other text to send it; /quit to leave."
+PAY_HELP = "(press Pay, or type /pay for the newest invoice, to pay as in Telegram)"
 KEYBOARD = "keyboard"  # the owner of the reply keyboard's numbers
+QUIT, PAY = ("/quit", "/exit"), "/pay"  # the console's own commands, never sent to the bot
 
 
 def plain(text: str) -> str:
@@ -26,6 +36,23 @@ def plain(text: str) -> str:
     reset = "\033[0m" if bold else ""
     text = re.sub(r"</?b>", lambda m: reset if m.group(0) == "</b>" else bold, text)
     return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def amount(total: int, currency: str) -> str:
+    """An amount in minor units as Telegram's Pay button shows it: ``890.00 RUB``,
+    ``⭐️50``."""
+    # the fake Telegram server's rendering, which the console's StubSender already relies on
+    from faketelegram.payments import format_amount
+
+    return format_amount(total, currency)
+
+
+def invoice_lines(invoice: Invoice) -> list[str]:
+    """An invoice as a Telegram invoice card shows it, without its Pay button."""
+    lines = [f"🖼  [{invoice.photo_url}]"] if invoice.photo_url else []
+    return [*lines, f"🧾 {invoice.title}", invoice.description,
+            *(f"   {label}: {amount(price, invoice.currency)}"
+              for label, price in invoice.prices if len(invoice.prices) > 1)]
 
 
 def guest_name(engine: Engine, language: str) -> str:
@@ -47,25 +74,34 @@ class Console:
 
     def __init__(self, engine: Engine, *, user_id: int = 1, first_name: str | None = None,
                  language_code: str | None = None, out=print, read=input,
-                 recorder=None) -> None:
+                 recorder=None, payments: PaymentHandler | None = None,
+                 outbox: Callable[..., Queue] | None = None) -> None:
         """Chat with ``engine`` (built with a :class:`~engine.StubSender`) as ``user_id``.
 
         The user speaks ``language_code`` (default: the bot's default language) and is
         called ``first_name`` (default: the bot's text ``console.guest``, else "Guest").
+        ``payments`` answers the pre-checkout queries and records the payments of invoices
+        paid here (the application's ``payments(settings)``); ``outbox`` is the application's
+        ``outbox_queue``, whose notifications (an invoice, "payment received") are sent to
+        the terminal after each step, as an outbox worker beside the bot would.
         """
         language_code = language_code or engine.flowset.bot.default_language
         self.engine = engine
+        self.payments = payments
+        self.outbox = outbox
         self.client = ChatClient(engine, user_id,
                                  first_name=first_name or guest_name(engine, language_code),
-                                 language_code=language_code, username="console")
+                                 language_code=language_code, username="console",
+                                 bot=dispatcher(engine, pays=payments))
         self.out, self.read, self.recorder = out, read, recorder
-        self.choices: dict[int, tuple] = {}  # number -> ("button", message id, button) or
-        #                                     ("keyboard", request_contact, label)
+        self.choices: dict[int, tuple] = {}  # number -> ("button", message id, button),
+        #                     ("keyboard", request_contact, label) or ("pay", message id, None)
         self._numbers: dict[object, list[int]] = {}  # message id or KEYBOARD -> numbers
         self._next = 1
         self._keyboard: list | None = None
         self._kept: dict[tuple[str, str], int] = {}  # (reply keyboard, label) -> its number
         self._last: dict[str, tuple[str, list[int]]] = {}  # reply keyboard -> (lang, numbers)
+        self._told_pay = False
 
     def _allot(self, owner: object, choices: list[tuple]) -> list[int]:
         """Numbers for ``owner``'s choices: its old numbers first, then fresh ones."""
@@ -120,10 +156,14 @@ class Console:
         for action in self.client.replies:
             if action.kind == "answer" and action.text:
                 self.out(f"  💬 {action.text}")
-            if action.kind in ("send", "edit") and action.message_id not in shown:
+            if action.kind in ("send", "edit", "invoice") and action.message_id not in shown:
                 shown.add(action.message_id)
                 message = self.client.sender.messages[action.message_id]
                 mark = "✏️ " if action.kind == "edit" else ""
+                invoice = self.client.sender.invoices.get(action.message_id)
+                if invoice is not None:
+                    self._show_invoice(message.message_id, invoice)
+                    continue
                 if message.photo:
                     self.out(f"🖼  [{message.photo}]")
                 # only a text sent as HTML is HTML: a plain one may hold < > & as they are
@@ -146,12 +186,64 @@ class Console:
             self.out("⌨️  " + "  ".join(f"[{n}] {label}"
                                        for n, (_, label) in zip(numbers, keyboard, strict=True)))
 
+    def _show_invoice(self, message_id: int, invoice: Invoice) -> None:
+        for line in invoice_lines(invoice):
+            self.out(line)
+        number, = self._allot(message_id, [("pay", message_id, None)])
+        self.out(f"   [{number}] Pay {amount(invoice.total, invoice.currency)}")
+        if not self._told_pay:  # once: how to pay, the first time an invoice shows
+            self._told_pay = True
+            self.out(PAY_HELP)
+        self.out("")
+
+    def pay(self, message_id: int | None = None) -> None:
+        """Pay an invoice (default: the newest) as Telegram plays it: the pre-checkout query
+        through the bot's payment handler; on its yes, the successful payment. The bot's
+        refusal is shown as Telegram's payment form shows it; then the bot's answers."""
+        invoices = self.client.invoices()
+        if message_id is not None:
+            invoices = [m for m in invoices if m.message_id == message_id]
+        if not invoices:
+            self.out("  (no invoice to pay in this chat)")
+            return
+        message = invoices[-1]
+        invoice = self.client.sender.invoices[message.message_id]
+        self.out(f"💳 paying {amount(invoice.total, invoice.currency)} for “{invoice.title}”")
+        self.client.pay(message)
+        self._record({"pay": True} if message is self.client.invoices()[-1]
+                     else {"pay": {"message": self.client.messages.index(message)
+                                   - len(self.client.messages)}})
+        answers = [a for a in self.client.replies if a.kind == "pre_checkout"]
+        if not answers:
+            self.out("  ❌ the bot did not answer the pre-checkout query: no money taken")
+        elif answers[0].alert:
+            self.out(f"  ❌ {answers[0].text}")
+        else:
+            self.out(f"  ✅ you paid {amount(invoice.total, invoice.currency)}")
+        self._settle()
+        self.show()
+
+    def _settle(self) -> None:
+        """Send what the step queued in the outbox, as a worker beside the bot would."""
+        if self.outbox is None:
+            return
+        from engine.broadcast import SenderTransport, Worker
+
+        Worker(self.outbox(), SenderTransport(self.client.sender), rate=1000, threads=1,
+               per_chat_interval=0, name="console-outbox").drain()
+
     def step(self, line: str) -> None:
         line = line.strip()
         if not line:
             return  # nothing typed, nothing sent: the screen above is still current
+        if line == PAY:
+            self.pay()
+            return
         if line.isdigit() and int(line) in self.choices:
             kind, first, second = self.choices[int(line)]
+            if kind == "pay":
+                self.pay(first)
+                return
             if kind == "button":
                 messages = self.client.messages
                 message = self.client.sender.messages[first]
@@ -168,6 +260,7 @@ class Console:
         else:
             self.client.send(line)
             self._record({"send": line})
+        self._settle()
         self.show()
 
     def _record(self, step: dict) -> None:
@@ -183,6 +276,6 @@ class Console:
             except (EOFError, KeyboardInterrupt):
                 self.out("")
                 return 0
-            if line.strip() in ("/quit", "/exit"):
+            if line.strip() in QUIT:
                 return 0
             self.step(line)

@@ -195,3 +195,86 @@ def test_the_main_keyboard_keeps_its_numbers_in_another_language():
     assert shown[-1] == ("⌨️  [1] 🛍 Catalog  [2] 🛒 Cart  [3] 📰 News  [4] 👤 Profile  "
                          "[5] 📦 My orders  [6] ❓ Help"), shown
     assert any(line.startswith("👤 Profile") for line in lines[-12:]), "\n".join(lines[-12:])
+
+
+def console_in_terminal(monkeypatch, capsys, env: dict[str, str], plan: list) -> list[str]:
+    """``run_bot.py --console --lang en`` with ``env``, typing ``plan``: a label (its
+    number is typed), ``("type", text)``, or a callable of the lines so far; the lines."""
+    import sys
+
+    import run_bot
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    lines: list[str] = []
+
+    class Keyboard:
+        """Standard input as ``input()`` reads it, typing the next step of the plan."""
+
+        def readline(self) -> str:
+            lines.extend(capsys.readouterr().out.splitlines())
+            if not plan:
+                return ""  # end of input
+            step = plan.pop(0)
+            if isinstance(step, tuple):
+                return step[1] + "\n"
+            return (step(lines) if callable(step) else choice(lines, step)) + "\n"
+
+    monkeypatch.setattr(sys, "stdin", Keyboard())
+    try:
+        assert run_bot.main(["--console", "--lang", "en", "--log-level", "ERROR"]) == 0
+    finally:
+        from flows import payments
+
+        payments.configure(None)  # the settings of the next test's engine, not these
+    lines.extend(capsys.readouterr().out.splitlines())
+    return lines
+
+
+CHECKOUT = ["🛍 Catalog", "Books", "Popular science", "🛒 Add to cart", "🛒 Cart",
+            "✅ Check out", "Continue ›", ("type", "ivan@example.com"),
+            ("type", "+7 999 123-45-67"), ("type", "1 Main Street, Springfield"),
+            "✅ Place order"]
+
+
+def pay_button(lines: list[str]) -> str:
+    """The number of the newest invoice's Pay button."""
+    for line in reversed(lines):
+        found = re.fullmatch(r"\s+\[(\d+)\] Pay \d+\.\d\d RUB", line)
+        if found:
+            return found.group(1)
+    raise AssertionError("no Pay button in:\n" + "\n".join(lines[-15:]))
+
+
+def test_an_invoice_shows_in_the_console_and_is_paid_there(monkeypatch, capsys):
+    """The console showed "Pay with the invoice below" and no invoice, with no way to pay:
+    now the invoice shows as Telegram's card does, its Pay button (or /pay) plays Telegram's
+    pre-checkout and payment through the bot's payment handler, and a second payment of the
+    same invoice is refused with the bot's reason."""
+    from models import Order
+
+    lines = console_in_terminal(monkeypatch, capsys, {"PAYMENT_PROVIDER_TOKEN": "test"},
+                                [*CHECKOUT, pay_button, ("type", "/pay")])
+    text = "\n".join(lines)
+    assert "Pay with the invoice below" in text
+    order = Order.objects.get(number=1001)
+    invoice = lines.index("🧾 Order #1001")
+    assert lines[invoice + 1] == "The Encyclopedia of Everything × 1", text[-1500:]
+    total = re.fullmatch(r"\s+\[\d+\] Pay (\d+\.\d\d RUB)", lines[invoice + 2]).group(1)
+    assert total == f"{order.total // 100}.{order.total % 100:02d} RUB"
+    assert lines[invoice + 3] == "(press Pay, or type /pay for the newest invoice, to pay as " \
+                                 "in Telegram)"
+    paid = lines.index(f"💳 paying {total} for “Order #1001”")
+    assert lines[paid + 1] == f"  ✅ you paid {total}"
+    assert "💳 Payment for order #1001 received. We will tell you when it ships." in \
+        lines[paid + 2:], text[-1500:]
+    assert order.reload().status == "paid"
+    again = lines.index(f"💳 paying {total} for “Order #1001”", paid + 1)
+    assert lines[again + 1] == "  ❌ Order #1001 is paid already: nothing to pay."
+    assert order.reload().status == "paid"
+
+
+def test_pay_without_an_invoice_says_so(monkeypatch, capsys):
+    lines = console_in_terminal(monkeypatch, capsys, {}, [("type", "/pay")])
+    assert "  (no invoice to pay in this chat)" in lines
+    assert not any("type /pay" in line for line in lines)  # told only with an invoice
