@@ -387,23 +387,26 @@ def refund_unmatched(ref: str, by: str) -> tuple[str, Payment | None]:
     """Refund a payment no order awaited, from the staff chat (once whoever presses, however
     often): Stars through ``refundStarPayment`` (the intent recorded first; a press finding
     another's refund under way less than a minute old waits; ``CHARGE_ALREADY_REFUNDED`` is
-    done), a card recorded as refunded with the provider. Returns the outcome (``done``,
-    ``manual``, ``already``, ``busy``, ``retry``, ``failed``, ``gone``) and the payment."""
+    done; a refund Telegram refused may be asked again), a card recorded as refunded with
+    the provider. Returns the outcome (``done``, ``manual``, ``already``, ``busy``,
+    ``retry``, ``failed``, ``gone``) and the payment. Telegram out of reach for another
+    reason (no BOT_TOKEN in this process, say) raises, the refund no longer under way."""
     from engine.sender import SendError
 
     payment = Payment.by_ref(ref)
     if payment is None or payment.state != "unmatched":
         return "gone", payment
-    if payment.refund in ("done", "manual", "failed"):
+    if payment.refund in ("done", "manual"):
         return "already", payment
     if not payment.stars:
-        done = Payment.mark(payment.pk, {"state": "unmatched", "refund": None},
+        done = Payment.mark(payment.pk, {"state": "unmatched",
+                                         "refund": {"$in": [None, "failed"]}},
                             refund="manual", refunded_at=utcnow(), refund_by=by)
         return ("manual" if done else "already"), Payment.by_ref(ref)
     claimed = Payment.mark(payment.pk, {"state": "unmatched", "$or": [
-        {"refund": None},
+        {"refund": None}, {"refund": "failed"},
         {"refund": "requested", "modified": {"$lt": utcnow() - timedelta(minutes=1)}}]},
-        refund="requested", refund_by=by)
+        refund="requested", refund_by=by, refund_error=None)
     if not claimed:
         payment = Payment.by_ref(ref)
         return ("busy" if payment.refund == "requested" else "already"), payment
@@ -419,6 +422,9 @@ def refund_unmatched(ref: str, by: str) -> tuple[str, Payment | None]:
             Payment.mark(payment.pk, {"refund": "requested"}, refund=None)
             logger.warning("refund of unmatched payment %s: %s", payment.pk, err)
             return "retry", Payment.by_ref(ref)
+    except Exception:
+        Payment.mark(payment.pk, {"refund": "requested"}, refund=None)  # nothing was asked
+        raise
     Payment.mark(payment.pk, {"refund": "requested"}, refund="done", refunded_at=utcnow())
     logger.info("refunded unmatched payment %s (%s stars) by %s", payment.pk,
                 payment.total_amount, by)

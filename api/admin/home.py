@@ -13,11 +13,12 @@ from wtforms.validators import InputRequired
 from api.admin import throttle
 from api.admin.accounts import StaffAccount
 from api.admin.i18n import LANG_KEY, lazy, t
+from api.admin.payments import to_refund
 from api.admin.security import safe_next
 from api.schemas.fields import media_dir
 from constants import LANGUAGES
 from engine.media import PictureRefused, sniff
-from models import Broadcast, Order, Payment, Product, utcnow
+from models import Broadcast, Order, Product, utcnow
 
 __all__ = ["HomeView", "LoginForm"]
 
@@ -39,8 +40,7 @@ class HomeView(AdminIndexView):
             "new_orders": Order.objects(status="new").count(),
             "confirmed_orders": Order.objects(status="confirmed").count(),
             "paid_orders": Order.objects(status="paid").count(),
-            "unmatched_payments": Payment.objects(
-                state="unmatched", refund__nin=["done", "manual", "failed"]).count(),
+            "unmatched_payments": to_refund().count(),
             "out_of_stock": Product.objects(stock__lte=0).count(),
             "broadcasts": Broadcast.objects(status__in=["queued", "running"]).count(),
         }

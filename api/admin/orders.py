@@ -134,6 +134,11 @@ class OrderView(ShopModelView):
             "payment": _payment(order, lang),
             "changes": [{"trigger": c.trigger, "dest": c.dest, "note": c.note,
                          "label": trigger_label(c.trigger)} for c in changes],
+            # Stars go back through Telegram; a card's money is returned with the provider,
+            # the button only records it
+            "refund_help": t(f"order.refund_help.{order.pay_method}")
+            if order.pay_method in ("stars", "card") and
+            any(c.trigger == "refund" for c in changes) else None,
         }
 
     @expose("/transition/", methods=("POST",))

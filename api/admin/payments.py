@@ -5,6 +5,8 @@ the staff chat's button (``flows.payments.refund_unmatched``): without a staff c
 
 from __future__ import annotations
 
+import logging
+
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
@@ -15,11 +17,20 @@ from api.admin.i18n import current_language, lazy, t
 from api.admin.views import ShopModelView
 from models import Order, Payment
 
-__all__ = ["PaymentView", "amount_label", "refund_label"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["PaymentView", "amount_label", "refund_label", "to_refund"]
 
 # the filter's choices: a payment's state, or what became of its refund
 SHOWN = ("unmatched", "applied", "received", "refunded", "refund_failed")
-SETTLED = ("done", "manual", "failed")
+# a payment no order awaited is settled once refunded (or recorded so); one Telegram refused
+# is still the buyer's money: it stays to refund, and may be asked again
+SETTLED = ("done", "manual")
+
+
+def to_refund():
+    """The payments still to refund (Home counts them, the "unmatched" filter lists them)."""
+    return Payment.objects(state="unmatched", refund__nin=list(SETTLED))
 
 
 def amount_label(currency: str, amount: int) -> str:
@@ -44,6 +55,8 @@ class StateFilter(BaseMongoEngineFilter):
             return query.filter(refund__in=["done", "manual"])
         if value == "refund_failed":
             return query.filter(refund="failed")
+        if value == "unmatched":
+            return query.filter(state="unmatched", refund__nin=list(SETTLED))
         return query.filter(state=value)
 
     def operation(self):
@@ -114,8 +127,13 @@ class PaymentView(ShopModelView):
         if payment is None:
             flash(t("payment.missing"), "error")
             return redirect(url_for(".index_view"))
-        outcome, _ = refund_unmatched(payment.ref or short_ref(payment.pk),
-                                      by=f"admin:{current_user.email}")
+        try:
+            outcome, _ = refund_unmatched(payment.ref or short_ref(payment.pk),
+                                          by=f"admin:{current_user.email}")
+        except Exception as err:  # Telegram out of reach: no BOT_TOKEN here, say
+            logger.exception("refund of unmatched payment %s from the admin", payment.pk)
+            flash(t("payment.refunded.error", reason=str(err)[:300]), "error")
+            return redirect(url_for(".details_view", id=payment.pk))
         flash(t(f"payment.refunded.{outcome}"),
               "success" if outcome in ("done", "manual") else "error")
         return redirect(url_for(".details_view", id=payment.pk))

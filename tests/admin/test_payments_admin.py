@@ -180,3 +180,82 @@ def test_the_page_size_menu_is_in_the_page_language(admin_client, shop):
     assert "20 items" not in russian and "по 20" in russian and "20 на странице" in russian
     english = admin_client.get("/admin/product/", headers={"Accept-Language": "en"})
     assert "50 items" in english.data.decode()
+
+
+class RefusingTelegram(StubTelegram):
+    """Telegram refusing the first refund (CHARGE_NOT_FOUND), doing the next ones."""
+
+    def refund_star_payment(self, user_id: int, charge_id: str) -> None:
+        from engine.sender import SendError
+
+        if not hasattr(self, "refused"):
+            self.refused = True
+            raise SendError(400, "Bad Request: CHARGE_NOT_FOUND")
+        super().refund_star_payment(user_id, charge_id)
+
+
+def test_a_refused_refund_is_shown_and_can_be_asked_again(admin_client, shop):
+    # before: the refusal settled the payment: no button, a second press said "Already
+    # settled", Home no longer counted it while the buyer's Stars were still the shop's
+    stub = RefusingTelegram()
+    payments.configure_gateway(stub)
+    try:
+        unmatched("lost-1")
+        path = "/admin/payment/details/?id=lost-1"
+        page = post(admin_client, "/admin/payment/refund/", {"id": "lost-1"}, page=path,
+                    follow_redirects=True, headers={"Accept-Language": "en"}).data.decode()
+        assert "Telegram refused the refund" in page and "CHARGE_NOT_FOUND" in page
+        assert 'id="refund"' in page  # may be asked again
+        home = admin_client.get("/admin/", headers={"Accept-Language": "en"}).data.decode()
+        assert 'id="count-unmatched_payments">1<' in home
+        post(admin_client, "/admin/payment/refund/", {"id": "lost-1"}, page=path)
+        payment = Payment.objects.get(id="lost-1")
+        assert stub.refunds == [(7, "lost-1")] and payment.refund == "done"
+        assert not payment.refund_error
+    finally:
+        payments.configure_gateway(None)
+
+
+def test_the_unmatched_filter_and_home_count_the_payments_still_to_refund(admin_client, shop):
+    # before: "unmatched (to refund)", where Home links, listed refunded ones too
+    for charge in ("to-refund", "refunded-1", "recorded-1", "refused-1"):
+        unmatched(charge)
+    Payment.mark("refunded-1", {}, refund="done")
+    Payment.mark("recorded-1", {}, refund="manual")
+    Payment.mark("refused-1", {}, refund="failed", refund_error="CHARGE_NOT_FOUND")
+    home = admin_client.get("/admin/").data.decode()
+    assert 'id="count-unmatched_payments">2<' in home
+    listing = admin_client.get("/admin/payment/?flt0_0=unmatched").data.decode()
+    assert "to-refund" in listing and "refused-1" in listing
+    assert "refunded-1" not in listing and "recorded-1" not in listing
+
+
+def test_a_refund_that_cannot_reach_telegram_is_no_500_and_not_left_under_way(
+        admin_client, shop, monkeypatch):
+    # before: without BOT_TOKEN in the API's process the press was a 500, and the payment
+    # stayed "refund requested": pressed again within a minute, "under way"
+    def no_token():
+        raise RuntimeError("BOT_TOKEN is not set: a Stars refund needs the bot's token")
+
+    monkeypatch.setattr(payments, "gateway", no_token)
+    unmatched("lost-1")
+    path = "/admin/payment/details/?id=lost-1"
+    answer = post(admin_client, "/admin/payment/refund/", {"id": "lost-1"}, page=path,
+                  follow_redirects=True, headers={"Accept-Language": "en"})
+    assert answer.status_code == 200
+    page = answer.data.decode()
+    assert "nothing was refunded" in page and "BOT_TOKEN is not set" in page
+    assert Payment.objects.get(id="lost-1").refund is None and 'id="refund"' in page
+
+
+def test_an_order_page_says_how_its_refund_is_made(admin_client, shop, telegram):
+    # before: the same "Refund" button for both: a card order's staff could believe the
+    # admin returned the money, when it only records what they did with the provider
+    card, _, _ = paid_order(method="card")
+    page = admin_client.get(f"/admin/order/details/?id={card.pk}",
+                            headers={"Accept-Language": "en"}).data.decode()
+    assert 'id="refund-help"' in page and "provider" in page
+    stars, _, _ = paid_order(8)
+    page = admin_client.get(f"/admin/order/details/?id={stars.pk}",
+                            headers={"Accept-Language": "en"}).data.decode()
+    assert 'id="refund-help"' in page and "sends them back" in page
