@@ -38,15 +38,16 @@ def product_rows(data: dict) -> list[dict]:
     """The products of the data file as dicts, each with a stable ``sku``."""
     rows = []
     for category, products in data["products"].items():
-        for index, (name, en, price, stock, discount, desc, desc_en, specs) in enumerate(
-                products, start=1):
+        for index, (name, en, price, stock, discount, desc, desc_en, specs, *options) in \
+                enumerate(products, start=1):
             if desc == "LONG":
                 desc, desc_en = _LONG_RU * 12, _LONG_EN * 12
             rows.append({"sku": f"{category}-{index}", "category": category, "name": name,
                          "en": en, "price": price, "stock": stock, "discount": discount,
                          "description": desc, "description_en": desc_en,
                          "specs": [(str(k), str(v)) for k, v in (specs or {}).items()],
-                         "position": index})
+                         "position": index,
+                         "digital": bool((options or [{}])[0].get("digital"))})
     return rows
 
 
@@ -76,6 +77,7 @@ def load(verbose: bool = False) -> dict[str, int]:
             "name": row["name"], "description": row["description"],
             "category": categories[row["category"]], "price": row["price"],
             "stock": row["stock"], "discount": row["discount"], "position": row["position"],
+            "digital": row["digital"],
             "image": f"{row['sku']}.png",  # a name in the media directory (MEDIA_DIR)
             "characteristics": specs,
             "translations": {"en": Translation(name=row["en"], description=row["description_en"],

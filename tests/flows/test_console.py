@@ -91,7 +91,7 @@ def test_run_bot_demo_loads_the_catalog_before_polling(monkeypatch):
     engine = demo_engine()
     from models import Product
 
-    assert Product.objects.count() == 45 and engine.flowset.bot.start == "main_menu"
+    assert Product.objects.count() == 46 and engine.flowset.bot.start == "main_menu"
 
 
 def test_the_default_name_is_in_the_users_language():
@@ -278,3 +278,21 @@ def test_pay_without_an_invoice_says_so(monkeypatch, capsys):
     lines = console_in_terminal(monkeypatch, capsys, {}, [("type", "/pay")])
     assert "  (no invoice to pay in this chat)" in lines
     assert not any("type /pay" in line for line in lines)  # told only with an invoice
+
+
+def test_the_demos_e_book_is_paid_in_stars_in_the_console(monkeypatch, capsys):
+    """``STARS=1 run_bot.py --console``: the demo's digital product (an e-book) asks no
+    address, and its invoice is in Stars (299 ₽ at 150 kopecks a star: ⭐️200)."""
+    from models import Order
+
+    plan = ["🛍 Catalog", "Books", "Fiction", "Science fiction", "🛒 Add to cart", "🛒 Cart",
+            "✅ Check out", "Continue ›", ("type", "ivan@example.com"),
+            ("type", "+7 999 123-45-67"), "✅ Place order", "Pay ⭐️200"]
+    lines = console_in_terminal(monkeypatch, capsys, {"STARS": "1"}, plan)
+    text = "\n".join(lines)
+    assert "Monday Begins on Saturday — e-book × 1" in lines, text[-1500:]
+    assert "💳 paying ⭐️200 for “Order #1001”" in lines
+    assert "Your purchase is digital: we will send it to you in this chat shortly." in text
+    order = Order.objects.get(number=1001)
+    assert (order.status, order.pay_currency, order.pay_amount, order.address) == \
+        ("paid", "XTR", 200, None)

@@ -34,6 +34,15 @@ def test_demo_catalog_has_what_the_issue_asks(demo):
         assert len(product.caption("ru")) <= 1024 and len(product.caption("en")) <= 1024
 
 
+def test_the_demo_has_a_digital_product_to_pay_in_stars(demo):
+    """STARS=1 on the demo catalog needs a digital product: one e-book, sent in the chat."""
+    (ebook,) = Product.objects(digital=True)
+    assert ebook.sku == "sci-fi-5" and ebook.stock > 0 and ebook.price == 29900
+    assert ebook.title("en") == "Monday Begins on Saturday — e-book"
+    assert ebook.name == "Понедельник начинается в субботу — электронная книга"
+    assert Product.objects(digital=False).count() == Product.objects.count() - 1
+
+
 def test_latest_news_newest_first(demo):
     latest = list(News.latest(5))
     assert len(latest) == 5
@@ -46,8 +55,8 @@ def test_python_m_models_demo_loads_into_the_given_database(capsys):
 
     try:
         assert main(["--uri", "mongomock://localhost/democli"]) == 0
-        assert "45 products" in capsys.readouterr().out
-        assert Product.objects.count() == 45
+        assert "46 products" in capsys.readouterr().out
+        assert Product.objects.count() == 46
     finally:
         models.disconnect()
 
