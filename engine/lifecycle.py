@@ -20,6 +20,8 @@ required, and actions to run after a change::
 :meth:`Lifecycle.fire` changes one document in one conditional update (its status and
 ``version`` as read, so two people pressing at once cannot both succeed) and appends the
 change to its ``history``; the ``after`` actions run once the change is written.
+:meth:`Lifecycle.record` appends an event that is no change (a refund asked again) to the
+history, the status and version left as they are.
 
 A document created in the initial status carries ``after_pending`` from its creating write
 (the shop's ``models.placing`` does); :meth:`Lifecycle.created` then runs the lifecycle's
@@ -166,6 +168,25 @@ class Lifecycle:
             self._run_after(collection, change, done, run_after)
         return done
 
+    def record(self, collection, doc_id, *, role: str, actor: str, trigger: str,
+               note: str | None = None) -> bool:
+        """Append an event to the document's history beside its changes (a refund asked
+        again of an order refunded already): its status, ``version`` and actions untouched.
+        ``trigger`` names the event and may not name one of the lifecycle's changes (it
+        would be taken for one); False when there is no such document."""
+        if any(c.trigger == trigger for c in self.changes):
+            raise ValueError(f"{self.name}: {trigger!r} is one of its changes, not an event")
+        doc = collection.find_one({"_id": doc_id}, {self.status_field: 1})
+        if doc is None:
+            return False
+        now = datetime.now(UTC).replace(tzinfo=None)
+        status = doc.get(self.status_field)
+        entry = {"from": status, "to": status, "trigger": trigger, "role": role, "by": actor,
+                 "at": now, "note": note}
+        return collection.update_one({"_id": doc_id}, {"$push": {"history": entry},
+                                                       "$set": {"modified": now}}
+                                     ).matched_count == 1
+
     def _run_after(self, collection, change: Change, doc: dict, run_after) -> None:
         """Run a change's ``after`` actions, then clear the mark the change left for them.
 
@@ -194,8 +215,10 @@ class Lifecycle:
             if not doc.get("history"):
                 status = doc.get(self.status_field)
                 change = self.creation(status) if status in self.initials else None
-            else:
-                last = doc["history"][-1]
+            else:  # the last change (events :meth:`record` added after it are none)
+                triggers = {c.trigger for c in self.changes}
+                last = next((h for h in reversed(doc["history"])
+                             if h.get("trigger") in triggers), {})
                 change = next((self._all_after(c) for c in self.changes
                                if c.trigger == last.get("trigger")
                                and c.dest == doc.get(self.status_field)), None)

@@ -10,7 +10,7 @@ from engine import action
 from engine.lifecycle import Lifecycle, TransitionRefused, load_checked
 from models import Order, placing
 
-__all__ = ["TransitionRefused", "change", "created", "lifecycle", "resume"]
+__all__ = ["TransitionRefused", "change", "created", "lifecycle", "record", "resume"]
 
 
 @cache
@@ -43,6 +43,14 @@ def change(order_id, *, role: str, actor: str, trigger: str | None = None,
                      trigger=trigger, dest=dest, note=note, expect_version=expect_version,
                      run_after=_run_after)
     return Order.objects.get(id=order_id)
+
+
+def record(order_id, *, role: str, actor: str, trigger: str, note: str | None = None) -> bool:
+    """Note in the order's history what is no change of its status (a refund Telegram refused,
+    asked again): only after its last change, so an entry's place stays its version's (the
+    buyer's notice of a change reads it there; flows/notify.py)."""
+    return lifecycle().record(Order._get_collection(), order_id, role=role, actor=actor,
+                              trigger=trigger, note=note)
 
 
 def created(order_id) -> bool:

@@ -25,7 +25,10 @@ refunds (docs/payments.md).
 - **Refunds**: the lifecycle's ``refund`` runs ``payments.refund``: a Stars payment is
   refunded with ``refundStarPayment`` (intent recorded, call, outcome recorded;
   ``CHARGE_ALREADY_REFUNDED`` is done), a card payment is recorded as refunded outside
-  Telegram (staff did it with the provider).
+  Telegram (staff did it with the provider). A payment still to refund (unmatched, or its
+  order's refund refused by Telegram: ``Payment.owed``) is refunded, or asked again, from
+  the staff chat and the admin through :func:`refund_payment`, the same path; what came of
+  an order's refund asked again, and a refusal, go into the order's history.
 """
 
 from __future__ import annotations
@@ -45,13 +48,15 @@ from flows import order_lifecycle
 from models import Notice, Order, Payment, Product, User, format_money
 from models.base import utcnow
 from models.db import serialised
-from models.payment import short_ref
+from models.money import format_minor
+from models.payment import SETTLED, UNDER_WAY, short_ref
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GRACE", "LANDING", "PaymentConfig", "PaymentDesk", "apply", "config", "configure",
-           "configure_gateway", "expire_unpaid", "invoice_for", "resume_received",
-           "refund_unmatched", "terms_for", "unmatched_buttons"]
+__all__ = ["GRACE", "LANDING", "PaymentConfig", "PaymentDesk", "amount_text", "apply", "config",
+           "configure", "configure_gateway", "expire_unpaid", "invoice_for", "order_buttons",
+           "refund_buttons", "refund_payment", "resume_received", "terms_for",
+           "unmatched_buttons"]
 
 GRACE = timedelta(minutes=2)  # a payment agreed just before the deadline still lands
 # an order whose "Pay" the bot said yes to (pre-checkout) keeps its stock this long after
@@ -170,12 +175,13 @@ def order_of(value: str) -> Order | None:
 
 
 def amount_text(currency: str, amount: int, lang: str | None) -> str:
-    """``1 299 ₽`` (the shop's currency), ``⭐ 10`` (Stars), else ``12.50 EUR``."""
+    """``1 299 ₽`` (the shop's currency), ``⭐ 10`` (Stars), else ``12.50 EUR``, ``1250 JPY``
+    (the currency's own minor units)."""
     if currency == STARS:
         return text("payments.stars_amount", lang, amount=amount)
     if currency == "RUB":
         return format_money(amount, lang)
-    return f"{amount // 100}.{amount % 100:02d} {currency}"
+    return format_minor(amount, currency)
 
 
 def _clip(value: str, limit: int) -> str:
@@ -362,73 +368,128 @@ def _refund_state(payment: Payment, lang: str) -> str:
                 error=html.escape(payment.refund_error or "")) + by
 
 
-REFUND_PREFIX = "st:rf:"  # the staff chat's refund of an unmatched payment (flows/staff.py)
+REFUND_PREFIX = "st:rf:"  # the staff chat's refund of a payment (flows/staff.py)
 
 
 def unmatched_buttons(doc: dict) -> tuple:
-    """The staff message's button: refund the Stars (``refundStarPayment``), or record a
-    card payment refunded with the provider; none once settled."""
+    """The staff message's button of a payment no order awaited (:func:`refund_buttons`)."""
     if not doc["_id"].endswith(":staff"):
         return ()
     from flows import staff
 
     with serialised():
         payment = Payment.objects(id=doc["payment"]).first()
-    if payment is None or payment.state != "unmatched" or payment.refund in (
-            "done", "manual", "failed"):
+    return refund_buttons(payment, staff.language(doc["chat_id"]))
+
+
+def order_buttons(order: Order, lang: str) -> tuple:
+    """The order card's button when its payment is still to refund (Telegram refused)."""
+    return refund_buttons(Payment.of_order(order.pk) if order.paid_charge else None, lang)
+
+
+def refund_buttons(payment: Payment | None, lang: str) -> tuple:
+    """A payment still to refund: refund the Stars (``refundStarPayment``; try again once
+    Telegram refused), or record a card payment refunded with the provider; none else."""
+    if payment is None or not payment.owed:
         return ()
-    lang = staff.language(doc["chat_id"])
-    label = "refund_stars" if payment.stars else "refunded_manually"
+    label = "refunded_manually" if not payment.stars else \
+        "refund_again" if payment.refund == "failed" else "refund_stars"
     return (((text(f"payments.button.{label}", lang),
               REFUND_PREFIX + (payment.ref or short_ref(payment.pk))),),)
 
 
-def refund_unmatched(ref: str, by: str) -> tuple[str, Payment | None]:
-    """Refund a payment no order awaited, from the staff chat (once whoever presses, however
-    often): Stars through ``refundStarPayment`` (the intent recorded first; a press finding
-    another's refund under way less than a minute old waits; ``CHARGE_ALREADY_REFUNDED`` is
-    done; a refund Telegram refused may be asked again), a card recorded as refunded with
-    the provider. Returns the outcome (``done``, ``manual``, ``already``, ``busy``,
-    ``retry``, ``failed``, ``gone``) and the payment. Telegram out of reach for another
-    reason (no BOT_TOKEN in this process, say) raises, the refund no longer under way."""
-    from engine.sender import SendError
-
+def refund_payment(ref: str, by: str) -> tuple[str, Payment | None]:
+    """Refund a payment still to refund, from the staff chat or the admin (once whoever
+    presses, however often): one no order awaited, or one whose order was refunded and whose
+    refund Telegram refused (asked again; an order's first refund is its lifecycle's). Stars
+    through :func:`_ask_telegram` (a press finding another's refund under way less than
+    :data:`UNDER_WAY` old waits), a card recorded as refunded with the provider. Returns the
+    outcome (``done``, ``manual``, ``already``, ``busy``, ``retry``, ``failed``, ``gone``)
+    and the payment. Telegram out of reach for another reason (no BOT_TOKEN in this
+    process, say) raises, the payment left as it was."""
     payment = Payment.by_ref(ref)
-    if payment is None or payment.state != "unmatched":
-        return "gone", payment
-    if payment.refund in ("done", "manual"):
+    if payment is None:
+        return "gone", None
+    if payment.refund in SETTLED:
         return "already", payment
+    if payment.state not in ("unmatched", "applied") or \
+            payment.state == "applied" and payment.refund not in ("failed", "requested"):
+        return "gone", payment  # received, or an order not refunded (its lifecycle's)
     if not payment.stars:
-        done = Payment.mark(payment.pk, {"state": "unmatched",
+        done = Payment.mark(payment.pk, {"state": payment.state,
                                          "refund": {"$in": [None, "failed"]}},
                             refund="manual", refunded_at=utcnow(), refund_by=by)
         return ("manual" if done else "already"), Payment.by_ref(ref)
-    claimed = Payment.mark(payment.pk, {"state": "unmatched", "$or": [
+    claim = {"state": payment.state, "$or": [
         {"refund": None}, {"refund": "failed"},
-        {"refund": "requested", "modified": {"$lt": utcnow() - timedelta(minutes=1)}}]},
-        refund="requested", refund_by=by, refund_error=None)
-    if not claimed:
-        payment = Payment.by_ref(ref)
-        return ("busy" if payment.refund == "requested" else "already"), payment
+        {"refund": "requested", "modified": {"$lt": utcnow() - UNDER_WAY}}]}
+    outcome = _ask_telegram(payment, by, claim=claim, role="staff")
+    if payment.order is not None and payment.state == "applied" and \
+            outcome in ("done", "failed", "retry"):
+        from flows import staff
+
+        desk = staff.feed()
+        if desk.enabled:  # the order's card shows the outcome (and loses its button)
+            Notice.redraw_card(payment.order, desk.chat_id, desk.thread_id)
+    return outcome, Payment.by_ref(ref)
+
+
+def _ask_telegram(payment: Payment, by: str, *, claim: dict, role: str,
+                  strict: bool = False) -> str:
+    """The one way a Stars payment's refund is asked of Telegram: claimed (``claim``: the
+    state it may be asked from; the intent recorded), ``refundStarPayment``, the outcome
+    recorded: ``done`` (``CHARGE_ALREADY_REFUNDED`` too), ``failed`` (Telegram refused for
+    good: its words kept, asked again later), ``retry`` (no answer: as it was before),
+    ``busy`` or ``already`` (not claimed). A refusal, and a refund staff asked again, go
+    into the order's history. ``strict``: no answer raises, the intent left (the
+    lifecycle's housekeeping asks again); anything else raises, the payment as it was."""
+    from engine.sender import SendError
+
+    if not Payment.mark(payment.pk, claim, refund="requested", refund_by=by):
+        with serialised():
+            now = Payment.objects(id=payment.pk).only("refund").first()
+        return "busy" if now is not None and now.refund == "requested" else "already"
+    before = {"refund": payment.refund, "refund_error": payment.refund_error}
     try:
         gateway().refund_star_payment(payment.user_id, payment.pk)
     except SendError as err:
         if "CHARGE_ALREADY_REFUNDED" not in err.description:
-            if err.code == 400:
-                Payment.mark(payment.pk, {"refund": "requested"}, refund="failed",
-                             refund_error=err.description[:500])
-                return "failed", Payment.by_ref(ref)
-            # in doubt (a network failure, a 5xx): pressed again, Telegram says if it was
-            Payment.mark(payment.pk, {"refund": "requested"}, refund=None)
-            logger.warning("refund of unmatched payment %s: %s", payment.pk, err)
-            return "retry", Payment.by_ref(ref)
+            if err.code != 400:  # in doubt (a network failure, a 5xx): asked again,
+                # Telegram says if it was done (strict: left under way, for the housekeeping)
+                logger.warning("refund of payment %s: no answer: %s", payment.pk, err)
+                if strict:
+                    raise
+                Payment.mark(payment.pk, {"refund": "requested"}, **before)
+                return "retry"
+            # Telegram says no for good (CHARGE_NOT_FOUND, ...): kept to refund, shown
+            logger.error("refund of payment %s (order #%s) refused: %s", payment.pk,
+                         payment.order_number, err.description)
+            Payment.mark(payment.pk, {"refund": "requested"}, refund="failed",
+                         refund_error=err.description[:500])
+            _note(payment, role, by, "payments.history.refused",
+                  error=err.description[:300])
+            return "failed"
     except Exception:
-        Payment.mark(payment.pk, {"refund": "requested"}, refund=None)  # nothing was asked
+        Payment.mark(payment.pk, {"refund": "requested"}, **before)  # nothing was asked
         raise
-    Payment.mark(payment.pk, {"refund": "requested"}, refund="done", refunded_at=utcnow())
-    logger.info("refunded unmatched payment %s (%s stars) by %s", payment.pk,
-                payment.total_amount, by)
-    return "done", Payment.by_ref(ref)
+    Payment.mark(payment.pk, {"refund": "requested"}, refund="done", refunded_at=utcnow(),
+                 refund_error=None)
+    logger.info("refunded payment %s (%s stars, order #%s) asked by %s", payment.pk,
+                payment.total_amount, payment.order_number, by)
+    if role == "staff":  # asked again (an order's first refund is its lifecycle's)
+        _note(payment, role, by, "payments.history.refunded")
+    return "done"
+
+
+def _note(payment: Payment, role: str, by: str, key: str, **values) -> None:
+    """An order's refund asked again, or refused: in the order's history (the shop's
+    language, as its other notes); an unmatched payment's order never had it."""
+    if payment.state != "applied" or payment.order is None:
+        return
+    trigger = "refund_refused" if key.endswith(".refused") else "refund_again"
+    order_lifecycle.record(payment.order, role=role,
+                           actor=by if role == "staff" else ACTOR["stars"], trigger=trigger,
+                           note=text(key, DEFAULT_LANGUAGE, **values))
 
 
 def payment_line(order: Order, lang: str) -> str:
@@ -444,6 +505,8 @@ def payment_line(order: Order, lang: str) -> str:
                     until=order.pay_until.strftime("%d.%m %H:%M") if order.pay_until else "")
     refund = text(f"payments.refund_state.{payment.refund}", lang,
                   error=html.escape(payment.refund_error or "")) if payment.refund else ""
+    if payment.owed:  # refused (or cut short): the buyer's money is still the shop's
+        refund += text("payments.still_to_refund", lang)
     return text(f"payments.card_paid.{order.pay_method}", lang, amount=amount,
                 charge=html.escape(payment.pk)) + refund
 
@@ -485,29 +548,20 @@ def resume_received(older_than: timedelta = timedelta(seconds=30)) -> int:
 # -- refunds ---------------------------------------------------------------------------------
 @action("payments.refund")
 def refund(order: dict) -> None:
-    """The order is refunded: its Stars go back through Telegram (once); a card payment is
-    recorded as refunded outside Telegram. A transient failure raises (the lifecycle's
-    housekeeping tries again); Telegram's refusal is recorded for the staff card."""
-    from engine.sender import SendError
-
+    """The order is refunded: its Stars go back through Telegram (once, :func:`_ask_telegram`);
+    a card payment is recorded as refunded outside Telegram. No answer raises (the
+    lifecycle's housekeeping asks again); Telegram's refusal is recorded (the staff card,
+    the admin: still to refund, to ask again with :func:`refund_payment`)."""
     payment = Payment.of_order(order["_id"])
-    if payment is None or payment.refund in ("done", "manual", "failed"):
-        return  # paid on delivery, or settled already
+    if payment is None or payment.refund in (*SETTLED, "failed"):
+        return  # paid on delivery, settled already, or refused: staff ask again
+    by = next((e.get("by") for e in reversed(order.get("history") or [])
+               if e.get("trigger") == "refund"), None) or ACTOR["stars"]
     if not payment.stars:
-        Payment.mark(payment.pk, {"refund": None}, refund="manual", refunded_at=utcnow())
+        Payment.mark(payment.pk, {"refund": None}, refund="manual", refunded_at=utcnow(),
+                     refund_by=by)
         return
-    Payment.mark(payment.pk, {}, refund="requested")  # the intent, before the call
-    try:
-        gateway().refund_star_payment(payment.user_id, payment.pk)
-    except SendError as err:
-        if "CHARGE_ALREADY_REFUNDED" not in err.description:
-            if err.code == 400:  # Telegram says no for good (CHARGE_NOT_FOUND, ...)
-                logger.error("refund of %s for order %s refused: %s", payment.pk,
-                             order.get("number"), err.description)
-                Payment.mark(payment.pk, {}, refund="failed",
-                             refund_error=err.description[:500])
-                return
-            raise
-    Payment.mark(payment.pk, {}, refund="done", refunded_at=utcnow())
-    logger.info("refunded %s stars of order #%s (%s)", payment.total_amount,
-                order.get("number"), payment.pk)
+    # the order's own refund: asked first, or again after a crash or no answer (its intent
+    # left "requested"); a refusal is asked again by staff only
+    _ask_telegram(payment, by, role="system", strict=True,
+                  claim={"state": "applied", "refund": {"$in": [None, "requested"]}})

@@ -15,6 +15,10 @@ asks for it (one open question per member and order); the member's reply to the 
 or their next message in its topic that answers no other message (when the bot may read the
 group: privacy mode off, and only one question of theirs is open there), is the reason;
 "Never mind" drops the question it is on. A lapsed or replaced question says so.
+
+A payment still to refund has its own button (``st:rf:<ref>``): on the message of a payment
+no order awaited, and on the card of an order whose refund Telegram refused ("Try the
+refund again"); both go through ``flows.payments.refund_payment``, once whoever presses.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["Feed", "StaffDesk", "card", "configure", "feed"]
 
 PREFIX = "st:"
-REFUND_PREFIX = PREFIX + "rf:"  # an unmatched payment's refund (flows/payments.py)
+REFUND_PREFIX = PREFIX + "rf:"  # a payment's refund (flows/payments.py)
 PROMPT_TTL = timedelta(hours=1)  # a question for a reason left unanswered this long lapses
 
 
@@ -130,7 +134,7 @@ def card(order: Order, lang: str) -> tuple[str, list[list[tuple[str, str]]]]:
     name = html.escape(name)
     if buyer is not None and buyer.username:
         name += f" (@{html.escape(buyer.username)})"
-    from flows.payments import payment_line
+    from flows.payments import order_buttons, payment_line
 
     paid = payment_line(order, lang)  # paid in Telegram: how much, how, refunded
     for items_budget, note_limit, last, address_limit in SHORTER:
@@ -160,7 +164,9 @@ def card(order: Order, lang: str) -> tuple[str, list[list[tuple[str, str]]]]:
             break
     buttons = [(text(f"staff.button.{c.trigger}", lang), data(c.trigger, order.pk, order.version))
                for c in order_lifecycle.lifecycle().allowed(order.status, "staff")]
-    return body, [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    # a refund Telegram refused: asked again from here (the order is refunded, final)
+    refund = [list(row) for row in order_buttons(order, lang)]
+    return body, [buttons[i:i + 2] for i in range(0, len(buttons), 2)] + refund
 
 
 class _Answers:
@@ -213,8 +219,8 @@ class StaffDesk:
                         press.data)
             self.replier.answer(press.callback_id, text("staff.not_allowed", lang), True)
             return
-        if press.data.startswith(REFUND_PREFIX):  # a payment no order awaited: refund it
-            self._refund_unmatched(press, lang)
+        if press.data.startswith(REFUND_PREFIX):  # a payment still to refund: refund it
+            self._refund(press, lang)
             return
         parsed = parse(press.data)
         with serialised():
@@ -251,18 +257,19 @@ class StaffDesk:
             "staff.done", lang, number=order.number,
             status=text(f"order.status.{order.status}", lang)))
 
-    def _refund_unmatched(self, press, lang: str) -> None:
-        """The button of a payment no order awaited: refunded once (flows/payments.py), its
-        message redrawn with the outcome (and without the button once settled)."""
+    def _refund(self, press, lang: str) -> None:
+        """The button of a payment still to refund: refunded once (flows/payments.py); the
+        message of a payment no order awaited is redrawn here with the outcome (without
+        the button once settled), an order's card by the outbox."""
         from flows import payments
 
-        outcome, payment = payments.refund_unmatched(press.data[len(REFUND_PREFIX):],
-                                                     who(press.user))
+        outcome, payment = payments.refund_payment(press.data[len(REFUND_PREFIX):],
+                                                   who(press.user))
         error = html.escape(payment.refund_error or "") if payment else ""
         self.replier.answer(press.callback_id,
                             text(f"payments.refund_toast.{outcome}", lang, error=error)[:200],
                             outcome in ("failed", "retry", "gone"))
-        if payment is not None and outcome != "busy":
+        if payment is not None and payment.state == "unmatched" and outcome != "busy":
             doc = {"_id": f"unmatched:{payment.pk}:staff", "payment": payment.pk,
                    "chat_id": press.chat_id}
             try:
@@ -272,7 +279,7 @@ class StaffDesk:
             except Exception as err:  # noqa: BLE001  (not modified, deleted: the refund stands)
                 logger.info("staff chat: the payment's message not redrawn: %s", err)
         if outcome in ("done", "manual"):
-            logger.info("staff chat: %s refunded unmatched payment %s (%s)", who(press.user),
+            logger.info("staff chat: %s refunded payment %s (%s)", who(press.user),
                         payment.pk, outcome)
 
     def _stale(self, press, order: Order, lang: str) -> None:

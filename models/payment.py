@@ -14,13 +14,17 @@ how far that got:
 
 A refund of a Stars payment records its intent first (``refund: requested``), then calls
 Telegram, then records the outcome (``done`` or ``failed`` with Telegram's words); a card
-payment's refund is done outside Telegram (``refund: manual``). Money is in the currency's
-minor units (kopecks), or whole stars for ``XTR``.
+payment's refund is done outside Telegram (``refund: manual``). A payment is *to refund*
+(:attr:`Payment.owed`, :meth:`Payment.to_refund`) while the buyer's money is still the
+shop's: unmatched and not refunded, or refunded with its order and refused by Telegram (or
+left under way by a crash): staff may ask again. Money is in the currency's minor units
+(kopecks), or whole stars for ``XTR``.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from mongoengine import (
     DateTimeField,
@@ -29,14 +33,18 @@ from mongoengine import (
     ObjectIdField,
     StringField,
 )
+from mongoengine.queryset.visitor import Q
 
 from models.base import TimestampedDocument, utcnow
 from models.db import serialised
 
-__all__ = ["Payment", "short_ref"]
+__all__ = ["SETTLED", "UNDER_WAY", "Payment", "short_ref"]
 
 STATES = ("received", "applied", "unmatched")
 REFUNDS = ("requested", "done", "failed", "manual")
+SETTLED = ("done", "manual")  # the money went back (a card: with the provider, recorded)
+# a refund asked longer ago than this with no outcome was cut short (a crash): ask again
+UNDER_WAY = timedelta(minutes=1)
 
 
 class Payment(TimestampedDocument):
@@ -56,7 +64,7 @@ class Payment(TimestampedDocument):
     refund = StringField(choices=REFUNDS)
     refund_error = StringField(max_length=512)
     refunded_at = DateTimeField()
-    refund_by = StringField(max_length=200)  # unmatched: who refunded it (the staff chat)
+    refund_by = StringField(max_length=200)  # who asked the refund (last)
     # a provider's charge id another charge holds already (kept, not indexed: see record)
     provider_charge_again = StringField(max_length=256)
     ref = StringField(max_length=16)  # a short key of the charge id (a button's data)
@@ -68,6 +76,27 @@ class Payment(TimestampedDocument):
     @property
     def stars(self) -> bool:
         return self.currency == "XTR"
+
+    @property
+    def owed(self) -> bool:
+        """Still to refund (see the module's docstring): Home counts it, staff may ask."""
+        if self.state == "unmatched":
+            return self.refund not in SETTLED
+        return self.state == "applied" and (self.refund == "failed" or (
+            self.refund == "requested" and self.modified is not None and
+            self.modified < utcnow() - UNDER_WAY))
+
+    @staticmethod
+    def owed_filter() -> Q:
+        """The condition of :attr:`owed`, for a query (an admin filter adds it to its own)."""
+        return (Q(state="unmatched", refund__nin=list(SETTLED)) |
+                Q(state="applied", refund="failed") |
+                Q(state="applied", refund="requested", modified__lt=utcnow() - UNDER_WAY))
+
+    @classmethod
+    def to_refund(cls):
+        """The payments :attr:`owed`."""
+        return cls.objects(cls.owed_filter())
 
     @classmethod
     def record(cls, **fields) -> tuple[Payment, bool]:

@@ -75,9 +75,12 @@ def _payment(order: Order, lang: str) -> dict | None:
         due = t("order.unpaid_due", until=until,
                 amount=amount_label(order.pay_currency, order.pay_amount or 0))
         return {"due": due if order.status == Order.AWAITING_PAYMENT else None}
+    # owed: refunded with the order, refused by Telegram: still to refund, asked again here
+    # (through the Payments page's refund, the staff chat's path)
     return {"charge": payment.pk, "provider_charge": payment.provider_charge_id,
             "amount": amount_label(payment.currency, payment.total_amount),
-            "refund": refund_label(payment), "refund_error": payment.refund_error}
+            "refund": refund_label(payment), "refund_error": payment.refund_error,
+            "owed": payment.owed}
 
 
 class OrderView(ShopModelView):

@@ -1,7 +1,9 @@
 """Payments: every payment Telegram reported (``models.Payment``), filtered by what became
-of it, and the refund of a payment no order awaited, through the same idempotent path as
-the staff chat's button (``flows.payments.refund_unmatched``): without a staff chat
-(STAFF_CHAT_ID) this page is where such a payment is seen and settled."""
+of it, and the refund of a payment still to refund (one no order awaited, or one whose
+order's refund Telegram refused: asked again), through the same idempotent path as the
+staff chat's button (``flows.payments.refund_payment``): without a staff chat
+(STAFF_CHAT_ID) this page is where such a payment is seen and settled. An order's page
+asks again through here too."""
 
 from __future__ import annotations
 
@@ -21,16 +23,15 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["PaymentView", "amount_label", "refund_label", "to_refund"]
 
-# the filter's choices: a payment's state, or what became of its refund
+# the filter's choices: a payment's state, or what became of its refund ("unmatched": the
+# payments still to refund, as Home counts them; the value kept for the links to it)
 SHOWN = ("unmatched", "applied", "received", "refunded", "refund_failed")
-# a payment no order awaited is settled once refunded (or recorded so); one Telegram refused
-# is still the buyer's money: it stays to refund, and may be asked again
-SETTLED = ("done", "manual")
 
 
 def to_refund():
-    """The payments still to refund (Home counts them, the "unmatched" filter lists them)."""
-    return Payment.objects(state="unmatched", refund__nin=list(SETTLED))
+    """The payments still to refund (``Payment.owed``: unmatched and not refunded, or an
+    order's refund Telegram refused); Home counts them, the "to refund" filter lists them."""
+    return Payment.to_refund()
 
 
 def amount_label(currency: str, amount: int) -> str:
@@ -56,7 +57,7 @@ class StateFilter(BaseMongoEngineFilter):
         if value == "refund_failed":
             return query.filter(refund="failed")
         if value == "unmatched":
-            return query.filter(state="unmatched", refund__nin=list(SETTLED))
+            return query.filter(Payment.owed_filter())
         return query.filter(state=value)
 
     def operation(self):
@@ -112,28 +113,32 @@ class PaymentView(ShopModelView):
                 payment=payment, amount=amount_label(payment.currency, payment.total_amount),
                 state=_state(self, None, payment, "state"), refund=refund_label(payment),
                 order=Order.objects(id=payment.order).first() if payment.order else None,
-                refundable=payment.state == "unmatched" and payment.refund not in SETTLED,
-                stars=payment.stars)
+                refundable=payment.owed, stars=payment.stars,
+                again=payment.refund == "failed" or payment.state == "applied")
         return super().render(template, **kwargs)
 
     @expose("/refund/", methods=("POST",))
     def refund(self):
-        """Refund a payment no order awaited: Stars through Telegram (once, whoever presses,
-        here or in the staff chat), a card recorded as refunded with the provider."""
-        from flows.payments import refund_unmatched
+        """Refund a payment still to refund: Stars through Telegram (once, whoever presses,
+        here, on its order's page or in the staff chat; asked again once refused), a card
+        recorded as refunded with the provider. ``back=order``: back to its order's page."""
+        from flows.payments import refund_payment
         from models.payment import short_ref
 
         payment = Payment.objects(id=request.form.get("id", "")).first()
         if payment is None:
             flash(t("payment.missing"), "error")
             return redirect(url_for(".index_view"))
+        back = url_for("order.details_view", id=str(payment.order)) \
+            if request.form.get("back") == "order" and payment.order is not None \
+            else url_for(".details_view", id=payment.pk)
         try:
-            outcome, _ = refund_unmatched(payment.ref or short_ref(payment.pk),
-                                          by=f"admin:{current_user.email}")
+            outcome, _ = refund_payment(payment.ref or short_ref(payment.pk),
+                                        by=f"admin:{current_user.email}")
         except Exception as err:  # Telegram out of reach: no BOT_TOKEN here, say
-            logger.exception("refund of unmatched payment %s from the admin", payment.pk)
+            logger.exception("refund of payment %s from the admin", payment.pk)
             flash(t("payment.refunded.error", reason=str(err)[:300]), "error")
-            return redirect(url_for(".details_view", id=payment.pk))
+            return redirect(back)
         flash(t(f"payment.refunded.{outcome}"),
               "success" if outcome in ("done", "manual") else "error")
-        return redirect(url_for(".details_view", id=payment.pk))
+        return redirect(back)

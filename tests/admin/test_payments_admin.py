@@ -259,3 +259,83 @@ def test_an_order_page_says_how_its_refund_is_made(admin_client, shop, telegram)
     page = admin_client.get(f"/admin/order/details/?id={stars.pk}",
                             headers={"Accept-Language": "en"}).data.decode()
     assert 'id="refund-help"' in page and "sends them back" in page
+
+
+def test_a_refused_refund_of_a_paid_order_is_to_refund_and_asked_again_from_its_page(
+        admin_client, shop):
+    # before: the order was "refunded" (final), its payment "refund refused by Telegram",
+    # and nothing could ask again: no button, not counted, not in "to refund"
+    stub = RefusingTelegram()
+    payments.configure_gateway(stub)
+    try:
+        order, _, _ = paid_order()
+        path = f"/admin/order/details/?id={order.pk}"
+        post(admin_client, "/admin/order/transition/",
+             {"id": str(order.pk), "version": str(order.version), "trigger": "refund",
+              "note": "Wrong item"}, page=path)
+        payment = Payment.objects.get(id=order.paid_charge)
+        assert payment.refund == "failed" and stub.refunds == []
+        version = Order.objects.get(id=order.pk).version
+        page = admin_client.get(path, headers={"Accept-Language": "en"}).data.decode()
+        assert 'id="order-to-refund"' in page and 'id="refund-again"' in page
+        assert "CHARGE_NOT_FOUND" in page
+        home = admin_client.get("/admin/", headers={"Accept-Language": "en"}).data.decode()
+        assert 'id="count-unmatched_payments">1<' in home
+        listing = admin_client.get("/admin/payment/?flt0_0=unmatched").data.decode()
+        assert order.paid_charge in listing
+        answer = post(admin_client, "/admin/payment/refund/",
+                      {"id": order.paid_charge, "back": "order"}, page=path)
+        assert answer.status_code == 302 and answer.location.endswith(path)
+        payment.reload()
+        assert stub.refunds == [(7, order.paid_charge)] and payment.refund == "done"
+        assert payment.refund_by == "admin:boss@example.com" and not payment.refund_error
+        order.reload()
+        refused, again = order.history[-2:]
+        assert refused.trigger == "refund_refused" and "CHARGE_NOT_FOUND" in refused.note
+        assert again.trigger == "refund_again" and again.by == "admin:boss@example.com"
+        assert order.status == "refunded" and order.version == version  # no change
+        # pressed again (an old page): settled, Telegram not asked twice
+        post(admin_client, "/admin/payment/refund/", {"id": order.paid_charge}, page=path)
+        assert len(stub.refunds) == 1
+        home = admin_client.get("/admin/", headers={"Accept-Language": "en"}).data.decode()
+        assert 'id="count-unmatched_payments">0<' in home
+        page = admin_client.get(path, headers={"Accept-Language": "en"}).data.decode()
+        assert 'id="refund-again"' not in page and 'id="order-to-refund"' not in page
+    finally:
+        payments.configure_gateway(None)
+
+
+def test_a_refused_order_refund_is_asked_again_from_the_payments_page(admin_client, shop):
+    stub = RefusingTelegram()
+    payments.configure_gateway(stub)
+    try:
+        order, _, _ = paid_order()
+        from flows import order_lifecycle
+
+        order_lifecycle.change(order.pk, role="staff", actor="api", dest="refunded",
+                               note="Wrong item")
+        path = f"/admin/payment/details/?id={order.paid_charge}"
+        page = admin_client.get(path, headers={"Accept-Language": "en"}).data.decode()
+        assert 'id="refund"' in page and "Try the refund again" in page
+        post(admin_client, "/admin/payment/refund/", {"id": order.paid_charge}, page=path)
+        assert stub.refunds == [(7, order.paid_charge)]
+        assert Payment.objects.get(id=order.paid_charge).refund == "done"
+    finally:
+        payments.configure_gateway(None)
+
+
+def test_a_paid_order_not_refunded_cannot_be_refunded_from_the_payments_page(admin_client,
+                                                                             shop, telegram):
+    # the order's refund is its lifecycle's (a reason, the stock back): not this button
+    order, _, _ = paid_order()
+    path = f"/admin/payment/details/?id={order.paid_charge}"
+    assert 'id="refund"' not in admin_client.get(path).data.decode()
+    post(admin_client, "/admin/payment/refund/", {"id": order.paid_charge}, page=path)
+    assert telegram.refunds == [] and Payment.objects.get(id=order.paid_charge).refund is None
+
+
+@pytest.mark.parametrize("currency, amount, shown", [
+    ("JPY", 1250, "1250 JPY"), ("EUR", 1250, "12.50 EUR"), ("KWD", 1500, "1.500 KWD")])
+def test_amounts_use_their_currencys_minor_units(currency, amount, shown):
+    # before: every currency had two decimals (1250 JPY showed as 12.50 JPY)
+    assert payments.amount_text(currency, amount, "en") == shown

@@ -121,7 +121,7 @@ def test_two_staff_refunding_an_unmatched_payment_at_once_refund_it_once(desk):
 
     def press():
         barrier.wait()
-        outcomes.append(payments.refund_unmatched(extra.ref, "someone")[0])
+        outcomes.append(payments.refund_payment(extra.ref, "someone")[0])
     threads = [threading.Thread(target=press) for _ in range(2)]
     for thread in threads:
         thread.start()
@@ -236,3 +236,98 @@ def test_a_payment_landing_after_the_landing_window_is_surfaced(shop):
     order.reload()
     assert order.status == "cancelled" and order.paid_charge is None
     assert models.Product.objects.get(id=product.pk).stock == product.stock + 1  # once
+
+
+class _Refusing:
+    """Telegram refusing the first refund for good, doing the next ones (the fake's)."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.calls = engine, []
+
+    def refund_star_payment(self, user_id, charge_id):
+        from engine.sender import SendError
+
+        self.calls.append(charge_id)
+        if len(self.calls) == 1:
+            raise SendError(400, "Bad Request: CHARGE_NOT_FOUND")
+        self.engine.sender.refund_star_payment(user_id, charge_id)
+
+
+def _refused_order(engine, bot):
+    """A paid Stars order refunded by staff, Telegram refusing the refund."""
+    order, client = place(engine, bot, digital=True)
+    client.pay()
+    refusing = _Refusing(engine)
+    payments.configure_gateway(refusing)
+    order_lifecycle.change(order.pk, role="staff", actor="api", dest="refunded", note="Sorry")
+    drain(engine)
+    payment = models.Payment.objects.get(order=order.pk)
+    assert payment.refund == "failed" and engine.sender.refunds == {}
+    return order, payment, refusing
+
+
+def _card(engine, order):
+    return next(m for m in reversed(engine.sender.chat(STAFF_CHAT))
+                if f"#{order.number}" in m.text or f"№{order.number}" in m.text)
+
+
+def test_a_refused_refund_of_an_order_is_asked_again_from_its_staff_card(desk):
+    # before: the order was final and its card had no button: the Stars stayed the shop's
+    engine, bot, member = desk
+    order, payment, refusing = _refused_order(engine, bot)
+    card = _card(engine, order)
+    [button] = [b for row in card.markup.rows for b in row]
+    assert button.label == "🔁 Повторить возврат" and len(button.data.encode()) <= 64
+    assert "отказал" in card.text and "CHARGE_NOT_FOUND" in card.text
+    member(MEMBER).press(card, button.data)
+    member(MEMBER + 1).press(card, button.data)  # a colleague on the old card: nothing
+    assert refusing.calls == [payment.pk, payment.pk]
+    assert engine.sender.refunds == {payment.pk: BUYER}
+    payment.reload()
+    assert payment.refund == "done" and payment.refund_by == "M (@m901)"
+    order.reload()
+    assert [e.trigger for e in order.history[-3:]] == ["refund", "refund_refused",
+                                                      "refund_again"]
+    assert order.history[-1].by == "M (@m901)"
+    drain(engine)
+    card = _card(engine, order)
+    assert not getattr(card.markup, "rows", None) and "отказал" not in card.text.split(
+        "Оплачено")[-1].split("\n")[0]
+
+
+def test_two_retries_of_a_refused_order_refund_at_once_refund_it_once(desk):
+    import threading
+
+    engine, bot, _ = desk
+    order, payment, refusing = _refused_order(engine, bot)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def press():
+        barrier.wait()
+        outcomes.append(payments.refund_payment(payment.ref, "someone")[0])
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(refusing.calls) == 2 and engine.sender.refunds == {payment.pk: BUYER}
+    assert sorted(outcomes) in (["already", "done"], ["busy", "done"])
+    payments.configure_gateway(engine.sender)
+
+
+def test_a_refused_unmatched_refund_keeps_a_button_to_try_again(desk):
+    # before: the staff message dropped its button once Telegram refused
+    engine, bot, member = desk
+    _, _, extra = _second_charge(engine, bot, digital=True)
+    refusing = _Refusing(engine)
+    payments.configure_gateway(refusing)
+    message = _unmatched_message(engine, extra.pk)
+    member(MEMBER).press(message, message.markup.rows[0][0].data)
+    message = _unmatched_message(engine, extra.pk)
+    [button] = [b for row in message.markup.rows for b in row]
+    assert button.label == "🔁 Повторить возврат"
+    member(MEMBER).press(message, button.data)
+    assert engine.sender.refunds == {extra.pk: BUYER}
+    assert models.Payment.objects.get(id=extra.pk).refund == "done"
+    payments.configure_gateway(engine.sender)

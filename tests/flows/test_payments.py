@@ -285,3 +285,26 @@ def test_a_digital_order_is_told_it_comes_in_this_chat(shop):
     client.pay()
     physical.reload()
     assert "when it ships" in buyer_message(physical, physical.version, "en")
+
+
+def test_a_refusal_in_the_history_does_not_hide_the_change_from_the_housekeeping(shop):
+    # the refusal is noted in the order's history while the refund's actions run: a crash
+    # then must still let the housekeeping find the change ("refund") and finish it
+    engine, order = _paid_stars(shop)
+
+    class Refusing:
+        def refund_star_payment(self, user_id, charge_id):
+            raise SendError(400, "Bad Request: CHARGE_NOT_FOUND")
+
+    payments.configure_gateway(Refusing())
+    order_lifecycle.change(order.pk, role="staff", actor="api", dest="refunded", note="x")
+    order.reload()
+    assert [e.trigger for e in order.history[-2:]] == ["refund", "refund_refused"]
+    assert order.history[-1].by == "Telegram Stars" and order.version == 2
+    models.Order.objects(id=order.pk).update_one(
+        set__after_pending=["payments.refund", "orders.return_stock", "orders.notify"])
+    assert order_lifecycle.resume() == 1
+    assert not models.Order.objects.get(id=order.pk).after_pending
+    with pytest.raises(ValueError):  # an event may not pass for a change
+        order_lifecycle.record(order.pk, role="staff", actor="x", trigger="refund")
+    payments.configure_gateway(engine.sender)
