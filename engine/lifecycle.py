@@ -179,8 +179,13 @@ class Lifecycle:
         doc = collection.find_one({"_id": doc_id}, {self.status_field: 1})
         if doc is None:
             return False
-        now = datetime.now(UTC).replace(tzinfo=None)
         status = doc.get(self.status_field)
+        if status not in self.final:
+            # the history's n-th entry is the change to version n (notices read it so): an
+            # event may follow only the last change there will ever be
+            raise ValueError(f"{self.name}: an event is recorded only in a final state, "
+                             f"not in {status!r}")
+        now = datetime.now(UTC).replace(tzinfo=None)
         entry = {"from": status, "to": status, "trigger": trigger, "role": role, "by": actor,
                  "at": now, "note": note}
         return collection.update_one({"_id": doc_id}, {"$push": {"history": entry},

@@ -77,11 +77,14 @@ def one(ctx) -> dict:
     body = text("orders.body", ctx.lang, items=items, total=row["total"], status=row["status"],
                 date=row["date"], email=esc(order.email or "—"), phone=esc(order.phone or "—"),
                 address=esc(order.address or "—"))
-    if order.history:
+    # the buyer sees the changes of status; events staff recorded beside them (a refund
+    # Telegram refused, asked again) are the shop's business, with Telegram's error codes
+    changes = [e for e in order.history if e.source != e.dest]
+    if changes:
         body += "\n\n" + text("orders.history", ctx.lang) + "\n" + "\n".join(
             text("orders.event", ctx.lang, date=e.at.strftime("%d.%m.%Y %H:%M"),
                  status=text(f"order.status.{e.dest}", ctx.lang),
-                 note=f" — {esc(e.note)}" if e.note else "") for e in order.history)
+                 note=f" — {esc(e.note)}" if e.note else "") for e in changes)
     can_cancel = any(c.trigger == "cancel_by_buyer"
                      for c in order_lifecycle.lifecycle().allowed(order.status, "buyer"))
     return {"number": order.number, "body": Html(body), "can_cancel": can_cancel}

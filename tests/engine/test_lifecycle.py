@@ -65,3 +65,26 @@ def test_the_shops_order_lifecycle_is_what_the_issue_asks():
     assert {c.dest for c in cycle.allowed("new", "buyer")} == {"cancelled"}
     assert cycle.allowed("confirmed", "buyer") == []
     assert {"paid", "refunded"} <= set(cycle.states)
+
+
+def test_an_event_is_recorded_only_after_the_last_change(db):
+    """An event beside the changes (a refund asked again) would shift the history's n-th
+    entry off the change to version n, which buyer notices read: only in a final state."""
+    from bson import ObjectId
+
+    from flows.order_lifecycle import lifecycle
+
+    cycle = lifecycle()
+    collection = db.get_collection("lifecycle_events")
+    for status, allowed in (("paid", False), ("refunded", True)):
+        doc_id = ObjectId()
+        collection.insert_one({"_id": doc_id, "status": status, "version": 2,
+                               "history": [{}, {}]})
+        if allowed:
+            assert cycle.record(collection, doc_id, role="staff", actor="M",
+                                trigger="refund_again")
+            assert len(collection.find_one({"_id": doc_id})["history"]) == 3
+        else:
+            with pytest.raises(ValueError, match="only in a final state"):
+                cycle.record(collection, doc_id, role="staff", actor="M",
+                             trigger="refund_again")

@@ -289,6 +289,14 @@ def test_a_refused_refund_of_an_order_is_asked_again_from_its_staff_card(desk):
     assert [e.trigger for e in order.history[-3:]] == ["refund", "refund_refused",
                                                       "refund_again"]
     assert order.history[-1].by == "M (@m901)"
+    # the buyer's "My orders" shows the changes of status, not the shop's refund events
+    from types import SimpleNamespace
+
+    from flows.orders import one
+
+    shown = str(one(SimpleNamespace(params={"order": order.number}, user_id=order.user_id,
+                                    lang="ru"))["body"])
+    assert "CHARGE_NOT_FOUND" not in shown and "отказал" not in shown
     drain(engine)
     card = _card(engine, order)
     assert not getattr(card.markup, "rows", None) and "отказал" not in card.text.split(
