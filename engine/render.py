@@ -6,11 +6,10 @@ import functools
 import hashlib
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engine import callback, spec
-from engine.templates import Html, parse, render, resolve
+from engine.templates import Html, parse, render, resolve, walk
 
 logger = logging.getLogger(__name__)
 MESSAGE_LIMIT, CAPTION_LIMIT = 4096, 1024
@@ -194,24 +193,10 @@ class _Static:
         self.paths, self.flags = paths, flags  # (root, rest): values, and truth values
         self.rendered: dict[tuple, tuple] = {}
 
-    @staticmethod
-    def _walk(value, rest: tuple[str, ...]):
-        for part in rest:  # what templates.resolve does past the root
-            if value is None:
-                return None
-            if isinstance(value, Mapping):
-                value = value.get(part)
-            else:
-                value = getattr(value, part, None)
-            if callable(value) and not isinstance(value, type):
-                value = value()
-        return value
-
     def key(self, ctx) -> tuple | None:
         """The values the screen shows for ``ctx``, or None when one is not plain (or is
         a text too long to keep)."""
         key = []
-        walk = self._walk
         for root, rest in self.paths:
             value = walk(getattr(ctx, root), rest)
             kind = type(value)

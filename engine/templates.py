@@ -22,7 +22,13 @@ def resolve(path: str, scope: Mapping[str, object]) -> object:
     value = scope.get(parts[0], _MISSING)
     if value is _MISSING:
         return None
-    for part in parts[1:]:
+    return walk(value, parts[1:])
+
+
+def walk(value: object, parts) -> object:
+    """``value``'s ``b.c`` for ``parts`` ``("b", "c")``, as :func:`resolve` goes past the
+    root: mapping keys or attributes, methods called, ``None`` when absent."""
+    for part in parts:
         if value is None:
             return None
         if isinstance(value, Mapping):
