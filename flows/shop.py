@@ -122,6 +122,20 @@ def payment_desk(settings):
     return payments.PaymentDesk()
 
 
+def record_env(settings) -> dict[str, str]:
+    """The payment settings a script recorded in the console replays with (its ``env:``):
+    none when payments are off; a placeholder for the provider's token, never the token."""
+    if not (settings.payment_provider_token or settings.stars):
+        return {}
+    env = {"PAYMENT_PROVIDER_TOKEN": "test" if settings.payment_provider_token else "",
+           "PAYMENT_CURRENCY": settings.payment_currency,
+           "PAYMENT_HOLD_MINUTES": str(settings.payment_hold_minutes),
+           "STARS": "1" if settings.stars else "0"}
+    if settings.stars:
+        env["STARS_RATE"] = str(settings.stars_rate)
+    return env
+
+
 def health() -> None:
     """Raises when the database cannot be read."""
     with models.serialised():
@@ -141,6 +155,7 @@ shop = Application(
     is_embedded=models.is_embedded,
     load_settings=settings.load,
     record_setup=("demo_catalog",),  # flows/replay.py's fixture loading what load_demo does
+    record_env=record_env,
     side_handlers=side_handlers,
     outbox_queue=OutboxQueue,
     payments=payment_desk,

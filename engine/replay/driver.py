@@ -52,7 +52,9 @@ class StepResult:
 class InProcessDriver:
     """Runs steps through :class:`engine.ChatClient`: real telebot dispatch, stub sender."""
 
-    def __init__(self, engine, user: dict, bot=None) -> None:
+    def __init__(self, engine, user: dict, bot=None, settle=None) -> None:
+        """``settle()`` delivers what a step left to send in the background (the target's
+        outbox) after each step, so that it shows as the step's, as with several parties."""
         from engine.testing import ChatClient
 
         self.client = ChatClient(engine, user.get("id", 1),
@@ -61,6 +63,7 @@ class InProcessDriver:
                                  username=user.get("username", "tester"),
                                  language_code=user.get("language", "en"), bot=bot)
         self._inline = False
+        self._settle = settle
 
     @property
     def user_id(self) -> int:
@@ -75,6 +78,7 @@ class InProcessDriver:
         errors: list[str] = []
         with engine_errors(errors):
             self._act(step)
+        self.settle(errors)
         result = self.result()
         result.errors = errors
         return result
@@ -101,6 +105,17 @@ class InProcessDriver:
                        skip_pre_checkout=bool(options.get("late")))
         elif step.action == "redeliver":
             client.redeliver(duplicate=isinstance(step.value, dict))
+
+    def settle(self, errors: list[str] | None = None) -> None:
+        """Deliver what is left to send in the background (after a step, its failures
+        among ``errors``; after a hook, raising them as the hook would)."""
+        if self._settle is None:
+            return
+        if errors is None:
+            self._settle()
+            return
+        with engine_errors(errors):
+            self._settle()
 
     def _message(self, index: int):
         messages = self.client.messages

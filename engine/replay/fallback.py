@@ -5,7 +5,8 @@ directory it was recorded on (``flows:``). Without a ``_replay.yaml`` and withou
 ``--target``, ``python -m engine replay`` replays it on that directory's Application (the one
 among the modules beside the flows, else the flows alone on an in-memory store): its
 ``build_engine`` with a :class:`~engine.StubSender`, on a fresh embedded database per script,
-and its ``load_demo`` as the fixtures its ``record_setup`` names (and ``demo``).
+and its ``load_demo`` as the fixtures its ``record_setup`` names (and ``demo``); its
+``payments`` answer ``pay:`` steps and its ``outbox_queue`` is sent after each step.
 """
 
 from __future__ import annotations
@@ -50,8 +51,11 @@ def application_target(directory: str | Path) -> Target:
     app, _ = discover.find(directory)
     app = app or discover.bare_application(directory)
 
+    loaded = []  # the settings of the newest engine (the script's env: among them)
+
     def make_engine():
         settings = _embedded_settings(app, f"mongomock://localhost/replay{next(_databases)}")
+        loaded[:] = [settings]
         engine = app.start(settings, StubSender())
         if app.is_embedded is not Application.is_embedded and not app.is_embedded():
             raise ScriptError(f"{directory}: the application's database is not the embedded "
@@ -64,8 +68,17 @@ def application_target(directory: str | Path) -> Target:
 
     fixtures = {name: load_demo for name in (*app.record_setup, "demo")} \
         if app.load_demo is not None else {}
+    def settle(engine) -> None:  # an outbox worker sends what the step queued
+        from engine.broadcast import SenderTransport, Worker
+
+        Worker(app.outbox_queue(), SenderTransport(engine.sender), rate=1000, threads=1,
+               per_chat_interval=0, name="replay-outbox").drain()
+
     return Target(make_engine=make_engine, fixtures=fixtures,
-                  load_flows=lambda: load_flows(directory))
+                  load_flows=lambda: load_flows(directory),
+                  settle=settle if app.outbox_queue is not None else None,
+                  payments=(lambda engine: app.payments(loaded[0]))
+                  if app.payments is not None else None)
 
 
 def _embedded_settings(app, uri: str):

@@ -19,18 +19,21 @@ class Recorder:
 
     def __init__(self, path: str | Path, *, language: str, name: str | None = None,
                  setup: Iterable = (), flows: str | Path | None = None,
-                 target: str | None = None) -> None:
+                 target: str | None = None, env: dict[str, str] | None = None) -> None:
         """Record to ``path`` as a user speaking ``language``; the script's ``setup`` lists
         the target's fixtures that prepare the data the console started with (the
         application's ``record_setup``). ``flows`` is the flows directory (the script's
         ``flows:``, which replay falls back on without a target), ``target`` the replay
-        target the header's replay command names."""
+        target the header's replay command names, ``env`` the script's ``env:``: the
+        settings the console ran with that the replay needs (the application's
+        ``record_env``, payments switched on, say; placeholders for secrets)."""
         self.path = Path(path)
         self.language = language
         self.name = name or self.path.stem.replace("_", " ")
         self.setup = list(setup)
         self.flows = shown_path(flows) if flows is not None else None
         self.target = target
+        self.env = {str(k): str(v) for k, v in (env or {}).items()}
         self.steps: list[dict] = []
         self.user: dict | None = None
 
@@ -57,6 +60,7 @@ class Recorder:
         return {"name": self.name,
                 "user": self.user or user or {"id": 1, "language": self.language},
                 **({"flows": self.flows} if self.flows else {}),
+                **({"env": self.env} if self.env else {}),
                 "setup": self.setup, "steps": self.steps}
 
     def header(self, where: str) -> str:

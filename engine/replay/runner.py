@@ -74,7 +74,9 @@ class Runner:
             from engine.testing import dispatcher
 
             bot = dispatcher(engine, pays=self.target.payments(engine))
-        return InProcessDriver(engine, script.user, bot=bot)
+        # the outbox delivered after each step, as for several parties (an invoice, a notice)
+        settle = (lambda: self.target.settle(engine)) if self.target.settle else None
+        return InProcessDriver(engine, script.user, bot=bot, settle=settle)
 
     def run(self, script: Script) -> Result:
         result = Result(script)
@@ -129,6 +131,8 @@ class Runner:
                 return [f"unknown hook {name!r}; known: {', '.join(sorted(self.target.hooks))}"]
             if not hasattr(driver, "after_hook"):
                 hook(**args)
+                if hasattr(driver, "settle"):  # what it queued is sent now, not in the
+                    driver.settle()            # next step's messages
                 return []
         try:
             # with several parties a hook's effects are seen too: what it had sent

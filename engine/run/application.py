@@ -133,7 +133,10 @@ class Application:
     ``load_settings()`` reads the bot's settings, for tools that start it by its flows
     directory alone (``python -m engine playground``). ``record_setup`` is the ``setup`` of a
     script recorded in the console (``--console --record``): the replay target's fixtures
-    that load what ``load_demo`` loads. ``side_handlers(settings, replier)`` gives the
+    that load what ``load_demo`` loads, and ``record_env(settings)`` its ``env:``: the
+    settings (name -> value) the replay needs to do what the console did, such as payments
+    switched on; never a secret (a placeholder the in-process replay accepts instead).
+    ``side_handlers(settings, replier)`` gives the
     :class:`~engine.side.SideHandler` s that serve updates outside the private conversations
     (a staff group's presses and messages), answering through ``replier``;
     ``outbox_queue(lease=, tick=)`` is the durable :class:`~engine.broadcast.Queue` of
@@ -155,6 +158,7 @@ class Application:
     is_embedded: Callable[[], bool] = _not_embedded
     load_settings: Callable[[], Any] | None = None
     record_setup: tuple = ()
+    record_env: Callable[[Any], dict[str, str]] | None = None
     side_handlers: Callable[[Any, Any], list] | None = None
     outbox_queue: Callable[..., Queue] | None = None
     payments: Callable[[Any], Any] | None = None

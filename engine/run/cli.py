@@ -134,7 +134,8 @@ def console(app: Application, settings: Any, args) -> int:
         from engine.replay.record import Recorder
 
         recorder = Recorder(args.record, language=language, setup=app.record_setup,
-                            flows=app.flows_dir, target=find(app.flows_dir)[1])
+                            flows=app.flows_dir, target=find(app.flows_dir)[1],
+                            env=app.record_env(settings) if app.record_env else None)
     # the application's payments and outbox, so that an invoice shows and can be paid here
     payments = app.payments(settings) if app.payments is not None else None
     code = Console(engine, language_code=language, recorder=recorder, payments=payments,

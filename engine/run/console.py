@@ -209,10 +209,11 @@ class Console:
         message = invoices[-1]
         invoice = self.client.sender.invoices[message.message_id]
         self.out(f"💳 paying {amount(invoice.total, invoice.currency)} for “{invoice.title}”")
+        # which invoice, as the replay finds it: before what paying it sends
+        step = {"pay": True} if message is self.client.invoices()[-1] else \
+            {"pay": {"message": self.client.messages.index(message) - len(self.client.messages)}}
         self.client.pay(message)
-        self._record({"pay": True} if message is self.client.invoices()[-1]
-                     else {"pay": {"message": self.client.messages.index(message)
-                                   - len(self.client.messages)}})
+        self._record(step)
         answers = [a for a in self.client.replies if a.kind == "pre_checkout"]
         if not answers:
             self.out("  ❌ the bot did not answer the pre-checkout query: no money taken")
@@ -220,7 +221,6 @@ class Console:
             self.out(f"  ❌ {answers[0].text}")
         else:
             self.out(f"  ✅ you paid {amount(invoice.total, invoice.currency)}")
-        self._settle()
         self.show()
 
     def _settle(self) -> None:
@@ -260,10 +260,12 @@ class Console:
         else:
             self.client.send(line)
             self._record({"send": line})
-        self._settle()
         self.show()
 
     def _record(self, step: dict) -> None:
+        """The step is done: the outbox sends what it queued (so that a recording has it
+        among the step's messages, as the replay delivers it), and the recorder keeps it."""
+        self._settle()
         if self.recorder is not None:
             self.recorder.step(step, self.client)
 

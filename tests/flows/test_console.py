@@ -8,9 +8,10 @@ import re
 import settings
 from engine import StubSender
 from engine.replay import Runner, load_script
+from engine.replay.fallback import application_target
 from engine.replay.record import Recorder
 from engine.run import Console
-from flows.shop import shop
+from flows.shop import FLOWS_DIR, shop
 
 
 def demo_engine():
@@ -201,9 +202,11 @@ def test_the_main_keyboard_keeps_its_numbers_in_another_language():
 _consoles = itertools.count()
 
 
-def console_in_terminal(monkeypatch, capsys, env: dict[str, str], plan: list) -> list[str]:
-    """``run_bot.py --console --lang en`` with ``env``, typing ``plan``: a label (its
-    number is typed), ``("type", text)``, or a callable of the lines so far; the lines."""
+def console_in_terminal(monkeypatch, capsys, env: dict[str, str], plan: list,
+                        args: tuple = ()) -> list[str]:
+    """``run_bot.py --console --lang en`` (and ``args``) with ``env``, typing ``plan``: a
+    label (its number is typed), ``("type", text)``, or a callable of the lines so far; the
+    lines."""
     import sys
 
     import run_bot
@@ -230,7 +233,7 @@ def console_in_terminal(monkeypatch, capsys, env: dict[str, str], plan: list) ->
 
     monkeypatch.setattr(sys, "stdin", Keyboard())
     try:
-        assert run_bot.main(["--console", "--lang", "en", "--log-level", "ERROR"]) == 0
+        assert run_bot.main(["--console", "--lang", "en", "--log-level", "ERROR", *args]) == 0
     finally:
         from flows import payments
 
@@ -304,3 +307,51 @@ def test_the_demos_e_book_is_paid_in_stars_in_the_console(monkeypatch, capsys):
     order = Order.objects.get(number=1001)
     assert (order.status, order.pay_currency, order.pay_amount, order.address) == \
         ("paid", "XTR", 200, None)
+
+
+def record_and_replay(monkeypatch, capsys, tmp_path, env: dict[str, str], plan: list):
+    """Record ``plan`` in the console with ``env``; replay the script without ``env`` (its
+    own ``env:`` must switch payments on); the script's text."""
+    script, steps = tmp_path / "paid.yaml", len(plan) + 1  # and /start
+    lines = console_in_terminal(monkeypatch, capsys, env, plan, ("--record", str(script)))
+    assert any(line.startswith("recorded ") for line in lines)
+    for name in env:  # the replay has only what the script says
+        monkeypatch.delenv(name)
+    text = script.read_text(encoding="utf-8")
+    assert "# Replay: python -m engine replay THIS_FILE --target flows.replay:target\n" in text
+    for target in ("flows.replay:target", application_target(FLOWS_DIR)):  # and with none
+        result = Runner(target).run(load_script(script))
+        assert result.ok, "\n".join(result.failures)
+        assert result.steps == steps
+    return text
+
+
+def test_a_recorded_card_payment_replays(monkeypatch, capsys, tmp_path):
+    """A console session that pays was recorded without the settings that turned payments
+    on, and without the invoice (the outbox sends it after the step): its replay failed."""
+    import yaml
+
+    text = record_and_replay(monkeypatch, capsys, tmp_path,
+                             {"PAYMENT_PROVIDER_TOKEN": "284685063:TEST:secret"},
+                             [*CHECKOUT, pay_button])
+    assert "secret" not in text  # never the real token: a placeholder
+    script = yaml.safe_load(text)
+    assert script["env"]["PAYMENT_PROVIDER_TOKEN"] == "test"
+    assert script["env"].get("STARS", "0") == "0"
+    placed, paid = script["steps"][-2:]
+    assert any(shown["text"] == "Order #1001\nThe Encyclopedia of Everything × 1"
+               for shown in placed["expect"])  # the invoice, sent by the outbox
+    assert paid["pay"] is True
+    assert any("received" in shown["text"] for shown in paid["expect"])
+
+
+def test_a_recorded_stars_payment_of_the_e_book_replays(monkeypatch, capsys, tmp_path):
+    import yaml
+
+    plan = ["🛍 Catalog", "Books", "Fiction", "Science fiction", "🛒 Add to cart", "🛒 Cart",
+            "✅ Check out", "Continue ›", ("type", "ivan@example.com"),
+            ("type", "+7 999 123-45-67"), "✅ Place order", "Pay ⭐️200"]
+    text = record_and_replay(monkeypatch, capsys, tmp_path, {"STARS": "1"}, plan)
+    env = yaml.safe_load(text)["env"]
+    assert env["STARS"] == "1" and env["STARS_RATE"] == "150"
+    assert "PAYMENT_PROVIDER_TOKEN" not in env or not env["PAYMENT_PROVIDER_TOKEN"]
