@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from pymongo import ReturnDocument
@@ -96,7 +96,7 @@ class ConversationStore(Protocol):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 HELD = "@held"  # the lease of a conversation served from this process's copy
@@ -301,7 +301,7 @@ def _thaw(blob: bytes) -> Conversation:
     if type(value) is not tuple:
         return value
     conversation = object.__new__(Conversation)  # the values as they were: no defaults
-    conversation.__dict__ = dict(zip(_ATTRIBUTES, value))
+    conversation.__dict__ = dict(zip(_ATTRIBUTES, value, strict=True))
     return conversation
 
 
