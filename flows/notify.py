@@ -19,6 +19,7 @@ import html
 import logging
 import os
 import socket
+import threading
 import uuid
 
 from constants import DEFAULT_LANGUAGE, TEXTS, text
@@ -174,7 +175,10 @@ class OutboxBatch:
         return False
 
     def close(self, complete: bool) -> None:
-        Notice.release(self.key, self.queue.worker)
+        try:
+            Notice.release(self.key, self.queue.worker)
+        finally:  # released or not, out of hand: a failed release is taken again at once
+            self.queue.done_with(self.key)
 
 
 class OutboxQueue:
@@ -185,6 +189,10 @@ class OutboxQueue:
         self.worker = worker or \
             f"outbox:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease
+        # the entries this worker's threads are sending: any other it holds is orphaned (a
+        # write done whose answer was lost) and claimed again at once, not after its lease
+        self._in_hand: set[str] = set()
+        self._claiming = threading.Lock()
 
     def tick(self) -> int:
         return 1  # each outbox worker keeps its own (small) rate: notifications are few
@@ -193,8 +201,16 @@ class OutboxQueue:
         return False  # entries are written ready to send
 
     def claim(self) -> OutboxBatch | None:
-        doc = Notice.claim(self.worker, self.lease)
-        return OutboxBatch(doc, self) if doc is not None else None
+        with self._claiming:  # one claim at a time: what is in hand is known to the next
+            doc = Notice.claim(self.worker, self.lease, busy=tuple(self._in_hand))
+            if doc is None:
+                return None
+            self._in_hand.add(doc["_id"])
+        return OutboxBatch(doc, self)
+
+    def done_with(self, key: str) -> None:
+        with self._claiming:
+            self._in_hand.discard(key)
 
     def pending(self) -> bool:
         return Notice.any_pending()

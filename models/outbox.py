@@ -114,16 +114,22 @@ class Notice(TimestampedDocument):
 
     # -- claiming --------------------------------------------------------------------------
     @classmethod
-    def claim(cls, owner: str, lease: float) -> dict | None:
+    def claim(cls, owner: str, lease: float, busy: list[str] | tuple = ()) -> dict | None:
         """The oldest pending entry nobody holds (or whose holder's lease ran out), now held
         by ``owner``; an entry taken over in its in-doubt window is settled first (and the
-        next one claimed)."""
+        next one claimed).
+
+        An entry ``owner`` holds itself but has not in hand (not among ``busy``) is taken
+        again at once: a claim or a release whose write was done but whose answer was lost
+        (the server restarting) left it held by nobody who knows it, until its lease ran
+        out."""
         collection = cls._get_collection()
         while True:
             now = utcnow()
             with serialised():
                 doc = collection.find_one_and_update(
-                    {"pending": True, "$or": [{"owner": None}, {"lease_until": {"$lt": now}}]},
+                    {"pending": True, "$or": [{"owner": None}, {"lease_until": {"$lt": now}},
+                                              {"owner": owner, "_id": {"$nin": list(busy)}}]},
                     {"$set": {"owner": owner,
                               "lease_until": now + timedelta(seconds=lease)}},
                     sort=[("created", 1)], return_document=ReturnDocument.AFTER)

@@ -72,3 +72,35 @@ def test_cancelling_returns_the_stock_once_even_when_the_return_is_repeated(orde
     assert order_lifecycle.resume() == 0
     assert tea.reload().stock == 10, "returned once"
     assert Order.objects.get(id=order.pk).status == "cancelled"
+
+
+def test_an_outbox_entry_whose_claim_answer_was_lost_is_claimed_again_at_once(order,
+                                                                          monkeypatch):
+    """The server restarting (FerretDB's PostgreSQL recovering) answered a claim with an
+    error after doing it: the entry stayed held by a worker that did not know it, and
+    nobody sent it until its 60 s lease ran out (a flaky end-to-end script: "the outbox
+    still had work after 30 s"). The same worker now takes it again at once; an entry one
+    of its threads has in hand is never taken twice."""
+    from pymongo.errors import OperationFailure
+
+    from flows.notify import OutboxQueue
+    from models import Notice
+
+    order, _ = order
+    Notice.redraw_card(order.pk, -100, None)
+    queue = OutboxQueue(lease=60.0)
+    real = Notice.claim.__func__
+
+    def claimed_then_lost(cls, owner, lease, busy=()):
+        real(cls, owner, lease, busy)  # done on the server ...
+        raise OperationFailure("the database system is not yet accepting connections")
+    monkeypatch.setattr(Notice, "claim", classmethod(claimed_then_lost))
+    with pytest.raises(OperationFailure):
+        queue.claim()
+    monkeypatch.undo()
+    batch = queue.claim()  # ... and the answer lost: taken again, not after 60 s
+    assert batch is not None and batch.key == f"card:{order.pk}"
+    assert queue.claim() is None  # in hand: no second thread gets it
+    batch.close(False)
+    again = queue.claim()  # handed back, or a release whose answer was lost: taken again
+    assert again is not None and again.key == batch.key
