@@ -313,8 +313,14 @@ class StaffDesk:
         """"Never mind": drops the question this button is on (whoever was asked), and
         says the order stays only when that question was really still open."""
         with serialised():
-            prompt = StaffPrompt._get_collection().find_one_and_delete(
-                {"chat_id": press.chat_id, "prompt_id": press.message_id})
+            # taken by its _id: a findAndModify that removes by other fields crashed
+            # FerretDB v2's DocumentDB backend now and then (PostgreSQL restarting: docs/
+            # integration.md); the _id and prompt_id together still take it only once
+            prompts = StaffPrompt._get_collection()
+            found = prompts.find_one({"chat_id": press.chat_id, "prompt_id": press.message_id},
+                                     {"_id": 1})
+            prompt = prompts.find_one_and_delete(
+                {"_id": found["_id"], "prompt_id": press.message_id}) if found else None
         self.replier.answer(press.callback_id)
         if press.message_id is None:
             return
