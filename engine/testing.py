@@ -36,7 +36,28 @@ class ClickError(AssertionError):
     """The button to click is not on the screen; the message lists what is."""
 
 
-class ChatClient:
+class _Client:
+    """What a chat client and a group member share: who they are, and an update handed to
+    the bot with the bot's replies to it."""
+
+    user: dict
+    sender: StubSender
+    bot: object
+    _mark: int
+
+    @property
+    def user_id(self) -> int:
+        return self.user["id"]
+
+    def _dispatch(self, update: dict) -> list[Action]:
+        from telebot import types
+
+        self._mark = len(self.sender.actions)
+        self.bot.process_new_updates([types.Update.de_json(update)])
+        return self.replies
+
+
+class ChatClient(_Client):
     """One user chatting with the bot; every step runs the real telebot dispatch."""
 
     def __init__(self, engine: Engine, user_id: int = 1, *, first_name: str = "Test",
@@ -60,17 +81,7 @@ class ChatClient:
         engine = Engine(load_flows(directory), MemoryStore(), StubSender())
         return cls(engine, user_id, **kwargs)
 
-    @property
-    def user_id(self) -> int:
-        return self.user["id"]
-
     # -- steps ---------------------------------------------------------------------------
-    def _dispatch(self, update: dict) -> list[Action]:
-        from telebot import types
-
-        self._mark = len(self.sender.actions)
-        self.bot.process_new_updates([types.Update.de_json(update)])
-        return self.replies
 
     def _message(self, **content) -> dict:
         return {"update_id": next(_updates), "message": {
@@ -233,7 +244,7 @@ class ChatClient:
         return conv.state if conv else None
 
 
-class GroupClient:
+class GroupClient(_Client):
     """One member of a group chat (a forum topic with ``thread_id``) where the bot is, as
     its side handlers see it: messages typed there, presses of the bot's buttons there."""
 
@@ -249,16 +260,6 @@ class GroupClient:
                      **user}
         self._mark = 0
 
-    @property
-    def user_id(self) -> int:
-        return self.user["id"]
-
-    def _dispatch(self, update: dict) -> list[Action]:
-        from telebot import types
-
-        self._mark = len(self.sender.actions)
-        self.bot.process_new_updates([types.Update.de_json(update)])
-        return self.replies
 
     def _topic(self) -> dict:
         return {"message_thread_id": self.thread_id, "is_topic_message": True} \

@@ -27,15 +27,16 @@ from models import Category
 __all__ = ["CategoryView", "ProductView", "translation_fields"]
 
 
-def translation_fields() -> dict:
-    """A name and a description field for every language besides the default one."""
+def translation_fields(line: str = "name", area: str = "description") -> dict:
+    """A one-line and a text field for every language besides the default one: the
+    document's ``name`` and ``description`` translations, labelled ``field.<line>_in`` and
+    ``field.<area>_in`` (a news item's title and content are those of its translations)."""
     out = {}
     for lang in OTHER_LANGUAGES:
-        out[f"name_{lang}"] = TranslatedField(lazy("field.name_in", lang=lang.upper()),
-                                              lang=lang, attribute="name")
-        out[f"description_{lang}"] = TranslatedArea(
-            lazy("field.description_in", lang=lang.upper()), lang=lang,
-            attribute="description")
+        out[f"{line}_{lang}"] = TranslatedField(lazy(f"field.{line}_in", lang=lang.upper()),
+                                                lang=lang, attribute="name")
+        out[f"{area}_{lang}"] = TranslatedArea(lazy(f"field.{area}_in", lang=lang.upper()),
+                                               lang=lang, attribute="description")
     return out
 
 

@@ -9,26 +9,16 @@ from flask_admin import expose
 from markupsafe import Markup
 from wtforms import DateTimeLocalField, TextAreaField
 
-from api.admin.catalog import TranslatedForms
-from api.admin.fields import PictureUpload, TranslatedArea, TranslatedField, check_picture
+from api.admin.catalog import TranslatedForms, translation_fields
+from api.admin.fields import PictureUpload, check_picture
 from api.admin.i18n import current_language, lazy, t
 from api.admin.telegram_html import telegram_html
 from api.admin.views import ShopModelView
-from api.schemas.common import OTHER_LANGUAGES
 from constants import text
 from models import Broadcast, News
 
 __all__ = ["BroadcastView", "NewsView", "progress"]
 
-
-def _news_translations() -> dict:
-    out = {}
-    for lang in OTHER_LANGUAGES:
-        out[f"title_{lang}"] = TranslatedField(lazy("field.title_in", lang=lang.upper()),
-                                               lang=lang, attribute="name")
-        out[f"content_{lang}"] = TranslatedArea(lazy("field.content_in", lang=lang.upper()),
-                                                lang=lang, attribute="description")
-    return out
 
 
 def broadcast_status(status: str) -> str:
@@ -67,13 +57,13 @@ class NewsView(TranslatedForms, ShopModelView):
     column_searchable_list = ("title", "content")
     column_default_sort = ("published", True)
     form_columns = ("title", "content", "published", "picture", "image",
-                    *_news_translations())
+                    *translation_fields("title", "content"))
     form_overrides = {"content": TextAreaField, "published": DateTimeLocalField}
     form_args = {"image": {"validators": [check_picture],
                            "description": lazy("field.image_help")},
                  "content": {"render_kw": {"rows": 8}}}
     form_excluded_columns = ("created", "modified", "announce", "translations")
-    form_extra_fields = {"picture": PictureUpload(), **_news_translations()}
+    form_extra_fields = {"picture": PictureUpload(), **translation_fields("title", "content")}
     create_template = "shop_admin/news_create.html"
     edit_template = "shop_admin/news_edit.html"
 
